@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Debian packages the real parts need: PostgreSQL, nginx (+ njs), dash for the waiter test.
+# As root it installs what is missing; otherwise it says exactly what to install.
+set -euo pipefail
+need=()
+have_pg() { command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; }
+have_pg || need+=(postgresql)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -e /usr/lib/nginx/modules/ngx_http_js_module.so ] || need+=(libnginx-mod-http-js)
+command -v dash >/dev/null 2>&1 || need+=(dash)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || need+=(python3-pip)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+for extra in "$@"; do
+  case "$extra" in
+    cfssl) command -v cfssl >/dev/null 2>&1 || need+=(golang-cfssl) ;;
+    docker) command -v dockerd >/dev/null 2>&1 || need+=(docker.io) ;;
+  esac
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "bootgate needs these Debian packages: ${need[*]}" >&2
+  echo "install them with: sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}"
+# The package starts a cluster and an nginx on the default ports; bootgate runs its own.
+if [[ " ${need[*]} " == *" postgresql "* ]]; then service postgresql stop >/dev/null 2>&1 || true; fi
+if [[ " ${need[*]} " == *" nginx "* ]]; then service nginx stop >/dev/null 2>&1 || true; fi

@@ -1,0 +1,39 @@
+// bootgate wait <gate>… [--timeout 60s] [-- cmd args…]
+// Kept free of heavy imports: it runs in every service container and its wake-up is the
+// latency users feel.
+import { resolve } from "node:path";
+import { UsageError } from "../errors.js";
+import { isGateName } from "../gates/gate-file.js";
+import { runCommand } from "../gates/run-command.js";
+import { waitForGates } from "../gates/wait-for-gates.js";
+import { durationFlag, parse } from "./options.js";
+
+export const WAIT_USAGE = "usage: bootgate wait <gate>... [--timeout 60s] [--secrets-dir DIR] [-- command args...]";
+
+export async function waitCommand(argv: string[]): Promise<number> {
+  const split = argv.indexOf("--");
+  const own = split === -1 ? argv : argv.slice(0, split);
+  const command = split === -1 ? [] : argv.slice(split + 1);
+  const { values, positionals } = parse("wait", own, { timeout: { type: "string" } }, true);
+  if (values.help) {
+    process.stdout.write(WAIT_USAGE + "\n");
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError(`bootgate wait: name at least one gate\n${WAIT_USAGE}`);
+  const bad = positionals.filter((g) => !isGateName(g));
+  if (bad.length) throw new UsageError(`bootgate wait: expected gate names (lowercase letters, digits, '-'), got ${bad.map((b) => `\`${b}\``).join(", ")}`);
+  if (split !== -1 && command.length === 0) throw new UsageError("bootgate wait: expected a command after `--`");
+  const timeoutMs = durationFlag("timeout", values.timeout, 60_000);
+  // The waiter needs only the secrets folder: it does not read (or need) the stack's config.
+  // With --config it reads the folder from there (loaded lazily, to keep the common path light).
+  let secretsDir = values["secrets-dir"] ?? process.env.BOOTGATE_SECRETS_DIR;
+  if (secretsDir === undefined && (values.config ?? process.env.BOOTGATE_CONFIG)) {
+    const { loadConfig } = await import("../config/load.js");
+    secretsDir = (await loadConfig({ file: values.config })).secretsDir;
+  }
+  secretsDir = resolve(secretsDir ?? "./secrets-volume");
+  const records = await waitForGates({ secretsDir, gates: positionals, timeoutMs });
+  if (values.json) process.stdout.write(JSON.stringify({ open: records }) + "\n");
+  if (command.length === 0) return 0;
+  return runCommand(command[0]!, command.slice(1));
+}

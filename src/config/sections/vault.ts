@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { dnsLabel, duration, httpsUrl, path } from "../fields.js";
+
+export const vaultSection = z
+  .strictObject({
+    /** BOOTGATE_VAULT_ADDR overrides. Always https: the listener uses the `vault` service's cert. */
+    address: httpsUrl.default("https://127.0.0.1:8200"),
+    /** The service whose certificate the listener presents; clients verify by this name. */
+    service: dnsLabel.default("vault"),
+    kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a mount name such as `secret`").default("secret"),
+    keyShares: z.number().int().min(1).max(255).default(5),
+    keyThreshold: z.number().int().min(1).max(255).default(3),
+    /** `shamir`: unseal with the keyring's shares. `auto`: Vault auto-unseals (static or transit seal); the keyring holds recovery keys. */
+    seal: z.enum(["shamir", "auto"]).default("shamir"),
+    /** Period of each service token; they are renewable. */
+    tokenPeriod: duration.prefault("24h"),
+    /** Input key material for the keyring: a file, or a hook command whose stdout is hex. */
+    ikm: z
+      .union([z.strictObject({ file: path }), z.strictObject({ command: z.array(z.string()).min(1) })], {
+        error: "expected `{ file: PATH }` or `{ command: [ARGV…] }`",
+      })
+      .optional(),
+    /** How long to wait for the Vault API to come up. */
+    waitTimeout: duration.prefault("60s"),
+  })
+  .refine((v) => v.keyThreshold <= v.keyShares, { message: "expected keyThreshold <= keyShares", path: ["keyThreshold"] })
+  .prefault({});

@@ -1,0 +1,108 @@
+// A gate is `<secretsDir>/.gates/<name>`: one line of JSON naming the gate, the time and the
+// boot id. `.gates/boot` names the current boot; a gate counts only when its boot id matches
+// it and it was written under the same kernel boot (so a persistent, non-tmpfs volume that
+// survived a host reboot cannot release anyone on stale files).
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+
+export const GATES_DIR = ".gates";
+export const BOOT_FILE = "boot";
+export const WAITER_SCRIPT = "wait.sh";
+const RESERVED = new Set([BOOT_FILE, WAITER_SCRIPT]);
+
+export interface GateRecord {
+  gate: string;
+  time: string;
+  bootId: string;
+  kernelBootId?: string;
+  stage?: string;
+}
+
+export interface BootRecord {
+  bootId: string;
+  time: string;
+  kernelBootId?: string;
+}
+
+export const gatesDir = (secretsDir: string) => join(secretsDir, GATES_DIR);
+export const gatePath = (secretsDir: string, gate: string) => join(gatesDir(secretsDir), gate);
+export const bootPath = (secretsDir: string) => join(gatesDir(secretsDir), BOOT_FILE);
+
+const GATE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export function isGateName(name: string): boolean {
+  return GATE_NAME.test(name) && !RESERVED.has(name);
+}
+
+let kernelBootIdCache: string | undefined | null = null;
+export function kernelBootId(): string | undefined {
+  if (kernelBootIdCache === null) {
+    try {
+      kernelBootIdCache = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+    } catch {
+      kernelBootIdCache = undefined;
+    }
+  }
+  return kernelBootIdCache;
+}
+
+/**
+ * Starts a boot: writes the new boot id first, then removes every gate of earlier boots. A
+ * waiter that reads between the two sees the new boot id and an old gate, and refuses it.
+ */
+export async function beginBoot(secretsDir: string): Promise<BootRecord> {
+  const dir = gatesDir(secretsDir);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const record: BootRecord = { bootId: randomUUID(), time: new Date().toISOString(), kernelBootId: kernelBootId() };
+  await writeFileAtomic(bootPath(secretsDir), JSON.stringify(record) + "\n", { mode: 0o644 });
+  const entries = await readdir(dir);
+  await Promise.all(entries.filter((e) => !RESERVED.has(e)).map((e) => rm(join(dir, e), { force: true, recursive: true })));
+  return record;
+}
+
+export async function readBoot(secretsDir: string): Promise<BootRecord | undefined> {
+  return readJson<BootRecord>(bootPath(secretsDir));
+}
+
+export async function openGate(secretsDir: string, gate: string, bootId: string, stage?: string): Promise<GateRecord> {
+  const record: GateRecord = { gate, time: new Date().toISOString(), bootId, kernelBootId: kernelBootId(), ...(stage ? { stage } : {}) };
+  await mkdir(gatesDir(secretsDir), { recursive: true, mode: 0o755 });
+  // One line, `"bootId":"…"` without spaces: the POSIX sh waiter matches it with grep.
+  await writeFileAtomic(gatePath(secretsDir, gate), JSON.stringify(record) + "\n", { mode: 0o644 });
+  return record;
+}
+
+export async function readGate(secretsDir: string, gate: string): Promise<GateRecord | undefined> {
+  return readJson<GateRecord>(gatePath(secretsDir, gate));
+}
+
+/** True when the gate exists and belongs to the current boot. */
+export function gateIsCurrent(gate: GateRecord | undefined, boot: BootRecord | undefined): boolean {
+  if (!gate || !boot) return false;
+  if (gate.bootId !== boot.bootId) return false;
+  const kernel = kernelBootId();
+  if (kernel && gate.kernelBootId && gate.kernelBootId !== kernel) return false;
+  return true;
+}
+
+export async function listGates(secretsDir: string): Promise<GateRecord[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(gatesDir(secretsDir));
+  } catch {
+    return [];
+  }
+  const records = await Promise.all(entries.filter(isGateName).map((e) => readGate(secretsDir, e)));
+  return records.filter((r): r is GateRecord => r !== undefined).sort((a, b) => a.time.localeCompare(b.time));
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as T;
+  } catch {
+    // Missing or (never, given atomic writes) unreadable: either way not a gate yet.
+    return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+// Blocks until every named gate of the current boot exists. chokidar does the watching (inotify
+// through fs.watch here); we only re-read the small gate files when something in .gates moves.
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { watch } from "chokidar";
+import { WaitTimeoutError } from "../errors.js";
+import { type GateRecord, gateIsCurrent, gatesDir, readBoot, readGate } from "./gate-file.js";
+
+export interface WaitOptions {
+  secretsDir: string;
+  gates: string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> {
+  const { secretsDir, gates, timeoutMs } = options;
+  const dir = gatesDir(secretsDir);
+
+  const check = async (): Promise<{ done: GateRecord[]; missing: string[] }> => {
+    const boot = await readBoot(secretsDir);
+    const records = await Promise.all(gates.map((g) => readGate(secretsDir, g)));
+    const done: GateRecord[] = [];
+    const missing: string[] = [];
+    records.forEach((r, i) => (gateIsCurrent(r, boot) ? done.push(r!) : missing.push(gates[i]!)));
+    return { done, missing };
+  };
+
+  // Watch the nearest folder that exists: .gates, else the secrets folder, else its parent.
+  const target = existsSync(dir) ? dir : existsSync(secretsDir) ? secretsDir : dirname(secretsDir);
+  const watcher = watch(target, { ignoreInitial: true, depth: target === dir ? 0 : 2, persistent: true });
+
+  try {
+    return await new Promise<GateRecord[]>((resolve, reject) => {
+      let settled = false;
+      let lastMissing = gates;
+      let checking = false;
+      let again = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        fn();
+      };
+      const recheck = async () => {
+        // Coalesce bursts of events into one read at a time.
+        if (checking) {
+          again = true;
+          return;
+        }
+        checking = true;
+        try {
+          do {
+            again = false;
+            const { done, missing } = await check();
+            lastMissing = missing;
+            if (missing.length === 0) finish(() => resolve(done));
+          } while (again && !settled);
+        } catch (error) {
+          finish(() => reject(error));
+        } finally {
+          checking = false;
+        }
+      };
+      const timer = setTimeout(() => finish(() => reject(new WaitTimeoutError(lastMissing, timeoutMs))), timeoutMs);
+      const onAbort = () => finish(() => reject(options.signal!.reason));
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      watcher.on("all", () => void recheck());
+      watcher.on("error", (error) => finish(() => reject(error)));
+      // Check once the watch is in place, so a gate written before it is not missed.
+      watcher.on("ready", () => void recheck());
+    });
+  } finally {
+    await watcher.close();
+  }
+}

@@ -1,0 +1,4 @@
+// Every stage bootgate knows, in boot order. Add a stage here and nowhere else.
+import type { StageEntry } from "./registry.js";
+
+export const ALL_STAGES: readonly StageEntry[] = [];

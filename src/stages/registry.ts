@@ -1,0 +1,29 @@
+// How stages are listed and built. Each capability's stage file exports a StageEntry;
+// src/stages/all.ts lists them in boot order. Unit tests build stages directly with fakes.
+import type { Config } from "../config/normalize.js";
+import { UsageError } from "../errors.js";
+import type { Stage } from "../runner/stage.js";
+
+export interface StageEntry {
+  name: string;
+  /** Whether this config asks for the stage at all (e.g. db-seed only when a service has a database). */
+  enabled(config: Config): boolean;
+  create(config: Config): Stage | Promise<Stage>;
+}
+
+export async function buildStages(entries: readonly StageEntry[], config: Config, only?: string): Promise<Stage[]> {
+  if (only !== undefined && !entries.some((e) => e.name === only)) {
+    throw new UsageError(`Expected \`--only\` to be one of ${entries.map((e) => e.name).join(", ")}, got \`${only}\``);
+  }
+  const chosen = only !== undefined ? entries.filter((e) => e.name === only) : entries.filter((e) => e.enabled(config));
+  const stages = await Promise.all(chosen.map((e) => e.create(config)));
+  // Per-stage timeout and retries from the config's `stages:` map win over each stage's own.
+  return stages.map((s) => {
+    const settings = config.stages[s.name];
+    if (!settings) return s;
+    return Object.assign(Object.create(Object.getPrototypeOf(s) as object) as Stage, s, {
+      ...(settings.timeout !== undefined ? { timeoutMs: settings.timeout } : {}),
+      ...(settings.retries !== undefined ? { retries: settings.retries } : {}),
+    });
+  });
+}
