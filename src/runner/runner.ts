@@ -81,6 +81,7 @@ export async function runStages(options: RunnerOptions): Promise<RunResult> {
   const skipped: string[] = [];
   const opened: string[] = [];
   const outcome = new Map<string, Promise<void>>();
+  const handoff = new Map<string, unknown>();
 
   const needGate = (gate: string, signal: AbortSignal): Promise<void> => {
     const opener = openers.get(gate);
@@ -129,6 +130,7 @@ export async function runStages(options: RunnerOptions): Promise<RunResult> {
               config: options.config,
               bootId: options.bootId,
               signal: budget.signal,
+              handoff,
               log: { info: (message) => emit({ type: "stage-log", stage: stage.name, message }) },
             }),
             budget.signal,

@@ -13,6 +13,12 @@ export interface StageContext {
   log: StageLog;
   /** Aborted when the stage runs out of time or the run is interrupted. */
   signal: AbortSignal;
+  /**
+   * In-memory hand-over between stages of one process run (e.g. the gateway's freshly issued
+   * key from pki-init to gateway-cert, which must never touch the volume). Empty for `--only`.
+   * A stage should `delete` what it takes, so secrets do not outlive their use.
+   */
+  handoff: Map<string, unknown>;
 }
 
 export interface StageOutcome {
