@@ -1,5 +1,4 @@
-// The entry point: parse the command, dispatch, and turn any error into its exit code. Only
-// this file calls process.exit.
+// Parse the command, dispatch, and turn any error into its exit code (src/cli/entry.ts exits).
 import { exitCodeFor, messageFor } from "./exit-code.js";
 
 const USAGE = `bootgate — make a docker-compose stack secure itself at every boot
@@ -42,8 +41,3 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodeFor(error);
   }
 }
-
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// Stray handles (a watcher, a socket) must not keep a finished command alive.
-setTimeout(() => process.exit(code), 50).unref();

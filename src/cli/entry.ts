@@ -1,0 +1,8 @@
+// The process entry point: the only place that ends the process.
+import { main } from "./main.js";
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Stray handles (a watcher, a socket) must not keep a finished command alive; a command that
+// hands over to a child (wait -- cmd) has already waited for it.
+setTimeout(() => process.exit(code), 50).unref();
