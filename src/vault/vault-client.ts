@@ -1,0 +1,62 @@
+// One way to talk to Vault: node-vault over an https.Agent that trusts only the stack's CA and
+// verifies the listener by its SERVICE name, even when the address is 127.0.0.1.
+//
+// node-vault turns `requestOptions` TLS keys (ca, cert, key, agentOptions) into an https.Agent
+// of its own, and passes a prebuilt `httpsAgent` straight to axios. We hand it our own agent:
+// that keeps `servername` explicit, ignores VAULT_SKIP_VERIFY (node-vault would honour it), and
+// lets close() drop keep-alive sockets. Its `debug` hook would print request bodies (unseal keys,
+// tokens) under DEBUG=node-vault, so it is silenced here.
+import { readFile } from "node:fs/promises";
+import { Agent } from "node:https";
+import { join } from "node:path";
+import nodeVault from "node-vault";
+import type { Config } from "../config/normalize.js";
+
+export type NodeVaultClient = nodeVault.client;
+
+export interface VaultClientOptions {
+  address: string;
+  /** PEM trust bundle: `<secretsDir>/ca/ca.pem`. */
+  caPem: string | Buffer;
+  /** The name the listener's certificate must carry (config.vault.service). */
+  serverName: string;
+  token?: string | undefined;
+  /** Per request; a stuck server must not hold a stage past its budget. */
+  requestTimeoutMs?: number;
+}
+
+export interface VaultClient {
+  api: NodeVaultClient;
+  address: string;
+  serverName: string;
+  /** Drops pooled sockets; the client must not be used after. */
+  close(): void;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+export function createVaultClient(options: VaultClientOptions): VaultClient {
+  const agent = new Agent({
+    ca: options.caPem,
+    servername: options.serverName,
+    rejectUnauthorized: true,
+    keepAlive: true,
+    maxSockets: 16,
+  });
+  const api = nodeVault({
+    endpoint: options.address.replace(/\/+$/, ""),
+    debug: () => {},
+    requestOptions: { httpsAgent: agent, timeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
+  });
+  // node-vault falls back to $VAULT_TOKEN when given none; a client must carry only what we say.
+  api.token = options.token ?? "";
+  return { api, address: options.address, serverName: options.serverName, close: () => agent.destroy() };
+}
+
+export const caBundlePath = (secretsDir: string) => join(secretsDir, "ca", "ca.pem");
+
+/** A client for `config.vault.address`, trusting `<secretsDir>/ca/ca.pem`. */
+export async function vaultClientFor(config: Config, token?: string): Promise<VaultClient> {
+  const caPem = await readFile(caBundlePath(config.secretsDir));
+  return createVaultClient({ address: config.vault.address, caPem, serverName: config.vault.service, token });
+}
