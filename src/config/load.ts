@@ -51,7 +51,7 @@ export function parseConfigText(
   text: string,
   opts: { source: string; baseDir: string; env?: NodeJS.ProcessEnv; overrides?: LoadOptions["overrides"] },
 ): Config {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       opts.source,

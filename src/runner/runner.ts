@@ -83,10 +83,19 @@ export async function runStages(options: RunnerOptions): Promise<RunResult> {
   const outcome = new Map<string, Promise<void>>();
   const handoff = new Map<string, unknown>();
 
+  // Every stage's outcome exists before any stage starts, whatever order they are listed in.
+  const settle = new Map<string, { resolve: () => void; reject: (e: unknown) => void }>();
+  for (const s of stages) {
+    const p = new Promise<void>((resolve, reject) => settle.set(s.name, { resolve, reject }));
+    // Dependents observe the rejection; this keeps Node from calling it unhandled.
+    p.catch(() => {});
+    outcome.set(s.name, p);
+  }
+
   const needGate = (gate: string, signal: AbortSignal): Promise<void> => {
     const opener = openers.get(gate);
     if (opener) return outcome.get(opener.name)!;
-    return options.awaitExternalGate!(gate, signal);
+    return raceAbort(options.awaitExternalGate!(gate, signal), signal);
   };
 
   const runOne = async (stage: Stage): Promise<void> => {
@@ -167,13 +176,9 @@ export async function runStages(options: RunnerOptions): Promise<RunResult> {
     });
   };
 
-  for (const stage of stages) {
-    const p = runOne(stage);
-    // Dependents observe the rejection; this keeps Node from calling it unhandled.
-    p.catch(() => {});
-    outcome.set(stage.name, p);
-  }
-  await Promise.allSettled(outcome.values());
+  await Promise.allSettled(
+    stages.map((stage) => runOne(stage).then(settle.get(stage.name)!.resolve, settle.get(stage.name)!.reject)),
+  );
   const ok = failures.length === 0 && skipped.length === 0;
   emit({ type: "run-done", ok, durationMs: Math.round(performance.now() - started), failed: failures.map((f) => f.stage) });
   return { ok, failures, skipped, opened };
