@@ -2,7 +2,7 @@
 // Kept free of heavy imports: it runs in every service container and its wake-up is the
 // latency users feel.
 import { resolve } from "node:path";
-import { UsageError } from "../errors.js";
+import { formatMs, UsageError } from "../errors.js";
 import { isGateName } from "../gates/gate-file.js";
 import { runCommand } from "../gates/run-command.js";
 import { waitForGates } from "../gates/wait-for-gates.js";
@@ -32,7 +32,13 @@ export async function waitCommand(argv: string[]): Promise<number> {
     secretsDir = (await loadConfig({ file: values.config })).secretsDir;
   }
   secretsDir = resolve(secretsDir ?? "./secrets-volume");
-  const records = await waitForGates({ secretsDir, gates: positionals, timeoutMs });
+  const records = await waitForGates({
+    secretsDir,
+    gates: positionals,
+    timeoutMs,
+    // One line in the container's log says what it is waiting for.
+    onWaiting: (missing) => process.stderr.write(`bootgate wait: waiting for ${missing.join(", ")} in ${secretsDir} (timeout ${formatMs(timeoutMs)})\n`),
+  });
   if (values.json) process.stdout.write(JSON.stringify({ open: records }) + "\n");
   if (command.length === 0) return 0;
   return runCommand(command[0]!, command.slice(1));

@@ -11,6 +11,8 @@ export interface WaitOptions {
   gates: string[];
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Called once the watch is in place and the gates were not all open yet. */
+  onWaiting?: (missing: string[]) => void;
 }
 
 export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> {
@@ -69,7 +71,11 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
       watcher.on("all", () => void recheck());
       watcher.on("error", (error) => finish(() => reject(error)));
       // Check once the watch is in place, so a gate written before it is not missed.
-      watcher.on("ready", () => void recheck());
+      watcher.on("ready", () => {
+        void recheck().then(() => {
+          if (!settled) options.onWaiting?.(lastMissing);
+        });
+      });
     });
   } finally {
     await watcher.close();
