@@ -12,7 +12,21 @@ export default tseslint.config(
     },
   },
   {
-    files: ["bin/**/*.js", "scripts/**/*.js", "compose/**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    // Plain Node scripts (benchmarks, example services) run without a build step.
+    files: ["bin/**/*.js", "bench/**/*.mjs", "compose/**/*.mjs", "scripts/**/*.mjs"],
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        performance: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        fetch: "readonly",
+      },
+    },
   },
 );
