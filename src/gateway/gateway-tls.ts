@@ -1,0 +1,80 @@
+// The gateway's TLS material as kept in Vault at `<gateway>/tls` (src/vault/layout.ts): written
+// by gateway-cert, read back by proxy-setup. The fingerprint lets anyone compare what the
+// gateway serves with what Vault holds without reading the key.
+import { createPrivateKey, X509Certificate } from "node:crypto";
+
+export interface GatewayTls {
+  /** The leaf, PEM. */
+  certificate: string;
+  /** PKCS#8 PEM. */
+  privateKey: string;
+  /** Issuing chain (intermediates), PEM; may be empty. */
+  chain: string;
+  /** SHA-256 of the leaf's DER, as Node's `fingerprint256` prints it (AB:CD:…). */
+  fingerprint: string;
+  /** Where it came from: `pki-init` or `import`. */
+  source: string;
+  notAfter: string;
+}
+
+/** The KV record: snake_case field names as in src/vault/layout.ts. */
+export function toKvRecord(tls: GatewayTls): Record<string, unknown> {
+  return {
+    certificate: tls.certificate,
+    private_key: tls.privateKey,
+    chain: tls.chain,
+    fingerprint_sha256: tls.fingerprint,
+    source: tls.source,
+    not_after: tls.notAfter,
+  };
+}
+
+export function fromKvRecord(data: Record<string, unknown> | undefined, where: string): GatewayTls {
+  if (!data) throw new Error(`no gateway certificate in Vault at ${where} (run gateway-cert first)`);
+  const text = (field: string) => {
+    const value = data[field];
+    if (typeof value !== "string") throw new Error(`Vault ${where}: expected \`${field}\` to be a string`);
+    return value;
+  };
+  const tls: GatewayTls = {
+    certificate: text("certificate"),
+    privateKey: text("private_key"),
+    chain: typeof data.chain === "string" ? data.chain : "",
+    fingerprint: text("fingerprint_sha256"),
+    source: typeof data.source === "string" ? data.source : "unknown",
+    notAfter: typeof data.not_after === "string" ? data.not_after : "",
+  };
+  if (fingerprintOf(tls.certificate) !== tls.fingerprint) {
+    throw new Error(`Vault ${where}: the certificate does not match its recorded fingerprint`);
+  }
+  return tls;
+}
+
+export function fingerprintOf(certificatePem: string): string {
+  return new X509Certificate(certificatePem).fingerprint256;
+}
+
+/** Builds the record from PEM text, checking that the key belongs to the certificate. */
+export function gatewayTlsFrom(input: { certPem: string; keyPem: string; chainPem: string; source: string }): GatewayTls {
+  const cert = new X509Certificate(firstPem(input.certPem));
+  const key = createPrivateKey(input.keyPem);
+  if (!cert.checkPrivateKey(key)) throw new Error("the gateway key does not belong to its certificate");
+  return {
+    certificate: cert.toString(),
+    privateKey: key.export({ type: "pkcs8", format: "pem" }).toString(),
+    chain: input.chainPem.trim() === "" ? "" : input.chainPem.trim() + "\n",
+    fingerprint: cert.fingerprint256,
+    source: input.source,
+    notAfter: new Date(cert.validTo).toISOString(),
+  };
+}
+
+/** The first PEM block: a cert.pem often carries its chain after the leaf. */
+export function firstPem(text: string): string {
+  const match = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text);
+  if (!match) throw new Error("expected a PEM certificate");
+  return match[0] + "\n";
+}
+
+/** Leaf followed by its chain, as servers present it. */
+export const fullChain = (tls: GatewayTls) => tls.certificate.trimEnd() + "\n" + tls.chain;

@@ -1,0 +1,148 @@
+// The nginx adapter: writes a new generation (cert, key, CA, njs verifier, config) into the
+// gateway's config folder on the tmpfs secrets volume, has nginx test it, and only then swaps
+// it in and reloads with SIGHUP. A candidate nginx refuses leaves the running config and its
+// files exactly as they were.
+import { randomBytes, X509Certificate } from "node:crypto";
+import { readdir, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { ensureDir, writeFileAtomic, writeFilesAtomic } from "../fs/atomic-write.js";
+import { findNginx, testNginxConfig } from "../local/nginx-process.js";
+import { TimeoutError } from "../errors.js";
+import type { ApplyResult, GatewayAdapter, GatewayMaterial } from "./adapter.js";
+import { fullChain } from "./gateway-tls.js";
+import { probeGateway, probeTrust } from "./gateway-probe.js";
+import { GENERATION_FILES, renderNginxConfig, UNSAFE_NGINX_PATH } from "./nginx-config.js";
+import { renderNjsAuth } from "./njs-auth.js";
+
+export interface NginxAdapterOptions {
+  binary?: string;
+  /** On the secrets volume (tmpfs): the files here include the gateway's key. */
+  configDir: string;
+  listenAddress: string;
+  listenPort: number;
+  /** The gateway's service name: what a client verifies its certificate by. */
+  serverName: string;
+  reloadTimeoutMs?: number;
+}
+
+export const NGINX_CONFIG_FILE = "nginx.conf";
+const GENERATION_PREFIX = "gen-";
+
+export class NginxAdapter implements GatewayAdapter {
+  readonly kind = "nginx" as const;
+
+  constructor(private readonly options: NginxAdapterOptions) {
+    if (UNSAFE_NGINX_PATH.test(options.configDir)) {
+      throw new Error(`gateway.nginx.configDir \`${options.configDir}\` has characters nginx would misread (quotes, $, ;, braces, spaces)`);
+    }
+  }
+
+  get configFile(): string {
+    return join(this.options.configDir, NGINX_CONFIG_FILE);
+  }
+
+  async apply(material: GatewayMaterial, signal?: AbortSignal): Promise<ApplyResult> {
+    const { configDir } = this.options;
+    const binary = await findNginx(this.options.binary);
+    await ensureDir(configDir, { mode: 0o700 });
+    await ensureDir(join(configDir, "tmp"), { mode: 0o700 });
+
+    const generation = randomBytes(8).toString("hex");
+    const generationDir = join(configDir, `${GENERATION_PREFIX}${generation}`);
+    const candidate = join(configDir, `.${NGINX_CONFIG_FILE}.${generation}.candidate`);
+    const text = renderNginxConfig({
+      prefixDir: configDir,
+      generationDir,
+      generation,
+      listenAddress: this.options.listenAddress,
+      listenPort: this.options.listenPort,
+      routes: material.routes,
+    });
+    try {
+      await ensureDir(generationDir, { mode: 0o700 });
+      await writeFilesAtomic([
+        { path: join(generationDir, GENERATION_FILES.fullchain), data: fullChain(material.tls), mode: 0o600 },
+        { path: join(generationDir, GENERATION_FILES.key), data: material.tls.privateKey, mode: 0o600 },
+        { path: join(generationDir, GENERATION_FILES.ca), data: material.caPem, mode: 0o600 },
+        { path: join(generationDir, GENERATION_FILES.auth), data: renderNjsAuth(material.jwt.key, material.jwt.issuer), mode: 0o600 },
+      ]);
+      await writeFileAtomic(candidate, text, { mode: 0o600 });
+      const test = await testNginxConfig(binary, configDir, candidate);
+      if (!test.ok) throw new Error(`nginx -t refused the generated config; the running config is untouched:\n${test.output}`);
+    } catch (error) {
+      await rm(candidate, { force: true });
+      await rm(generationDir, { recursive: true, force: true });
+      throw error;
+    }
+    await rename(candidate, this.configFile);
+
+    const pid = await this.runningPid();
+    if (pid === undefined) {
+      await this.removeGenerationsExcept(generation);
+      return { summary: `nginx config written (${material.routes.length} routes); nginx not running here, it starts on ${this.configFile}` };
+    }
+    process.kill(pid, "SIGHUP");
+    await this.awaitGeneration(generation, material, signal);
+    await this.removeGenerationsExcept(generation);
+    return { summary: `nginx reloaded (${material.routes.length} routes, generation ${generation})` };
+  }
+
+  /** The master's pid when an nginx on this config folder is alive (same pid namespace). */
+  async runningPid(): Promise<number | undefined> {
+    const text = await readFile(join(this.options.configDir, "nginx.pid"), "utf8").catch(() => "");
+    const pid = Number(text.trim());
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async awaitGeneration(generation: string, material: GatewayMaterial, signal?: AbortSignal): Promise<void> {
+    const timeoutMs = this.options.reloadTimeoutMs ?? 15_000;
+    const cert = new X509Certificate(material.tls.certificate);
+    const serverName = cert.checkHost(this.options.serverName) ? this.options.serverName : firstDnsName(cert) ?? this.options.serverName;
+    const target = {
+      host: this.options.listenAddress === "0.0.0.0" ? "127.0.0.1" : this.options.listenAddress === "::" ? "::1" : this.options.listenAddress,
+      port: this.options.listenPort,
+      serverName,
+      ca: probeTrust(material.caPem, material.tls.source === "import"),
+    };
+    const deadline = Date.now() + timeoutMs;
+    let last = "no answer yet";
+    while (Date.now() < deadline) {
+      signal?.throwIfAborted();
+      try {
+        const seen = await probeGateway(target);
+        if (seen.generation === generation && seen.fingerprint === material.tls.fingerprint) return;
+        last = `serving generation ${seen.generation || "(none)"} with certificate ${seen.fingerprint}`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const log = await readFile(join(this.options.configDir, "error.log"), "utf8").catch(() => "");
+    const lastLog = log.trim().split("\n").filter((l) => /\[(emerg|alert|crit|error)\]/.test(l)).at(-1);
+    throw Object.assign(new TimeoutError(`nginx to serve generation ${generation} (last: ${last}${lastLog ? `; error.log: ${lastLog}` : ""})`, timeoutMs), {
+      transient: true,
+    });
+  }
+
+  private async removeGenerationsExcept(keep: string): Promise<void> {
+    const entries = await readdir(this.options.configDir);
+    await Promise.all(
+      entries
+        .filter((e) => e.startsWith(GENERATION_PREFIX) && e !== `${GENERATION_PREFIX}${keep}`)
+        .map((e) => rm(join(this.options.configDir, e), { recursive: true, force: true })),
+    );
+  }
+}
+
+function firstDnsName(cert: X509Certificate): string | undefined {
+  return cert.subjectAltName
+    ?.split(", ")
+    .find((s) => s.startsWith("DNS:"))
+    ?.slice(4);
+}

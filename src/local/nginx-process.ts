@@ -1,0 +1,113 @@
+// A real nginx as a local process (for `bootgate up --local` and the tests): started in the
+// foreground on a config that proxy-setup generated, in its own process group so stop() takes
+// the workers with it. Reloads go through SIGHUP, which nginx handles gracefully: old workers
+// finish their requests while new ones take new connections.
+import { spawn, type ChildProcess } from "node:child_process";
+import { access, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { TimeoutError } from "../errors.js";
+
+export const DEFAULT_NGINX_BINARY = "/usr/sbin/nginx";
+
+export interface NginxStartOptions {
+  /** nginx's prefix (-p): the generated config folder. */
+  prefixDir: string;
+  /** Defaults to `<prefixDir>/nginx.conf`. */
+  configFile?: string;
+  binary?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface NginxHandle extends AsyncDisposable {
+  pid: number;
+  prefixDir: string;
+  configFile: string;
+  reload(): void;
+  stop(): Promise<void>;
+}
+
+/** The binary to use: the given one, else Debian's, with a message saying how to get it. */
+export async function findNginx(binary?: string): Promise<string> {
+  const candidate = binary && binary !== "nginx" ? binary : DEFAULT_NGINX_BINARY;
+  try {
+    await access(candidate);
+    return candidate;
+  } catch {
+    throw new Error(
+      `nginx not found at ${candidate}: run \`make tools\` (as root it installs Debian's nginx and libnginx-mod-http-js), or set gateway.nginx.binary`,
+    );
+  }
+}
+
+export interface NginxTestResult {
+  ok: boolean;
+  /** nginx's own lines (never contains key material: nginx names files, not their content). */
+  output: string;
+}
+
+/** `nginx -t` on a config file, without touching a running nginx. */
+export async function testNginxConfig(binary: string, prefixDir: string, configFile: string): Promise<NginxTestResult> {
+  const result = await execa(binary, ["-t", "-q", "-p", prefixDir, "-c", configFile], { reject: false, all: true, timeout: 30_000 });
+  return { ok: result.exitCode === 0, output: (result.all ?? "").trim() };
+}
+
+export async function startNginx(options: NginxStartOptions): Promise<NginxHandle> {
+  const binary = await findNginx(options.binary);
+  const configFile = options.configFile ?? join(options.prefixDir, "nginx.conf");
+  const timeoutMs = options.readyTimeoutMs ?? 15_000;
+  const child = spawn(binary, ["-p", options.prefixDir, "-c", configFile, "-g", "daemon off;"], {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${binary}`);
+
+  // nginx writes its pid file after it has bound its listeners: that is the ready signal.
+  const pidFile = join(options.prefixDir, "nginx.pid");
+  const deadline = Date.now() + timeoutMs;
+  let done = false;
+  void exited.then(() => (done = true));
+  for (;;) {
+    if (done) throw new Error(`nginx exited before it was ready: ${stderr.trim() || "(no output)"}`);
+    const text = await readFile(pidFile, "utf8").catch(() => "");
+    if (text.trim() === String(pid)) break;
+    if (Date.now() > deadline) {
+      killGroup(child, "SIGKILL");
+      throw new TimeoutError(`nginx to write ${pidFile}`, timeoutMs);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+
+  const stop = async () => {
+    if (done) return;
+    killGroup(child, "SIGQUIT");
+    const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+    // Workers of a killed master would linger: take the whole group.
+    killGroup(child, "SIGKILL");
+  };
+  return {
+    pid,
+    prefixDir: options.prefixDir,
+    configFile,
+    reload: () => process.kill(pid, "SIGHUP"),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,43 @@
+// A throwaway CA made with the openssl CLI, for gateway tests that must not depend on pki-init:
+// a second, foreign CA (the "untrusted upstream" case) and rotation certificates.
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+
+export interface TestCa {
+  certPem: string;
+  certPath: string;
+  keyPath: string;
+}
+
+export interface TestLeaf {
+  certPem: string;
+  keyPem: string;
+}
+
+const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+
+export async function makeTestCa(dir: string, name: string): Promise<TestCa> {
+  const certPath = join(dir, `${name}-ca.pem`);
+  const keyPath = join(dir, `${name}-ca.key`);
+  await execa("openssl", [
+    "req", "-x509", ...EC, "-keyout", keyPath, "-out", certPath, "-days", "2", "-subj", `/CN=${name} test CA`,
+    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  return { certPem: await readFile(certPath, "utf8"), certPath, keyPath };
+}
+
+/** A leaf for `name` (SAN DNS:name and IP 127.0.0.1), usable as server and client certificate. */
+export async function issueTestLeaf(dir: string, ca: TestCa, name: string, tag = name): Promise<TestLeaf> {
+  const base = join(dir, `${tag}-${Math.random().toString(16).slice(2)}`);
+  await writeFile(
+    `${base}.ext`,
+    `subjectAltName=DNS:${name},IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n`,
+  );
+  await execa("openssl", ["req", ...EC, "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", `/CN=${name}`]);
+  await execa("openssl", [
+    "x509", "-req", "-in", `${base}.csr`, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-CAcreateserial",
+    "-days", "1", "-extfile", `${base}.ext`, "-out", `${base}.pem`,
+  ]);
+  return { certPem: await readFile(`${base}.pem`, "utf8"), keyPem: await readFile(`${base}.key`, "utf8") };
+}
