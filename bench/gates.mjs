@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fmt, percentile, ROOT, saveResult, table, wallNs } from "./lib.mjs";
 
-const { beginBoot, openGate, gatePath } = await import(join(ROOT, "dist/gates/gate-file.js"));
+const { beginBoot, openGate } = await import(join(ROOT, "dist/gates/gate-file.js"));
 const BIN = join(ROOT, "bin/bootgate.js");
 const GATE = "bench-ready";
 const scale = Number(process.argv[process.argv.indexOf("--rounds-scale") + 1] || 1) || 1;
