@@ -1,0 +1,47 @@
+// Puts the PKI on the volume: ca/ca.pem, and per service cert.pem (leaf then chain), key.pem
+// (0600, or 0640 for its group) and ca.pem. Each folder is written in one atomic batch (temps,
+// renames, one folder sync); folders are written concurrently.
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { ServiceConfig } from "../config/schema.js";
+import { ensureDir, type PendingFile, writeFilesAtomic } from "../fs/atomic-write.js";
+import { ensureServiceDir, publicFileOptions, secretFileOptions } from "../fs/service-dir.js";
+
+export const CA_DIR = "ca";
+export const CA_BUNDLE = "ca.pem";
+export const SERVICE_FILES = { cert: "cert.pem", key: "key.pem", ca: "ca.pem" } as const;
+
+export const caBundlePath = (secretsDir: string) => join(secretsDir, CA_DIR, CA_BUNDLE);
+
+export interface ServiceWrite {
+  service: ServiceConfig;
+  /** Leaf then chain; absent when the leaf is kept or lives elsewhere (the gateway's). */
+  certPem?: string;
+  keyPem?: string;
+  /** Absent when the copy on the volume is already current. */
+  caPem?: string;
+  /** Files to remove: a key that must no longer be on the volume. */
+  remove?: string[];
+}
+
+export async function writeCaBundle(secretsDir: string, bundlePem: string): Promise<void> {
+  const dir = join(secretsDir, CA_DIR);
+  // The trust bundle is public: every service and every user may read it.
+  await ensureDir(dir, { mode: 0o755 });
+  await writeFilesAtomic([{ path: join(dir, CA_BUNDLE), data: bundlePem, mode: 0o644 }]);
+}
+
+async function writeService(secretsDir: string, write: ServiceWrite): Promise<void> {
+  const dir = await ensureServiceDir(secretsDir, write.service);
+  const files: PendingFile[] = [];
+  // The key first: a reader that sees the new cert.pem then finds its key already there.
+  if (write.keyPem !== undefined) files.push({ path: join(dir, SERVICE_FILES.key), data: write.keyPem, ...secretFileOptions(write.service) });
+  if (write.certPem !== undefined) files.push({ path: join(dir, SERVICE_FILES.cert), data: write.certPem, ...publicFileOptions(write.service) });
+  if (write.caPem !== undefined) files.push({ path: join(dir, SERVICE_FILES.ca), data: write.caPem, ...publicFileOptions(write.service) });
+  if (files.length > 0) await writeFilesAtomic(files);
+  await Promise.all((write.remove ?? []).map((name) => rm(join(dir, name), { force: true })));
+}
+
+export async function writeServices(secretsDir: string, writes: readonly ServiceWrite[]): Promise<void> {
+  await Promise.all(writes.map((w) => writeService(secretsDir, w)));
+}

@@ -1,0 +1,54 @@
+// Whether a leaf already on the volume can stay: issued by the current CA, for the SANs and key
+// algorithm the config asks now, its key beside it, and valid for longer than renewBefore.
+import { createPrivateKey, X509Certificate as NodeCertificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ServiceConfig } from "../config/schema.js";
+import type { KeyAlgorithm } from "../config/sections/pki.js";
+import { certNotAfter, certNotBefore, type IssuingCa } from "./issuing-ca.js";
+import { expectedSans } from "./leaf-issue.js";
+import { isSignedBy, keyKind } from "./material-checks.js";
+import { x509 } from "./x509.js";
+
+export type KeepVerdict = { keep: true; serial: string; notAfter: Date; caCopyCurrent: boolean } | { keep: false; reason: string };
+
+const KIND_OF: Record<KeyAlgorithm, string> = {
+  "ecdsa-p256": "ec prime256v1",
+  "ecdsa-p384": "ec secp384r1",
+  "rsa-2048": "rsa 2048",
+  "rsa-3072": "rsa 3072",
+  "rsa-4096": "rsa 4096",
+  ed25519: "ed25519",
+};
+
+const sanKey = (names: x509.JsonGeneralName[]) => JSON.stringify(names.map((n) => `${n.type}:${n.value}`).sort());
+
+export async function judgeExistingLeaf(
+  dir: string,
+  service: Pick<ServiceConfig, "name" | "dns" | "ip">,
+  ca: IssuingCa,
+  algorithm: KeyAlgorithm,
+  renewBeforeMs: number,
+  now: Date,
+): Promise<KeepVerdict> {
+  let certText: string, keyText: string, caText: string;
+  try {
+    [certText, keyText, caText] = await Promise.all(["cert.pem", "key.pem", "ca.pem"].map((f) => readFile(join(dir, f), "utf8"))) as [string, string, string];
+  } catch {
+    return { keep: false, reason: "missing files" };
+  }
+  try {
+    const leaf = new NodeCertificate(certText);
+    if (!isSignedBy(leaf, ca.intermediate)) return { keep: false, reason: "issued by another CA" };
+    if (certNotBefore(leaf) > now) return { keep: false, reason: "not yet valid" };
+    if (certNotAfter(leaf).getTime() - now.getTime() <= renewBeforeMs) return { keep: false, reason: "due for renewal" };
+    if (keyKind(leaf.publicKey) !== KIND_OF[algorithm]) return { keep: false, reason: "key algorithm changed" };
+    if (!leaf.checkPrivateKey(createPrivateKey(keyText))) return { keep: false, reason: "key does not match" };
+    const san = new x509.X509Certificate(leaf.raw).getExtension(x509.SubjectAlternativeNameExtension);
+    const want = new x509.SubjectAlternativeNameExtension(new x509.SubjectAlternativeNameExtension(expectedSans(service)).rawData);
+    if (!san || sanKey(san.names.toJSON()) !== sanKey(want.names.toJSON())) return { keep: false, reason: "names changed" };
+    return { keep: true, serial: leaf.serialNumber.toLowerCase(), notAfter: certNotAfter(leaf), caCopyCurrent: caText === ca.bundlePem };
+  } catch {
+    return { keep: false, reason: "unreadable" };
+  }
+}

@@ -1,0 +1,50 @@
+// What each configured key algorithm means for webcrypto: how to make a key, how to sign
+// with it, and which key usages its certificates carry.
+import type { KeyAlgorithm } from "../config/sections/pki.js";
+import { type Algorithm, type CryptoKeyPair, type EcdsaParams, type EcKeyGenParams, type RsaHashedKeyGenParams, subtle, x509 } from "./x509.js";
+
+export interface KeyProfile {
+  generate: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm;
+  signing: Algorithm | EcdsaParams;
+  /** digitalSignature always; RSA keys may also encipher (TLS 1.2 RSA key exchange). */
+  leafKeyUsage: number;
+}
+
+const RSA_EXPONENT = new Uint8Array([1, 0, 1]);
+const rsa = (modulusLength: number): KeyProfile => ({
+  generate: { name: "RSASSA-PKCS1-v1_5", modulusLength, publicExponent: RSA_EXPONENT, hash: "SHA-256" },
+  signing: { name: "RSASSA-PKCS1-v1_5" },
+  leafKeyUsage: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+});
+
+export const KEY_PROFILES: Record<KeyAlgorithm, KeyProfile> = {
+  "ecdsa-p256": {
+    generate: { name: "ECDSA", namedCurve: "P-256" },
+    signing: { name: "ECDSA", hash: "SHA-256" },
+    leafKeyUsage: x509.KeyUsageFlags.digitalSignature,
+  },
+  "ecdsa-p384": {
+    generate: { name: "ECDSA", namedCurve: "P-384" },
+    signing: { name: "ECDSA", hash: "SHA-384" },
+    leafKeyUsage: x509.KeyUsageFlags.digitalSignature,
+  },
+  "rsa-2048": rsa(2048),
+  "rsa-3072": rsa(3072),
+  "rsa-4096": rsa(4096),
+  ed25519: {
+    generate: { name: "Ed25519" },
+    signing: { name: "Ed25519" },
+    leafKeyUsage: x509.KeyUsageFlags.digitalSignature,
+  },
+};
+
+/** Extractable, because a leaf's key is written to its service's folder. */
+export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
+  return (await subtle.generateKey(KEY_PROFILES[algorithm].generate, true, ["sign", "verify"])) as CryptoKeyPair;
+}
+
+/** A CA key that is only ever used to sign and never exported. */
+export async function generateSigningKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
+  const pair = (await subtle.generateKey(KEY_PROFILES[algorithm].generate, false, ["sign", "verify"])) as CryptoKeyPair;
+  return pair;
+}

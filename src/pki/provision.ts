@@ -1,0 +1,153 @@
+// pki-init's work, in an order that writes nothing until everything is known good:
+// 1. load and check imported material (CA, imported leaves): a ConfigError here writes nothing;
+// 2. decide the CA: imported, this boot's ephemeral one (found again on the volume), or new;
+// 3. decide per service: keep its leaf, issue a new one, use its imported one, or (the gateway)
+//    issue in memory for the handoff;
+// 4. issue concurrently, then write every folder.
+import type { Config } from "../config/normalize.js";
+import type { ServiceConfig } from "../config/schema.js";
+import { kernelBootId as currentKernelBootId } from "../gates/gate-file.js";
+import { caBundlePath, SERVICE_FILES, type ServiceWrite, writeCaBundle, writeServices } from "./bundle-writer.js";
+import { createEphemeralCa } from "./ephemeral-ca.js";
+import type { GatewayLeaf } from "./gateway-handoff.js";
+import { loadImportedCa } from "./imported-ca.js";
+import { type ImportedLeaf, loadImportedLeaf } from "./imported-leaf.js";
+import type { IssuingCa } from "./issuing-ca.js";
+import { judgeExistingLeaf } from "./kept-leaf.js";
+import { findThisBootsCa } from "./this-boot-ca.js";
+import { type IssuedLeaf, issueLeaf } from "./leaf-issue.js";
+import { serviceDir } from "../fs/service-dir.js";
+
+export interface ProvisionOptions {
+  now?: Date;
+  kernelBootId?: string | undefined;
+  log?: (line: string) => void;
+}
+
+export interface ServiceOutcome {
+  service: string;
+  action: "issued" | "kept" | "imported" | "handed-over" | "in-vault";
+  serial?: string;
+  notAfter?: Date;
+}
+
+export interface ProvisionResult {
+  ca: { mode: IssuingCa["mode"]; renewed: boolean; subject: string };
+  services: ServiceOutcome[];
+  gatewayLeaf?: GatewayLeaf;
+  summary: string;
+}
+
+/** The service whose key goes to Vault through the handoff, never to the volume (issue #6). */
+export function gatewayServiceOf(config: Config): ServiceConfig | undefined {
+  if (config.gateway.routes === undefined) return undefined;
+  return config.services.find((s) => s.name === config.gateway.service);
+}
+
+function importDirOf(config: Config, service: ServiceConfig, gateway: ServiceConfig | undefined): string | undefined {
+  return service.importCert ?? (service === gateway ? config.gateway.importCert : undefined);
+}
+
+export async function provisionPki(config: Config, options: ProvisionOptions = {}): Promise<ProvisionResult> {
+  const now = options.now ?? new Date();
+  const log = options.log ?? (() => {});
+  const bootKey = "kernelBootId" in options ? options.kernelBootId : currentKernelBootId();
+  const { keyAlgorithm, validity, renewBefore } = config.pki;
+  const gateway = gatewayServiceOf(config);
+
+  // 1. Imported material, all of it checked before anything else happens.
+  let ca: IssuingCa | undefined = config.pki.ca === "ephemeral" ? undefined : await loadImportedCa(config.pki.ca.import, now);
+  const imported = new Map<string, ImportedLeaf>();
+  for (const service of config.services) {
+    const dir = importDirOf(config, service, gateway);
+    if (dir !== undefined) imported.set(service.name, await loadImportedLeaf(service.name, dir, ca, now));
+  }
+
+  // 2. In ephemeral mode, this boot's CA if a previous run left it; its key is gone.
+  const bundleFile = caBundlePath(config.secretsDir);
+  let renewed = false;
+  if (!ca) ca = await findThisBootsCa(bundleFile, bootKey, now);
+
+  // 3. Which leaves stay.
+  const onVolume = config.services.filter((s) => !imported.has(s.name) && s !== gateway);
+  const kept = new Map<string, { serial: string; notAfter: Date; caCopyCurrent: boolean }>();
+  if (ca) {
+    const verdicts = await Promise.all(
+      onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBefore, now)),
+    );
+    verdicts.forEach((v, i) => {
+      if (v.keep) kept.set(onVolume[i]!.name, v);
+    });
+  }
+  if (!ca || (!ca.signer && kept.size < onVolume.length)) {
+    // An ephemeral CA whose key is gone cannot issue the missing leaves: a new CA, and so new
+    // leaves for everyone (the old ones would not chain to the new bundle).
+    if (ca) log(`renewing this boot's CA: ${onVolume.length - kept.size} certificate(s) must be reissued`);
+    ca = await createEphemeralCa({ algorithm: keyAlgorithm, validityMs: validity, now, kernelBootId: bootKey });
+    kept.clear();
+    renewed = true;
+  }
+  const currentCa = ca;
+
+  // 4. Issue what is missing (keys generated concurrently), then write.
+  const toIssue = onVolume.filter((s) => !kept.has(s.name));
+  const issueFor = (s: ServiceConfig) => issueLeaf(currentCa, { service: s, algorithm: keyAlgorithm, validityMs: validity, now });
+  const gatewayIssues = gateway !== undefined && !imported.has(gateway.name) && currentCa.signer !== undefined;
+  const [issued, gatewayIssued] = await Promise.all([
+    Promise.all(toIssue.map(issueFor)),
+    gatewayIssues ? issueFor(gateway) : Promise.resolve(undefined),
+  ]);
+
+  const writes: ServiceWrite[] = [];
+  const outcomes: ServiceOutcome[] = [];
+  const bundle = currentCa.bundlePem;
+  for (const leaf of issued) {
+    const service = config.services.find((s) => s.name === leaf.service)!;
+    writes.push({ service, certPem: leaf.leafPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle });
+    outcomes.push({ service: leaf.service, action: "issued", serial: leaf.serial, notAfter: leaf.notAfter });
+  }
+  for (const [name, k] of kept) {
+    const service = config.services.find((s) => s.name === name)!;
+    if (!k.caCopyCurrent) writes.push({ service, caPem: bundle });
+    outcomes.push({ service: name, action: "kept", serial: k.serial, notAfter: k.notAfter });
+  }
+  let gatewayLeaf: GatewayLeaf | undefined;
+  for (const leaf of imported.values()) {
+    const service = config.services.find((s) => s.name === leaf.service)!;
+    if (service === gateway) {
+      gatewayLeaf = toGatewayLeaf(leaf, "imported", bundle);
+      writes.push({ service, caPem: bundle, remove: [SERVICE_FILES.cert, SERVICE_FILES.key] });
+      outcomes.push({ service: leaf.service, action: "handed-over", serial: leaf.serial, notAfter: leaf.notAfter });
+    } else {
+      writes.push({ service, certPem: leaf.leafPem + leaf.chainPem, keyPem: leaf.keyPem, caPem: bundle });
+      outcomes.push({ service: leaf.service, action: "imported", serial: leaf.serial, notAfter: leaf.notAfter });
+    }
+  }
+  if (gateway && !imported.has(gateway.name)) {
+    writes.push({ service: gateway, caPem: bundle, remove: [SERVICE_FILES.cert, SERVICE_FILES.key] });
+    if (gatewayIssued) {
+      gatewayLeaf = toGatewayLeaf({ ...gatewayIssued, chainPem: currentCa.chainPem }, "issued", bundle);
+      outcomes.push({ service: gateway.name, action: "handed-over", serial: gatewayIssued.serial, notAfter: gatewayIssued.notAfter });
+    } else {
+      outcomes.push({ service: gateway.name, action: "in-vault" });
+    }
+  }
+
+  await writeCaBundle(config.secretsDir, bundle);
+  await writeServices(config.secretsDir, writes);
+
+  const count = (a: ServiceOutcome["action"]) => outcomes.filter((o) => o.action === a).length;
+  const parts = [`issued ${count("issued") + count("handed-over") - (gatewayLeaf?.source === "imported" ? 1 : 0)}`, `kept ${count("kept")}`];
+  if (imported.size > 0) parts.push(`imported ${imported.size}`);
+  const caWord = currentCa.mode === "imported" ? "imported CA" : renewed ? "new ephemeral CA" : "this boot's CA";
+  return {
+    ca: { mode: currentCa.mode, renewed, subject: currentCa.intermediate.subject.replace(/\n/g, ", ") },
+    services: outcomes,
+    ...(gatewayLeaf ? { gatewayLeaf } : {}),
+    summary: `${parts.join(", ")}; ${caWord}`,
+  };
+}
+
+function toGatewayLeaf(leaf: Pick<IssuedLeaf, "service" | "leafPem" | "keyPem" | "serial" | "notAfter"> & { chainPem: string }, source: GatewayLeaf["source"], caPem: string): GatewayLeaf {
+  return { service: leaf.service, certPem: leaf.leafPem, keyPem: leaf.keyPem, chainPem: leaf.chainPem, caPem, source, serial: leaf.serial, notAfter: leaf.notAfter };
+}
