@@ -57,6 +57,13 @@ export const caBundlePath = (secretsDir: string) => join(secretsDir, "ca", "ca.p
 
 /** A client for `config.vault.address`, trusting `<secretsDir>/ca/ca.pem`. */
 export async function vaultClientFor(config: Config, token?: string): Promise<VaultClient> {
-  const caPem = await readFile(caBundlePath(config.secretsDir));
+  const path = caBundlePath(config.secretsDir);
+  let caPem: Buffer;
+  try {
+    caPem = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new Error(`cannot verify Vault at ${config.vault.address}: no CA bundle at ${path} (${code}); pki-init writes it`, { cause: error });
+  }
   return createVaultClient({ address: config.vault.address, caPem, serverName: config.vault.service, token });
 }

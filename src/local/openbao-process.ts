@@ -1,0 +1,163 @@
+// The real OpenBao server (`bao`) as a local process: integrated (raft) storage in a folder —
+// OpenBao 2.x has no `file` backend any more — and a TLS listener
+// on 127.0.0.1 with the `vault` service's certificate from pki-init. Used by `bootgate up
+// --local`, `make vault` and the integration tests. The handle stops the whole process group.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, open, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { TimeoutError } from "../errors.js";
+import { sleep } from "../runner/abortable.js";
+import { createVaultClient } from "../vault/vault-client.js";
+import { isVaultUnavailable } from "../vault/vault-errors.js";
+import { readFile } from "node:fs/promises";
+
+export interface OpenBaoOptions {
+  /** Holds the server config, its file storage (`data/`) and its log (`bao.log`). */
+  dir: string;
+  /** Folder with the listener's cert.pem (leaf + chain) and key.pem: `<secretsDir>/<vault service>`. */
+  tlsDir: string;
+  /** Trust bundle used to check readiness: `<secretsDir>/ca/ca.pem`. */
+  caFile: string;
+  /** The name the listener's certificate carries. */
+  serverName: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Raft's cluster port; 0 (the default) picks a free one. */
+  clusterPort?: number;
+  /** Extra HCL appended to the config (e.g. a `seal "static"` stanza). */
+  extraHcl?: string;
+  readyTimeoutMs?: number;
+  /** The `bao` binary; default: BOOTGATE_BAO_BIN, then <repo>/.tools/bin/bao, then `bao` on PATH. */
+  binary?: string;
+}
+
+export interface OpenBaoHandle extends AsyncDisposable {
+  address: string;
+  port: number;
+  pid: number;
+  options: OpenBaoOptions;
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export function findBaoBinary(explicit?: string): string {
+  const candidates = [explicit, process.env.BOOTGATE_BAO_BIN, join(REPO_ROOT, ".tools", "bin", "bao")].filter((c): c is string => !!c);
+  for (const c of candidates) if (existsSync(c)) return c;
+  for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(join(dir, "bao"))) return join(dir, "bao");
+  throw new Error("the OpenBao binary `bao` was not found (looked in BOOTGATE_BAO_BIN, .tools/bin and PATH); run `make bao`");
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function openBaoConfig(options: { dataDir: string; port: number; clusterPort: number; certFile: string; keyFile: string; extraHcl?: string }): string {
+  const q = JSON.stringify;
+  return `# written by bootgate (src/local/openbao-process.ts)
+storage "raft" {
+  path = ${q(options.dataDir)}
+  node_id = "bootgate-local"
+}
+listener "tcp" {
+  address = ${q(`127.0.0.1:${options.port}`)}
+  cluster_address = ${q(`127.0.0.1:${options.clusterPort}`)}
+  tls_cert_file = ${q(options.certFile)}
+  tls_key_file = ${q(options.keyFile)}
+  tls_min_version = "tls12"
+}
+api_addr = ${q(`https://127.0.0.1:${options.port}`)}
+cluster_addr = ${q(`https://127.0.0.1:${options.clusterPort}`)}
+ui = false
+log_level = "warn"
+${options.extraHcl ?? ""}
+`;
+}
+
+async function waitUntilAnswering(address: string, caPem: Buffer, serverName: string, child: ChildProcess, timeoutMs: number, log: string): Promise<void> {
+  const client = createVaultClient({ address, caPem, serverName, requestTimeoutMs: 2_000 });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        const tail = await readFile(log, "utf8").then((t) => t.slice(-2000), () => "");
+        throw new Error(`OpenBao exited (${child.exitCode ?? child.signalCode}) before answering at ${address}; its log ${log}:\n${tail}`);
+      }
+      try {
+        await client.api.read("sys/seal-status");
+        return;
+      } catch (error) {
+        if (!isVaultUnavailable(error)) throw error;
+      }
+      if (Date.now() > deadline) throw new TimeoutError(`OpenBao to answer at ${address}`, timeoutMs);
+      await sleep(100);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHandle> {
+  const binary = findBaoBinary(options.binary);
+  const port = options.port && options.port > 0 ? options.port : await freePort();
+  const clusterPort = options.clusterPort && options.clusterPort > 0 ? options.clusterPort : await freePort();
+  const dataDir = join(options.dir, "data");
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const configFile = join(options.dir, "bao.hcl");
+  await writeFile(
+    configFile,
+    openBaoConfig({ dataDir, port, clusterPort, certFile: join(options.tlsDir, "cert.pem"), keyFile: join(options.tlsDir, "key.pem"), extraHcl: options.extraHcl }),
+    { mode: 0o600 },
+  );
+  const logFile = join(options.dir, "bao.log");
+  const log = await open(logFile, "a", 0o600);
+  // Detached: its own process group, so stop() takes down anything it spawned (plugins) too.
+  const child = spawn(binary, ["server", `-config=${configFile}`], {
+    stdio: ["ignore", log.fd, log.fd],
+    detached: true,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.dir },
+  });
+  await log.close();
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const address = `https://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid!, "SIGTERM");
+    } catch {
+      return;
+    }
+    const killed = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+    if (!killed) {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+      await exited;
+    }
+  };
+  try {
+    await waitUntilAnswering(address, await readFile(options.caFile), options.serverName, child, options.readyTimeoutMs ?? 30_000, logFile);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, port, pid: child.pid!, options: { ...options, port, clusterPort }, stop, [Symbol.asyncDispose]: stop };
+}
+
+/** Stops a server and starts it again on the same port and storage: it comes back sealed. */
+export async function restartOpenBao(handle: OpenBaoHandle): Promise<OpenBaoHandle> {
+  await handle.stop();
+  return startOpenBao(handle.options);
+}

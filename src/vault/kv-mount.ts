@@ -1,0 +1,26 @@
+// KV version 2 at the configured mount, enabled once; an existing mount of another kind is an error.
+import type { VaultClient } from "./vault-client.js";
+import { vaultCall } from "./vault-errors.js";
+
+interface MountInfo {
+  type: string;
+  options?: { version?: string } | null;
+}
+
+/** Returns true when it enabled the mount now. */
+export async function ensureKvV2(client: VaultClient, mount: string): Promise<boolean> {
+  const { api, address } = client;
+  const mounts = (await vaultCall(address, "read sys/mounts", () => api.read("sys/mounts"))) as { data?: Record<string, MountInfo> } & Record<string, unknown>;
+  const table = (mounts.data ?? mounts) as Record<string, MountInfo | undefined>;
+  const existing = table[`${mount}/`];
+  if (existing) {
+    if (existing.type !== "kv" || existing.options?.version !== "2") {
+      throw new Error(
+        `Vault at ${address}: mount \`${mount}/\` is ${existing.type} version ${existing.options?.version ?? "1"}, expected kv version 2 (vault.kvMount)`,
+      );
+    }
+    return false;
+  }
+  await vaultCall(address, `enable kv-v2 at ${mount}/`, () => api.write(`sys/mounts/${mount}`, { type: "kv", options: { version: "2" } }));
+  return true;
+}

@@ -1,0 +1,78 @@
+// Vault's seal state, and the wait for its API to answer at all.
+import { TimeoutError } from "../errors.js";
+import { sleep } from "../runner/abortable.js";
+import type { VaultClient } from "./vault-client.js";
+import { describeVaultError, isVaultUnavailable } from "./vault-errors.js";
+
+export interface SealStatus {
+  initialized: boolean;
+  sealed: boolean;
+  /** Shares needed to unseal, and given so far. */
+  t: number;
+  n: number;
+  progress: number;
+  type?: string;
+  recovery_seal?: boolean;
+  version?: string;
+}
+
+export async function readSealStatus(client: VaultClient): Promise<SealStatus> {
+  return (await client.api.read("sys/seal-status")) as SealStatus;
+}
+
+export interface WaitForVaultOptions {
+  timeoutMs: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+  onWaiting?(message: string): void;
+}
+
+/**
+ * Polls sys/seal-status until Vault answers, while it is not listening (refused, reset, 503).
+ * Anything else — a certificate that does not verify, a 4xx — fails at once: waiting will not
+ * fix it. Runs out with a TimeoutError that names the address and the last error.
+ */
+export async function waitForVault(client: VaultClient, options: WaitForVaultOptions): Promise<SealStatus> {
+  const deadline = Date.now() + options.timeoutMs;
+  const pollMs = options.pollMs ?? 250;
+  let reported = false;
+  for (;;) {
+    try {
+      return await readSealStatus(client);
+    } catch (error) {
+      if (!isVaultUnavailable(error)) throw new Error(`Vault at ${client.address}: ${describeVaultError(error)}`, { cause: error });
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const timeout = new TimeoutError(`Vault at ${client.address} (last error: ${describeVaultError(error)})`, options.timeoutMs);
+        throw timeout;
+      }
+      if (!reported) {
+        options.onWaiting?.(`waiting for Vault at ${client.address} (${describeVaultError(error)})`);
+        reported = true;
+      }
+      await sleep(Math.min(pollMs, left), options.signal);
+    }
+  }
+}
+
+/**
+ * After an unseal, integrated storage elects itself leader before it serves requests (503 until
+ * then). Waits for sys/health to report an active, unsealed node.
+ */
+export async function waitForActive(client: VaultClient, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    try {
+      // node-vault hands back sys/health's body whatever its status code.
+      const health = (await client.api.read("sys/health")) as { sealed?: boolean; standby?: boolean; initialized?: boolean };
+      if (health.initialized && health.sealed === false && health.standby === false) return;
+      last = `sealed=${String(health.sealed)} standby=${String(health.standby)}`;
+    } catch (error) {
+      if (!isVaultUnavailable(error)) throw new Error(`Vault at ${client.address}: ${describeVaultError(error)}`, { cause: error });
+      last = describeVaultError(error);
+    }
+    if (Date.now() > deadline) throw new TimeoutError(`Vault at ${client.address} to become active (last: ${last})`, timeoutMs);
+    await sleep(100, signal);
+  }
+}

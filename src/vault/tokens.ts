@@ -1,0 +1,83 @@
+// Token operations with a root token: create an orphan periodic token (orphan, so revoking the
+// root token that made it does not take it along), look one up and revoke one by accessor.
+// node-vault's tokenCreate() would swap the client's own token for the new one, so plain writes.
+import type { VaultClient } from "./vault-client.js";
+import { vaultCall, vaultStatusCode } from "./vault-errors.js";
+
+export interface NewToken {
+  token: string;
+  accessor: string;
+  policies: string[];
+}
+
+export interface TokenSpec {
+  policies: string[];
+  periodMs: number;
+  displayName: string;
+  meta: Record<string, string>;
+}
+
+export async function createPeriodicToken(root: VaultClient, spec: TokenSpec): Promise<NewToken> {
+  const body = {
+    policies: spec.policies,
+    no_default_policy: true,
+    period: `${Math.max(1, Math.round(spec.periodMs / 1000))}s`,
+    renewable: true,
+    display_name: spec.displayName,
+    meta: spec.meta,
+  };
+  const response = (await vaultCall(root.address, `create token ${spec.displayName}`, () =>
+    root.api.write("auth/token/create-orphan", body),
+  )) as { auth: { client_token: string; accessor: string; policies: string[] } };
+  return { token: response.auth.client_token, accessor: response.auth.accessor, policies: response.auth.policies };
+}
+
+export interface TokenInfo {
+  accessor: string;
+  policies: string[];
+  ttl: number;
+  period?: number;
+  renewable?: boolean;
+  display_name?: string;
+  meta?: Record<string, string> | null;
+}
+
+/** Looks a token up by accessor; undefined when it is gone (expired, revoked). */
+export async function lookupAccessor(root: VaultClient, accessor: string): Promise<TokenInfo | undefined> {
+  try {
+    const response = (await root.api.write("auth/token/lookup-accessor", { accessor })) as { data: TokenInfo };
+    return response.data;
+  } catch (error) {
+    const status = vaultStatusCode(error);
+    if (status === 400 || status === 403 || status === 404) return undefined;
+    return vaultCall(root.address, "auth/token/lookup-accessor", () => Promise.reject(error));
+  }
+}
+
+/** Revokes by accessor; a token already gone is fine. */
+export async function revokeAccessor(root: VaultClient, accessor: string): Promise<boolean> {
+  try {
+    await root.api.write("auth/token/revoke-accessor", { accessor });
+    return true;
+  } catch (error) {
+    const status = vaultStatusCode(error);
+    if (status === 400 || status === 403 || status === 404) return false;
+    return vaultCall(root.address, "auth/token/revoke-accessor", () => Promise.reject(error));
+  }
+}
+
+/** The calling token's own view of itself; undefined when Vault refuses it (revoked, expired). */
+export async function lookupSelf(client: VaultClient): Promise<TokenInfo | undefined> {
+  try {
+    const response = (await client.api.read("auth/token/lookup-self")) as { data: TokenInfo };
+    return response.data;
+  } catch (error) {
+    const status = vaultStatusCode(error);
+    if (status === 403 || status === 401) return undefined;
+    return vaultCall(client.address, "auth/token/lookup-self", () => Promise.reject(error));
+  }
+}
+
+export async function revokeSelf(client: VaultClient): Promise<void> {
+  await vaultCall(client.address, "auth/token/revoke-self", () => client.api.write("auth/token/revoke-self", {}));
+}

@@ -1,0 +1,160 @@
+// A real OpenBao for an integration test: certificates from pki-init (or, until pki-init is
+// registered, a throwaway openssl CA), `bao server` on a free 127.0.0.1 port with file storage,
+// and secretstore-setup run for the given config. Everything lives in one temp folder.
+//
+//   await using stack = await startVaultStack({ config: { services: [{ name: "core-data", database: "coredata" }] } });
+//   const kv = await openKvClient(stack.config, "bootgate");
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { parseConfigText } from "../../src/config/load.js";
+import type { Config } from "../../src/config/normalize.js";
+import { beginBoot, openGate, readBoot } from "../../src/gates/gate-file.js";
+import { freePort, type OpenBaoHandle, restartOpenBao, startOpenBao } from "../../src/local/openbao-process.js";
+import type { RunnerEvent } from "../../src/runner/events.js";
+import { type RunResult, runStages } from "../../src/runner/runner.js";
+import { ALL_STAGES } from "../../src/stages/all.js";
+import { secretstoreSetupStage } from "../../src/stages/secretstore-setup.js";
+import { throwawayVaultPki } from "./vault-throwaway-pki.js";
+
+export interface VaultStackOptions {
+  /**
+   * The config document (as it would be in YAML). The helper sets secretsDir, stateDir,
+   * vault.address and vault.ikm (a random hex file); everything else is yours. A `vault`
+   * service is added when the list has none.
+   */
+  config?: Record<string, unknown>;
+  /** Run pki-init and secretstore-setup before returning (default true). */
+  setup?: boolean;
+  /** Start OpenBao before returning (default true). */
+  start?: boolean;
+  /** HCL appended to the server config, e.g. a `seal "static"` stanza. */
+  extraHcl?: string;
+}
+
+export interface StageRun extends RunResult {
+  events: RunnerEvent[];
+  /** Every line the run reported, as one text (for "no secret in the output" checks). */
+  output: string;
+}
+
+export interface VaultStack extends AsyncDisposable {
+  dir: string;
+  config: Config;
+  /** The running server (undefined after stopBao or with start: false). */
+  bao: OpenBaoHandle | undefined;
+  ikmFile: string;
+  /** Starts a boot: new boot id, pki-init (certificates for every service), pki-ready. */
+  runPki(): Promise<StageRun>;
+  /** secretstore-setup in the current boot; resolves with the outcome, never throws for a failed stage. */
+  runSetup(configOverride?: Config): Promise<StageRun>;
+  startBao(): Promise<OpenBaoHandle>;
+  stopBao(): Promise<void>;
+  /** Stop and start on the same port and storage: it comes back sealed. */
+  restartBao(): Promise<OpenBaoHandle>;
+}
+
+const hasRealPki = () => ALL_STAGES.some((e) => e.name === "pki-init");
+
+async function runCollected(config: Config, stages: Parameters<typeof runStages>[0]["stages"], bootId: string, external = false): Promise<StageRun> {
+  const events: RunnerEvent[] = [];
+  const result = await runStages({
+    stages,
+    config,
+    bootId,
+    emit: (e) => events.push(e),
+    openGate: async (gate, stage) => void (await openGate(config.secretsDir, gate, bootId, stage)),
+    ...(external ? { awaitExternalGate: async () => {} } : {}),
+  });
+  return { ...result, events, output: events.map((e) => JSON.stringify(e)).join("\n") };
+}
+
+export async function startVaultStack(options: VaultStackOptions = {}): Promise<VaultStack> {
+  const dir = await mkdtemp(join(tmpdir(), "bootgate-vault-"));
+  const ikmFile = join(dir, "ikm.hex");
+  await writeFile(ikmFile, randomBytes(32).toString("hex") + "\n", { mode: 0o600 });
+  const port = await freePort();
+  const doc: Record<string, unknown> = { ...(options.config ?? {}) };
+  const services = (doc.services as { name: string }[] | undefined) ?? [{ name: "core-data" }, { name: "core-metadata" }];
+  const vaultDoc: Record<string, unknown> = { waitTimeout: "20s", ...((doc.vault as Record<string, unknown> | undefined) ?? {}) };
+  const vaultService = (vaultDoc.service as string | undefined) ?? "vault";
+  doc.services = services.some((s) => s.name === vaultService) ? services : [{ name: vaultService }, ...services];
+  doc.secretsDir = join(dir, "secrets");
+  doc.stateDir = join(dir, "state");
+  doc.vault = { ...vaultDoc, address: `https://127.0.0.1:${port}`, ikm: { file: ikmFile } };
+  const configFile = join(dir, "bootgate.yaml");
+  const text = stringify(doc);
+  await writeFile(configFile, text);
+  const config = parseConfigText(text, { source: configFile, baseDir: dir, env: {} });
+  await mkdir(config.secretsDir, { recursive: true });
+
+  let bao: OpenBaoHandle | undefined;
+  const baoOptions = {
+    dir: join(dir, "bao"),
+    tlsDir: join(config.secretsDir, config.vault.service),
+    caFile: join(config.secretsDir, "ca", "ca.pem"),
+    serverName: config.vault.service,
+    port,
+    ...(options.extraHcl ? { extraHcl: options.extraHcl } : {}),
+  };
+
+  const stack: VaultStack = {
+    dir,
+    config,
+    ikmFile,
+    get bao() {
+      return bao;
+    },
+    async runPki() {
+      const { bootId } = await beginBoot(config.secretsDir);
+      if (hasRealPki()) {
+        const entry = ALL_STAGES.find((e) => e.name === "pki-init")!;
+        return runCollected(config, [await entry.create(config)], bootId);
+      }
+      const svc = config.services.find((s) => s.name === config.vault.service);
+      await throwawayVaultPki(config.secretsDir, dir, config.vault.service, svc?.dns ?? []);
+      await openGate(config.secretsDir, "pki-ready", bootId, "pki-init");
+      return { ok: true, failures: [], skipped: [], opened: ["pki-ready"], events: [], output: "" };
+    },
+    async runSetup(configOverride) {
+      const boot = await readBoot(config.secretsDir);
+      if (!boot) throw new Error("runSetup: no boot started (call runPki first)");
+      const c = configOverride ?? config;
+      return runCollected(c, [secretstoreSetupStage(c)], boot.bootId, true);
+    },
+    async startBao() {
+      bao = await startOpenBao(baoOptions);
+      return bao;
+    },
+    async stopBao() {
+      await bao?.stop();
+      bao = undefined;
+    },
+    async restartBao() {
+      bao = bao ? await restartOpenBao(bao) : await startOpenBao(baoOptions);
+      return bao;
+    },
+    async [Symbol.asyncDispose]() {
+      await bao?.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+
+  try {
+    if (options.setup !== false || options.start !== false) {
+      const pki = await stack.runPki();
+      if (!pki.ok) throw new Error(`startVaultStack: pki-init failed: ${pki.failures.map((f) => f.message).join("; ")}`);
+    }
+    if (options.start !== false) await stack.startBao();
+    if (options.setup !== false) {
+      const setup = await stack.runSetup();
+      if (!setup.ok) throw new Error(`startVaultStack: secretstore-setup failed: ${setup.failures.map((f) => f.message).join("; ")}`);
+    }
+  } catch (error) {
+    await stack[Symbol.asyncDispose]();
+    throw error;
+  }
+  return stack;
+}
