@@ -78,3 +78,24 @@ export function firstPem(text: string): string {
 
 /** Leaf followed by its chain, as servers present it. */
 export const fullChain = (tls: GatewayTls) => tls.certificate.trimEnd() + "\n" + tls.chain;
+
+const PEM_BLOCKS = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * Whether a certificate kept in Vault still stands this boot: valid now, and its chain leads to
+ * a certificate of the current trust bundle (an ephemeral CA is new every boot).
+ */
+export function standsUnder(tls: GatewayTls, caPem: string, now = new Date()): boolean {
+  const leaf = new X509Certificate(tls.certificate);
+  if (new Date(leaf.validTo) <= now || new Date(leaf.validFrom) > now) return false;
+  const anchors = (caPem.match(PEM_BLOCKS) ?? []).map((p) => new X509Certificate(p));
+  const intermediates = (tls.chain.match(PEM_BLOCKS) ?? []).map((p) => new X509Certificate(p));
+  let current = leaf;
+  for (let hops = 0; hops <= intermediates.length; hops++) {
+    if (anchors.some((a) => current.checkIssued(a) && current.verify(a.publicKey))) return true;
+    const next = intermediates.find((c) => current.checkIssued(c) && current.verify(c.publicKey));
+    if (!next) return false;
+    current = next;
+  }
+  return false;
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, duration, httpUrl, path, port } from "../fields.js";
+import { dnsLabel, duration, httpUrl, ipAddress, path, port } from "../fields.js";
 
 export const gatewaySection = z
   .strictObject({
@@ -12,17 +12,27 @@ export const gatewaySection = z
     importCert: path.optional(),
     nginx: z
       .strictObject({
+        /** `nginx` means Debian's /usr/sbin/nginx. */
         binary: z.string().default("nginx"),
-        /** Where the generated config and its PID file live. */
+        /** Where the generated config, its TLS files and PID file live; default `<secretsDir>/<service>/nginx` (tmpfs: the key is there). */
         configDir: path.optional(),
         listen: port.default(8443),
+        /** The address nginx listens on (0.0.0.0 inside a container). */
+        address: ipAddress.default("127.0.0.1"),
+        /** How long proxy-setup waits for a reloaded nginx to serve the new generation. */
+        reloadTimeout: duration.prefault("15s"),
       })
       .prefault({}),
     kong: z
       .strictObject({ adminUrl: httpUrl.default("http://127.0.0.1:8001") })
       .prefault({}),
     jwt: z
-      .strictObject({ issuer: z.string().default("bootgate"), ttl: duration.prefault("1h") })
+      .strictObject({
+        /** The `iss` claim; also the Kong JWT credential's key. */
+        issuer: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "expected an issuer of letters, digits and . _ : -").default("bootgate"),
+        /** Default lifetime of `bootgate token`. */
+        ttl: duration.prefault("1h"),
+      })
       .prefault({}),
   })
   .prefault({});

@@ -1,0 +1,23 @@
+// The adapter the config asks for.
+import type { Config } from "../config/normalize.js";
+import type { GatewayAdapter } from "./adapter.js";
+import { nginxConfigDir } from "./gateway-paths.js";
+import { KongAdapter } from "./kong-adapter.js";
+import { KongAdminClient } from "./kong-admin-client.js";
+import { NginxAdapter } from "./nginx-adapter.js";
+
+export function adapterFor(config: Config, caPem: string): GatewayAdapter {
+  const { gateway } = config;
+  if (gateway.kind === "kong") {
+    const client = new KongAdminClient(gateway.kong.adminUrl, { caPem, source: config.source });
+    return new KongAdapter({ client, gateway: gateway.service });
+  }
+  return new NginxAdapter({
+    binary: gateway.nginx.binary,
+    configDir: nginxConfigDir(config),
+    listenAddress: gateway.nginx.address,
+    listenPort: gateway.nginx.listen,
+    serverName: gateway.service,
+    reloadTimeoutMs: gateway.nginx.reloadTimeout,
+  });
+}
