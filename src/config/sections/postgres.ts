@@ -1,18 +1,36 @@
 import { z } from "zod";
 import { dnsLabel, duration, hostname, ipAddress, path, port, sqlIdentifier } from "../fields.js";
 
+/**
+ * One grant, as written after GRANT and before TO: `SELECT ON ALL TABLES IN SCHEMA public`.
+ * Words, names, commas, dots and parentheses only: no quotes, no `;`, no comments, so the text
+ * cannot end the statement it is placed in.
+ */
+export const grantText = z
+  .string({ error: "expected a grant such as `SELECT ON ALL TABLES IN SCHEMA public`" })
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_ ,.()]* ON [A-Za-z0-9_ ,.()]+$/,
+    "expected a grant such as `SELECT ON ALL TABLES IN SCHEMA public` (privileges ON objects; letters, digits, '_', ',', '.', '(', ')' and spaces only)",
+  )
+  .refine((g) => !/\bTO\b/i.test(g), "expected the grant without `TO …` (it is granted to the service's own role)");
+
 /** What a service asks of PostgreSQL: a role plus its own database, or a schema in a shared one. */
 export const serviceDatabase = z.union(
   [
     sqlIdentifier,
-    z.strictObject({
-      name: sqlIdentifier,
-      /** `database`: a database the role owns. `schema`: a schema named `name` in `shared`. */
-      mode: z.enum(["database", "schema"]).default("database"),
-      shared: sqlIdentifier.optional(),
-      /** Extra grants, e.g. `SELECT ON ALL TABLES IN SCHEMA public`. */
-      grants: z.array(z.string()).default([]),
-    }),
+    z
+      .strictObject({
+        name: sqlIdentifier,
+        /** `database`: a database the role owns. `schema`: a schema named `name` in the database `shared`. */
+        mode: z.enum(["database", "schema"]).default("database"),
+        shared: sqlIdentifier.optional(),
+        /** Extra grants, e.g. `SELECT ON ALL TABLES IN SCHEMA public`, run in the service's database. */
+        grants: z.array(grantText).default([]),
+      })
+      .refine((d) => d.mode !== "schema" || d.shared !== undefined, {
+        message: "expected `shared: <database>` with `mode: schema` (the database that holds the schema)",
+        path: ["shared"],
+      }),
   ],
   { error: "expected a database name, or `{ name, mode, shared, grants }`" },
 );
@@ -35,5 +53,7 @@ export const postgresSection = z
     waitTimeout: duration.prefault("60s"),
     /** Make new passwords for every role on this run. */
     rotate: z.boolean().default(false),
+    /** Services seeded at once (each takes an admin connection). */
+    concurrency: z.number({ error: "expected a number of connections" }).int().min(1).max(32).default(4),
   })
   .prefault({});

@@ -1,0 +1,144 @@
+// The real DbAdmin: SQL over node-postgres pools, one per database it must work in (the admin
+// database for roles and databases, each shared database for schemas). Identifiers are checked
+// and quoted; the only literal is a SCRAM verifier, checked against its format before use.
+import pg from "pg";
+import type { Config } from "../config/normalize.js";
+import { TimeoutError } from "../errors.js";
+import { sleep } from "../runner/abortable.js";
+import { adminSettings, type AdminSettings } from "./admin-connection.js";
+import type { DbAdmin, Inventory, RoleState } from "./db-admin.js";
+import { quoteIdent } from "./identifiers.js";
+import { isPgUnavailable, pgFailure } from "./pg-errors.js";
+import { isScramVerifier } from "./scram-verifier.js";
+
+const READY_POLL_MS = 200;
+const INSUFFICIENT_PRIVILEGE = "42501";
+
+function verifierLiteral(verifier: string): string {
+  // Base64, '$' and ':' only: nothing that could close the literal.
+  if (!isScramVerifier(verifier)) throw new Error("refusing a password that is not a SCRAM-SHA-256 verifier");
+  return `'${verifier}'`;
+}
+
+export class PgDbAdmin implements DbAdmin {
+  private readonly pools = new Map<string, pg.Pool>();
+
+  constructor(
+    private readonly settings: AdminSettings,
+    private readonly maxConnections: number,
+  ) {}
+
+  static async open(config: Config): Promise<PgDbAdmin> {
+    return new PgDbAdmin(await adminSettings(config), config.postgres.concurrency);
+  }
+
+  private pool(database: string): pg.Pool {
+    let pool = this.pools.get(database);
+    if (!pool) {
+      pool = new pg.Pool({ ...this.settings.base, database, max: database === this.settings.adminDatabase ? this.maxConnections : 2 });
+      // An idle connection the server drops (a restart) must not crash the process; the next query reconnects.
+      pool.on("error", () => {});
+      this.pools.set(database, pool);
+    }
+    return pool;
+  }
+
+  private async run<R extends pg.QueryResultRow = pg.QueryResultRow>(database: string, what: string, sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool(database).query<R>(sql, params);
+    } catch (error) {
+      throw pgFailure(this.settings.server, what, error, [this.settings.password]);
+    }
+  }
+
+  private admin<R extends pg.QueryResultRow = pg.QueryResultRow>(what: string, sql: string, params?: unknown[]) {
+    return this.run<R>(this.settings.adminDatabase, what, sql, params);
+  }
+
+  async waitUntilReady(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.pool(this.settings.adminDatabase).query("SELECT 1");
+        return;
+      } catch (error) {
+        if (!isPgUnavailable(error)) throw pgFailure(this.settings.server, "connect as the admin", error, [this.settings.password]);
+        if (Date.now() + READY_POLL_MS > deadline) {
+          throw new TimeoutError(`PostgreSQL at ${this.settings.server} to accept connections (postgres.waitTimeout)`, timeoutMs);
+        }
+        await sleep(READY_POLL_MS, signal);
+      }
+    }
+  }
+
+  async inventory(): Promise<Inventory> {
+    const roles = new Map<string, RoleState>();
+    try {
+      const result = await this.pool(this.settings.adminDatabase).query<{ rolname: string; rolcanlogin: boolean; rolpassword: string | null }>(
+        "SELECT rolname, rolcanlogin, rolpassword FROM pg_authid",
+      );
+      for (const r of result.rows) roles.set(r.rolname, { canLogin: r.rolcanlogin, verifier: r.rolpassword });
+    } catch (error) {
+      // An admin that is not a superuser cannot read verifiers: then every password is (re)set.
+      if ((error as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) throw pgFailure(this.settings.server, "list roles", error, [this.settings.password]);
+      const result = await this.admin<{ rolname: string; rolcanlogin: boolean }>("list roles", "SELECT rolname, rolcanlogin FROM pg_roles");
+      for (const r of result.rows) roles.set(r.rolname, { canLogin: r.rolcanlogin, verifier: undefined });
+    }
+    const dbs = await this.admin<{ datname: string; owner: string }>(
+      "list databases",
+      "SELECT d.datname, r.rolname AS owner FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba",
+    );
+    return { roles, databases: new Map(dbs.rows.map((r) => [r.datname, r.owner])) };
+  }
+
+  async createRole(role: string, verifier: string): Promise<void> {
+    await this.admin(`create role ${role}`, `CREATE ROLE ${quoteIdent(role)} WITH LOGIN PASSWORD ${verifierLiteral(verifier)}`);
+  }
+
+  async setPassword(role: string, verifier: string): Promise<void> {
+    await this.admin(`set the password of role ${role}`, `ALTER ROLE ${quoteIdent(role)} WITH LOGIN PASSWORD ${verifierLiteral(verifier)}`);
+  }
+
+  async createDatabase(database: string, owner: string): Promise<void> {
+    // CREATE DATABASE cannot run in a transaction block: two statements, two round trips.
+    await this.admin(`create database ${database}`, `CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(owner)}`);
+    await this.admin(`close database ${database} to others`, `REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+  }
+
+  async setDatabaseOwner(database: string, owner: string): Promise<void> {
+    await this.admin(`hand database ${database} to ${owner}`, `ALTER DATABASE ${quoteIdent(database)} OWNER TO ${quoteIdent(owner)}`);
+    await this.admin(`close database ${database} to others`, `REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+  }
+
+  async createSharedDatabase(database: string): Promise<void> {
+    await this.admin(`create database ${database}`, `CREATE DATABASE ${quoteIdent(database)}`);
+    await this.admin(`close database ${database} to others`, `REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
+  }
+
+  async ensureSchema(database: string, schema: string, role: string): Promise<void> {
+    const s = quoteIdent(schema);
+    const r = quoteIdent(role);
+    await this.admin(`let ${role} connect to ${database}`, `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} TO ${r}`);
+    const existing = await this.run<{ owner: string }>(
+      database,
+      `look up schema ${schema} in ${database}`,
+      "SELECT r.rolname AS owner FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = $1",
+      [schema],
+    );
+    const owner = existing.rows[0]?.owner;
+    if (owner === undefined) await this.run(database, `create schema ${schema} in ${database}`, `CREATE SCHEMA ${s} AUTHORIZATION ${r}`);
+    else if (owner !== role) await this.run(database, `hand schema ${schema} to ${role}`, `ALTER SCHEMA ${s} OWNER TO ${r}`);
+    await this.admin(`set the search_path of ${role} in ${database}`, `ALTER ROLE ${r} IN DATABASE ${quoteIdent(database)} SET search_path = ${s}`);
+  }
+
+  async grant(database: string, role: string, grants: readonly string[]): Promise<void> {
+    // Grant texts were checked by the config schema (no quotes, ';' or comments).
+    for (const g of grants) await this.run(database, `grant ${g} to ${role}`, `GRANT ${g} TO ${quoteIdent(role)}`);
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.end().catch(() => {})));
+  }
+}
