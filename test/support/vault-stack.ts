@@ -1,5 +1,4 @@
-// A real OpenBao for an integration test: certificates from pki-init (or, until pki-init is
-// registered, a throwaway openssl CA), `bao server` on a free 127.0.0.1 port with file storage,
+// A real OpenBao for an integration test: certificates from the real pki-init stage, `bao server` on a free 127.0.0.1 port with file storage,
 // and secretstore-setup run for the given config. Everything lives in one temp folder.
 //
 //   await using stack = await startVaultStack({ config: { services: [{ name: "core-data", database: "coredata" }] } });
@@ -17,7 +16,6 @@ import type { RunnerEvent } from "../../src/runner/events.js";
 import { type RunResult, runStages } from "../../src/runner/runner.js";
 import { ALL_STAGES } from "../../src/stages/all.js";
 import { secretstoreSetupStage } from "../../src/stages/secretstore-setup.js";
-import { throwawayVaultPki } from "./vault-throwaway-pki.js";
 
 export interface VaultStackOptions {
   /**
@@ -55,8 +53,6 @@ export interface VaultStack extends AsyncDisposable {
   /** Stop and start on the same port and storage: it comes back sealed. */
   restartBao(): Promise<OpenBaoHandle>;
 }
-
-const hasRealPki = () => ALL_STAGES.some((e) => e.name === "pki-init");
 
 async function runCollected(config: Config, stages: Parameters<typeof runStages>[0]["stages"], bootId: string, external = false): Promise<StageRun> {
   const events: RunnerEvent[] = [];
@@ -109,14 +105,9 @@ export async function startVaultStack(options: VaultStackOptions = {}): Promise<
     },
     async runPki() {
       const { bootId } = await beginBoot(config.secretsDir);
-      if (hasRealPki()) {
-        const entry = ALL_STAGES.find((e) => e.name === "pki-init")!;
-        return runCollected(config, [await entry.create(config)], bootId);
-      }
-      const svc = config.services.find((s) => s.name === config.vault.service);
-      await throwawayVaultPki(config.secretsDir, dir, config.vault.service, svc?.dns ?? []);
-      await openGate(config.secretsDir, "pki-ready", bootId, "pki-init");
-      return { ok: true, failures: [], skipped: [], opened: ["pki-ready"], events: [], output: "" };
+      const entry = ALL_STAGES.find((e) => e.name === "pki-init");
+      if (!entry) throw new Error("startVaultStack: no pki-init stage in src/stages/all.ts");
+      return runCollected(config, [await entry.create(config)], bootId);
     },
     async runSetup(configOverride) {
       const boot = await readBoot(config.secretsDir);

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { bootgatePolicy, servicePolicy } from "../../../src/vault/policies.js";
+
+const paths = (hcl: string) => [...hcl.matchAll(/path "([^"]+)" \{\n {2}capabilities = \[([^\]]*)\]/g)].map((m) => [m[1], m[2]]);
+
+describe("policies", () => {
+  it("should grant a service its own data and metadata folders and nothing else", () => {
+    expect(paths(servicePolicy("secret", "core-data"))).toEqual([
+      ["secret/data/core-data/*", '"create", "read", "update", "delete", "list"'],
+      ["secret/metadata/core-data/*", '"read", "list", "delete"'],
+    ]);
+  });
+
+  it("should list every service folder for bootgate and nothing under sys/ or its own bookkeeping", () => {
+    const hcl = bootgatePolicy("kv", ["a", "b"]);
+    expect(paths(hcl).map((p) => p[0])).toEqual(["kv/data/a/*", "kv/metadata/a/*", "kv/data/b/*", "kv/metadata/b/*"]);
+    expect(hcl).not.toMatch(/sys\//);
+    expect(hcl).not.toMatch(/_bootgate/);
+  });
+});
