@@ -1,0 +1,137 @@
+// A real PostgreSQL beside a real OpenBao for the database tests: certificates from the real
+// pki-init, secretstore-setup for the given services (via test/support/vault-stack.ts), then
+// PostgreSQL started by src/local/postgres-process.ts with the `postgres` service's cert.
+//
+//   await using stack = await startDbStack({ services: [{ name: "core-data", database: "coredata" }] });
+//   const run = await stack.runDbSeed();
+import { randomBytes } from "node:crypto";
+import { chmod, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import pg from "pg";
+import type { Config } from "../../src/config/normalize.js";
+import { credentialsKey } from "../../src/db/credentials.js";
+import { parseCredentials, serviceClientConfig } from "../../src/db/service-connection.js";
+import { isRoot } from "../../src/fs/atomic-write.js";
+import { freePort } from "../../src/local/openbao-process.js";
+import { startPostgres, type PostgresHandle } from "../../src/local/postgres-process.js";
+import { serverUserFor } from "../../src/local/server-user.js";
+import { openGate, readBoot } from "../../src/gates/gate-file.js";
+import type { RunnerEvent } from "../../src/runner/events.js";
+import { runStages } from "../../src/runner/runner.js";
+import { createDbSeedStage, type DbSeedDeps, realDbSeedDeps } from "../../src/stages/db-seed.js";
+import { openKvClient } from "../../src/vault/open-kv-client.js";
+import { caBundlePath } from "../../src/vault/vault-client.js";
+import { startVaultStack, type StageRun, type VaultStack } from "./vault-stack.js";
+
+export interface DbServiceInput {
+  name: string;
+  database?: string | Record<string, unknown>;
+}
+
+export interface DbStack extends AsyncDisposable {
+  vault: VaultStack;
+  config: Config;
+  configFile: string;
+  pg: PostgresHandle;
+  adminPassword: string;
+  /** db-seed in the current boot, in-process; never throws for a failed stage. */
+  runDbSeed(options?: { deps?: Partial<DbSeedDeps>; config?: Config }): Promise<StageRun>;
+  /** A superuser connection (verify-full), for checks the test makes behind the stage's back. */
+  admin(database?: string): Promise<pg.Client>;
+  /** What `service` reads from Vault with its own token. */
+  credentialsOf(service: string, asService?: string): Promise<Record<string, unknown> | undefined>;
+  /** Connects as `service` with its own credentials from Vault (its own token), verify-full. */
+  connectAs(service: string, database?: string): Promise<pg.Client>;
+}
+
+export async function startDbStack(options: { services: DbServiceInput[]; postgres?: Record<string, unknown> }): Promise<DbStack> {
+  const pgPort = await freePort();
+  const user = isRoot() ? await serverUserFor("postgres") : undefined;
+  const vault = await startVaultStack({
+    config: {
+      services: [{ name: "postgres", ip: ["127.0.0.1"], ...(user ? { uid: user.uid, gid: user.gid } : {}) }, ...options.services],
+      postgres: { port: pgPort, waitTimeout: "20s", admin: { passwordFile: "./pg-admin-password" }, ...options.postgres },
+    },
+  });
+  try {
+    // mkdtemp made the folder 0700: the server user must be able to walk through it.
+    await chmod(vault.dir, 0o711);
+    const adminPassword = randomBytes(24).toString("base64url");
+    await writeFile(join(vault.dir, "pg-admin-password"), adminPassword + "\n", { mode: 0o600 });
+    const config = vault.config;
+    const pgHandle = await startPostgres({
+      dir: join(vault.dir, "pg"),
+      port: pgPort,
+      tlsDir: join(config.secretsDir, config.postgres.service),
+      adminPasswordFile: join(vault.dir, "pg-admin-password"),
+      settings: { fsync: "off" },
+    });
+    const ca = await readFile(caBundlePath(config.secretsDir));
+    const clients: pg.Client[] = [];
+    const track = async (client: pg.Client) => {
+      client.on("error", () => {});
+      clients.push(client);
+      await client.connect();
+      return client;
+    };
+    const stack: DbStack = {
+      vault,
+      config,
+      configFile: join(vault.dir, "bootgate.yaml"),
+      pg: pgHandle,
+      adminPassword,
+      async runDbSeed(runOptions = {}) {
+        const c = runOptions.config ?? config;
+        const boot = await readBoot(c.secretsDir);
+        if (!boot) throw new Error("runDbSeed: no boot started");
+        const stage = createDbSeedStage(c, { ...realDbSeedDeps({}), ...runOptions.deps });
+        const events: RunnerEvent[] = [];
+        const result = await runStages({
+          stages: [stage],
+          config: c,
+          bootId: boot.bootId,
+          emit: (e) => events.push(e),
+          openGate: async (gate, s) => void (await openGate(c.secretsDir, gate, boot.bootId, s)),
+          awaitExternalGate: async () => {},
+          backoff: { baseMs: 200, capMs: 1_000 },
+        });
+        return { ...result, events, output: events.map((e) => JSON.stringify(e)).join("\n") };
+      },
+      admin: (database = "postgres") =>
+        track(
+          new pg.Client({
+            host: "127.0.0.1",
+            port: pgPort,
+            user: "postgres",
+            password: adminPassword,
+            database,
+            ssl: { ca, servername: config.postgres.service, rejectUnauthorized: true },
+          }),
+        ),
+      async credentialsOf(service, asService = service) {
+        const kv = await openKvClient(config, asService);
+        try {
+          return await kv.read(credentialsKey(service));
+        } finally {
+          kv.close();
+        }
+      },
+      async connectAs(service, database) {
+        const credentials = parseCredentials(await stack.credentialsOf(service));
+        if (typeof credentials === "string") throw new Error(`${service}: ${credentials}`);
+        const serviceCa = await readFile(join(config.secretsDir, service, "ca.pem"));
+        const settings = serviceClientConfig(credentials, serviceCa);
+        return track(new pg.Client({ ...settings, ...(database ? { database } : {}) }));
+      },
+      async [Symbol.asyncDispose]() {
+        await Promise.all(clients.map((c) => c.end().catch(() => {})));
+        await pgHandle.stop();
+        await vault[Symbol.asyncDispose]();
+      },
+    };
+    return stack;
+  } catch (error) {
+    await vault[Symbol.asyncDispose]();
+    throw error;
+  }
+}
