@@ -8,7 +8,7 @@ usage:
   bootgate wait <gate>... [--timeout 60s] [-- command args...]
   bootgate status [--json]
   bootgate up --local
-  bootgate token <user>
+  bootgate token <user> [--ttl 1h]
 
 Every command takes --secrets-dir DIR (or BOOTGATE_SECRETS_DIR) and --config FILE (or BOOTGATE_CONFIG).
 Exit codes: 0 done, 1 a stage failed, 2 bad config or usage, 124 a wait timed out.`;
@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./run.js")).runCommandLine,
   wait: async () => (await import("./wait.js")).waitCommand,
   status: async () => (await import("./status.js")).statusCommand,
+  token: async () => (await import("./token.js")).tokenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -41,3 +41,27 @@ export async function issueTestLeaf(dir: string, ca: TestCa, name: string, tag =
   ]);
   return { certPem: await readFile(`${base}.pem`, "utf8"), keyPem: await readFile(`${base}.key`, "utf8") };
 }
+
+/**
+ * An import folder for `pki.ca: { import: DIR }` (root.pem, intermediate.pem,
+ * intermediate-key.pem): with the intermediate's key at hand a test can issue the gateway a new
+ * certificate from the stack's own CA later (rotation), which an ephemeral CA would not allow.
+ */
+export async function makeImportedStackCa(dir: string): Promise<{ importDir: string; root: TestCa; intermediate: TestCa }> {
+  const { mkdir } = await import("node:fs/promises");
+  const importDir = join(dir, "ca-import");
+  await mkdir(importDir, { recursive: true });
+  const root = await makeTestCa(dir, "stack-root");
+  const base = join(dir, "stack-intermediate");
+  await writeFile(`${base}.ext`, "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
+  await execa("openssl", ["req", ...EC, "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", "/CN=stack test intermediate"]);
+  await execa("openssl", [
+    "x509", "-req", "-in", `${base}.csr`, "-CA", root.certPath, "-CAkey", root.keyPath, "-CAcreateserial",
+    "-days", "2", "-extfile", `${base}.ext`, "-out", `${base}.pem`,
+  ]);
+  const intermediate: TestCa = { certPem: await readFile(`${base}.pem`, "utf8"), certPath: `${base}.pem`, keyPath: `${base}.key` };
+  await writeFile(join(importDir, "root.pem"), root.certPem);
+  await writeFile(join(importDir, "intermediate.pem"), intermediate.certPem);
+  await writeFile(join(importDir, "intermediate-key.pem"), await readFile(intermediate.keyPath, "utf8"), { mode: 0o600 });
+  return { importDir, root, intermediate };
+}

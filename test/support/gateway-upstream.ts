@@ -19,7 +19,7 @@ export interface TestUpstream extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export async function startTestUpstream(name: string, tls: { certPem: string; keyPem: string; caPem: string }): Promise<TestUpstream> {
+export async function startTestUpstream(name: string, tls: { certPem: string; keyPem: string; caPem: string }, port = 0): Promise<TestUpstream> {
   const state = { hits: 0 };
   const server: Server = createServer(
     { cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" },
@@ -37,7 +37,7 @@ export async function startTestUpstream(name: string, tls: { certPem: string; ke
       res.end(JSON.stringify(reply));
     },
   );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const close = () =>
     new Promise<void>((resolve) => {
       server.closeAllConnections();

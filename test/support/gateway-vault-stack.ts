@@ -1,0 +1,152 @@
+// The whole gateway path with real parts: one `bootgate run` worth of stages (pki-init with an
+// imported CA, a real OpenBao started when pki-ready opens, secretstore-setup, gateway-cert,
+// proxy-setup), two HTTPS micro services with their pki-init certificates (plus one with a
+// certificate from a foreign CA), then a real nginx on the generated config.
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Config } from "../../src/config/normalize.js";
+import { beginBoot, openGate, readBoot } from "../../src/gates/gate-file.js";
+import { nginxConfigDir } from "../../src/gateway/gateway-paths.js";
+import { startNginx, type NginxHandle } from "../../src/local/nginx-process.js";
+import type { RunnerEvent } from "../../src/runner/events.js";
+import { runStages, type RunResult } from "../../src/runner/runner.js";
+import type { Stage } from "../../src/runner/stage.js";
+import { ALL_STAGES } from "../../src/stages/all.js";
+import { buildStages } from "../../src/stages/registry.js";
+import { issueTestLeaf, makeImportedStackCa, makeTestCa, type TestCa } from "./gateway-pki.js";
+import { freePort, startTestUpstream, type TestUpstream } from "./gateway-upstream.js";
+import { startVaultStack, type VaultStack } from "./vault-stack.js";
+
+export const TEST_ISSUER = "bootgate-test";
+
+export interface GatewayVaultStack extends AsyncDisposable {
+  vault: VaultStack;
+  config: Config;
+  configFile: string;
+  caPem: string;
+  intermediate: TestCa;
+  gatewayPort: number;
+  upstreams: Record<"coreData" | "coreMetadata" | "rogue", TestUpstream>;
+  nginx: NginxHandle;
+  routesFile: string;
+  goodRoutes: string;
+  /** Runs stages in the current boot, gates they need but do not open counting as open. */
+  runInBoot(stages: Stage[]): Promise<RunResult & { events: RunnerEvent[] }>;
+}
+
+export async function startGatewayVaultStack(): Promise<GatewayVaultStack> {
+  const [gatewayPort, coreDataPort, coreMetadataPort, roguePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const vault = await startVaultStack({
+    setup: false,
+    start: false,
+    config: {
+      services: [{ name: "gateway" }, { name: "core-data" }, { name: "core-metadata" }, { name: "core-rogue" }],
+    },
+  });
+  const cleanups: Array<() => PromiseLike<unknown>> = [() => vault[Symbol.asyncDispose]()];
+  const dispose = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+  };
+  try {
+    const { importDir, intermediate } = await makeImportedStackCa(vault.dir);
+    const foreign = await makeTestCa(vault.dir, "foreign");
+    const routesFile = join(vault.dir, "routes.toml");
+    const goodRoutes = `# the stack's routes
+[[routes]]
+name = "core-data"
+path = "/api/core-data"
+upstream = "https://127.0.0.1:${coreDataPort}"
+service = "core-data"
+
+[[routes]]
+name = "core-metadata"
+path = "/api/core-metadata"
+upstream = "https://127.0.0.1:${coreMetadataPort}/v2"
+service = "core-metadata"
+
+[[routes]]
+name = "rogue"
+path = "/api/rogue"
+upstream = "https://127.0.0.1:${roguePort}"
+service = "core-rogue"
+`;
+    await writeFile(routesFile, goodRoutes);
+    // The vault stack wrote its config; the gateway test adds the imported CA and the gateway.
+    const { parse, stringify } = await import("yaml");
+    const configFile = join(vault.dir, "bootgate.yaml");
+    const doc = parse(await readFile(configFile, "utf8")) as Record<string, unknown>;
+    doc.pki = { ca: { import: importDir } };
+    doc.gateway = { routes: routesFile, nginx: { listen: gatewayPort }, jwt: { issuer: TEST_ISSUER } };
+    await writeFile(configFile, stringify(doc));
+    const { loadConfig } = await import("../../src/config/load.js");
+    const config = await loadConfig({ file: configFile, env: {} });
+
+    const upstreams = {} as GatewayVaultStack["upstreams"];
+    const startUpstreams = async () => {
+      const tlsOf = async (service: string) => ({
+        certPem: await readFile(join(config.secretsDir, service, "cert.pem"), "utf8"),
+        keyPem: await readFile(join(config.secretsDir, service, "key.pem"), "utf8"),
+        caPem: await readFile(join(config.secretsDir, service, "ca.pem"), "utf8"),
+      });
+      upstreams.coreData = await startTestUpstream("core-data", await tlsOf("core-data"), coreDataPort);
+      upstreams.coreMetadata = await startTestUpstream("core-metadata", await tlsOf("core-metadata"), coreMetadataPort);
+      const rogueLeaf = await issueTestLeaf(vault.dir, foreign, "core-rogue");
+      upstreams.rogue = await startTestUpstream("core-rogue", { ...rogueLeaf, caPem: (await tlsOf("core-rogue")).caPem }, roguePort);
+      cleanups.push(() => Promise.all(Object.values(upstreams).map((u) => u.close())));
+    };
+
+    // One run of every enabled stage, as `bootgate run` does: the gateway leaf goes from
+    // pki-init to gateway-cert in memory. OpenBao and the services start when pki-ready opens.
+    const { bootId } = await beginBoot(config.secretsDir);
+    const events: RunnerEvent[] = [];
+    const result = await runStages({
+      stages: await buildStages(ALL_STAGES, config),
+      config,
+      bootId,
+      emit: (e) => events.push(e),
+      openGate: async (gate, stage) => {
+        await openGate(config.secretsDir, gate, bootId, stage);
+        if (gate === "pki-ready") {
+          await vault.startBao();
+          await startUpstreams();
+        }
+      },
+    });
+    if (!result.ok) throw new Error(`boot failed: ${result.failures.map((f) => f.message).join("; ")}`);
+    if (!result.opened.includes("gateway-ready")) throw new Error(`boot did not open gateway-ready: ${result.opened.join(", ")}`);
+
+    const nginx = await startNginx({ prefixDir: nginxConfigDir(config) });
+    cleanups.push(() => nginx.stop());
+
+    return {
+      vault,
+      config,
+      configFile,
+      caPem: await readFile(join(config.secretsDir, "ca", "ca.pem"), "utf8"),
+      intermediate,
+      gatewayPort,
+      upstreams,
+      nginx,
+      routesFile,
+      goodRoutes,
+      async runInBoot(stages) {
+        const boot = await readBoot(config.secretsDir);
+        const runEvents: RunnerEvent[] = [];
+        const run = await runStages({
+          stages,
+          config,
+          bootId: boot!.bootId,
+          emit: (e) => runEvents.push(e),
+          openGate: async (gate, stage) => void (await openGate(config.secretsDir, gate, boot!.bootId, stage)),
+          awaitExternalGate: async () => {},
+          backoff: { baseMs: 10, capMs: 50 },
+        });
+        return { ...run, events: runEvents };
+      },
+      [Symbol.asyncDispose]: dispose,
+    };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
