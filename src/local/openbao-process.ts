@@ -75,6 +75,9 @@ listener "tcp" {
   tls_cert_file = ${q(options.certFile)}
   tls_key_file = ${q(options.keyFile)}
   tls_min_version = "tls12"
+  # OpenBao >= 2.5.3 turns the unauthenticated sys/generate-root/* endpoints off by default;
+  # secretstore-setup makes each boot's short-lived root token through them (the OTP flow).
+  disable_unauthed_generate_root_endpoints = false
 }
 api_addr = ${q(`https://127.0.0.1:${options.port}`)}
 cluster_addr = ${q(`https://127.0.0.1:${options.clusterPort}`)}

@@ -2,7 +2,7 @@
 // Vault returns the token XORed with a one-time pad it chose, so the token never crosses the
 // wire in clear and is never written. The caller revokes it when done.
 import type { VaultClient } from "./vault-client.js";
-import { vaultCall } from "./vault-errors.js";
+import { vaultCall, vaultStatusCode } from "./vault-errors.js";
 
 interface AttemptStatus {
   started: boolean;
@@ -28,7 +28,15 @@ export function decodeRootToken(encodedToken: string, otp: string): string {
 
 export async function generateRootToken(client: VaultClient, keysB64: readonly string[]): Promise<string> {
   const { api, address } = client;
-  const current = (await vaultCall(address, "read sys/generate-root/attempt", () => api.read("sys/generate-root/attempt"))) as AttemptStatus;
+  const current = (await vaultCall(address, "read sys/generate-root/attempt", () => api.read("sys/generate-root/attempt")).catch((error: unknown) => {
+    if (vaultStatusCode((error as Error).cause) === 405) {
+      throw new Error(
+        `Vault at ${address} refuses sys/generate-root (OpenBao >= 2.5.3 turns it off by default); set \`disable_unauthed_generate_root_endpoints = false\` in its listener stanza`,
+        { cause: error },
+      );
+    }
+    throw error;
+  })) as AttemptStatus;
   // A run that died half-way leaves an attempt behind; its nonce and pad are lost with it.
   if (current.started) await vaultCall(address, "cancel sys/generate-root/attempt", () => api.delete("sys/generate-root/attempt"));
   const attempt = (await vaultCall(address, "start sys/generate-root/attempt", () => api.write("sys/generate-root/attempt", {}))) as AttemptStatus;

@@ -1,0 +1,223 @@
+// secretstore-setup against the real OpenBao (.tools/bin/bao, `make bao`), one server for the
+// whole story: first boot, rerun, restart, wrong IKM, reboot. Tests run in order.
+import { randomBytes } from "node:crypto";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { readGate } from "../../../src/gates/gate-file.js";
+import type { TokenFile } from "../../../src/vault/layout.js";
+import { keyringPath } from "../../../src/vault/keyring.js";
+import { NodeVaultKvClient } from "../../../src/vault/node-vault-kv-client.js";
+import { openKvClient } from "../../../src/vault/open-kv-client.js";
+import { readSealStatus } from "../../../src/vault/seal-status.js";
+import { readTokenFile } from "../../../src/vault/token-file.js";
+import { lookupSelf } from "../../../src/vault/tokens.js";
+import { vaultClientFor } from "../../../src/vault/vault-client.js";
+import { vaultStatusCode } from "../../../src/vault/vault-errors.js";
+import { allFiles, clientWithToken, inspectVault, keyringSecrets, whereFound } from "../../support/vault-inspect.js";
+import { type StageRun, startVaultStack, type VaultStack } from "../../support/vault-stack.js";
+
+// The root tokens the stage held, captured in-test so we can prove they are gone and nowhere on disk.
+const captured = vi.hoisted(() => ({ rootTokens: [] as string[] }));
+vi.mock("../../../src/vault/unlock.js", async (importOriginal) => {
+  const mod = await importOriginal<typeof import("../../../src/vault/unlock.js")>();
+  return {
+    ...mod,
+    unlockVault: async (...args: Parameters<typeof mod.unlockVault>) => {
+      const result = await mod.unlockVault(...args);
+      captured.rootTokens.push(result.rootToken);
+      return result;
+    },
+  };
+});
+
+const SERVICES = [{ name: "core-data", uid: 1234, gid: 2345 }, { name: "core-metadata" }, { name: "gateway" }];
+let stack: VaultStack;
+const outputs: string[] = [];
+
+async function setup(): Promise<StageRun> {
+  const run = await stack.runSetup();
+  outputs.push(run.output);
+  return run;
+}
+
+const tokenOf = async (name: string) => (await readTokenFile(stack.config.secretsDir, name))!;
+async function tokenWorks(token: string): Promise<boolean> {
+  const client = await clientWithToken(stack.config, token);
+  try {
+    return (await lookupSelf(client)) !== undefined;
+  } finally {
+    client.close();
+  }
+}
+async function sealed(): Promise<boolean> {
+  const client = await vaultClientFor(stack.config);
+  try {
+    return (await readSealStatus(client)).sealed;
+  } finally {
+    client.close();
+  }
+}
+const summaryOf = (run: StageRun) => run.events.flatMap((e) => (e.type === "stage-done" ? [e.summary ?? ""] : [])).join("");
+
+beforeAll(async () => {
+  stack = await startVaultStack({ setup: false, config: { services: SERVICES, vault: { tokenPeriod: "2h" } } });
+});
+afterAll(async () => {
+  await stack?.[Symbol.asyncDispose]();
+});
+
+describe("secretstore-setup against a real OpenBao", () => {
+  it("should initialize and unseal Vault on the first boot and open vault-ready", async () => {
+    expect(await sealed()).toBe(true);
+    const run = await setup();
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    expect(summaryOf(run)).toMatch(/^initialized, unsealed, enabled secret\/; 5 tokens issued, 0 kept, 0 revoked$/);
+    expect(await sealed()).toBe(false);
+    expect((await readGate(stack.config.secretsDir, "vault-ready"))?.gate).toBe("vault-ready");
+  });
+
+  it("should write each service a 0600 token.json it owns, periodic and renewable with only its policies", async () => {
+    for (const name of ["vault", "core-data", "core-metadata", "gateway", "bootgate"]) {
+      const path = join(stack.config.secretsDir, name, "token.json");
+      const st = await stat(path);
+      expect(st.mode & 0o777).toBe(0o600);
+      const body = JSON.parse(await readFile(path, "utf8")) as TokenFile;
+      expect(body.address).toBe(stack.config.vault.address);
+      expect(body.serverName).toBe("vault");
+      expect(body.kvMount).toBe("secret");
+      const client = await clientWithToken(stack.config, body.token);
+      const info = (await lookupSelf(client))!;
+      client.close();
+      expect(info.accessor).toBe(body.accessor);
+      expect(info.period).toBe(7200);
+      expect(info.renewable).toBe(true);
+      expect(info.ttl).toBeGreaterThan(0);
+      expect([...info.policies].sort()).toEqual(
+        [name === "bootgate" ? "bootgate-init" : `svc-${name}`, "bootgate-token-self"].sort(),
+      );
+    }
+    const coreData = await stat(join(stack.config.secretsDir, "core-data", "token.json"));
+    expect([coreData.uid, coreData.gid]).toEqual([1234, 2345]);
+    const bootgate = await stat(join(stack.config.secretsDir, "bootgate", "token.json"));
+    expect([bootgate.uid, bootgate.gid]).toEqual([0, 0]);
+  });
+
+  it("should let a service read and write its own path and refuse it another service's path (403)", async () => {
+    const own = await openKvClient(stack.config, "core-data");
+    try {
+      await own.write("core-data/probe", { value: "mine" });
+      expect(await own.read("core-data/probe")).toEqual({ value: "mine" });
+      const denied = await own.read("core-metadata/probe").catch((e: unknown) => e);
+      expect(vaultStatusCode((denied as Error).cause)).toBe(403);
+      const deniedWrite = await own.write("gateway/tls", { x: 1 }).catch((e: unknown) => e);
+      expect(vaultStatusCode((deniedWrite as Error).cause)).toBe(403);
+    } finally {
+      own.close();
+    }
+  });
+
+  it("should give bootgate's token every service folder but not sys/ nor its own bookkeeping", async () => {
+    const kv = await openKvClient(stack.config, "bootgate");
+    const token = (await tokenOf("bootgate")).token;
+    const client = await clientWithToken(stack.config, token);
+    try {
+      await kv.write("gateway/jwt", { key: "k" });
+      await kv.write("core-metadata/database", { username: "u" });
+      expect(await kv.read("gateway/jwt")).toEqual({ key: "k" });
+      expect(await kv.read("core-data/never-written")).toBeUndefined();
+      const sys = await client.api.read("sys/mounts").catch((e: unknown) => e);
+      expect(vaultStatusCode(sys)).toBe(403);
+      const registry = await new NodeVaultKvClient(client, "secret").read("_bootgate/tokens").catch((e: unknown) => e);
+      expect(vaultStatusCode((registry as Error).cause)).toBe(403);
+    } finally {
+      kv.close();
+      client.close();
+    }
+  });
+
+  it("should leave no root token valid: neither the one it used nor any other", async () => {
+    expect(captured.rootTokens).toHaveLength(1);
+    expect(await tokenWorks(captured.rootTokens[0]!)).toBe(false);
+    await using inspector = await inspectVault(stack.config, stack.ikmFile);
+    const live = await inspector.liveTokens();
+    expect(live.filter((t) => t.policies.includes("root"))).toEqual([]);
+    expect(live).toHaveLength(5);
+  });
+
+  it("should keep the unseal keys only encrypted in the keyring", async () => {
+    const { keysB64 } = await keyringSecrets(stack.config, stack.ikmFile);
+    expect(keysB64).toHaveLength(5);
+    const text = await readFile(keyringPath(stack.config.stateDir), "utf8");
+    expect(JSON.parse(text)).toMatchObject({ format: "bootgate-keyring", kdf: { name: "hkdf-sha256" }, cipher: { name: "aes-256-gcm" } });
+    const needles = keysB64.flatMap((k) => [k, Buffer.from(k, "base64").toString("hex")]);
+    expect(await whereFound([stack.config.secretsDir, stack.config.stateDir], { output: outputs.join("\n") }, needles)).toEqual([]);
+  });
+
+  it("should change nothing when rerun on an unsealed Vault", async () => {
+    const before = await allFiles(stack.config.secretsDir);
+    const keyring = await readFile(keyringPath(stack.config.stateDir));
+    const run = await setup();
+    expect(run.ok).toBe(true);
+    expect(summaryOf(run)).toBe("unsealed already; 0 tokens issued, 5 kept, 0 revoked");
+    const tokenFiles = (files: { path: string; bytes: Buffer }[]) =>
+      files.filter((f) => f.path.endsWith("token.json")).map((f) => [f.path, f.bytes.toString("hex")]);
+    expect(tokenFiles(await allFiles(stack.config.secretsDir))).toEqual(tokenFiles(before));
+    expect(await readFile(keyringPath(stack.config.stateDir))).toEqual(keyring);
+  });
+
+  it("should unseal a restarted (sealed) Vault and keep the tokens of this boot", async () => {
+    const coreData = await tokenOf("core-data");
+    await stack.restartBao();
+    expect(await sealed()).toBe(true);
+    const run = await setup();
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    expect(summaryOf(run)).toBe("unsealed; 0 tokens issued, 5 kept, 0 revoked");
+    expect(await sealed()).toBe(false);
+    expect((await tokenOf("core-data")).token).toBe(coreData.token);
+    expect(await tokenWorks(coreData.token)).toBe(true);
+  });
+
+  it("should fail clearly on a wrong IKM, open no gate and leave the keyring byte-identical", async () => {
+    const keyring = await readFile(keyringPath(stack.config.stateDir));
+    const goodIkm = await readFile(stack.ikmFile);
+    await stack.restartBao();
+    await stack.runPki(); // a new boot: no vault-ready gate until the stage succeeds
+    await writeFile(stack.ikmFile, randomBytes(32).toString("hex"));
+    try {
+      const run = await setup();
+      expect(run.ok).toBe(false);
+      expect(run.failures[0]?.message).toMatch(/^stage secretstore-setup failed: cannot decrypt the keyring .*keyring\.json/);
+      expect(await readGate(stack.config.secretsDir, "vault-ready")).toBeUndefined();
+      expect(await readFile(keyringPath(stack.config.stateDir))).toEqual(keyring);
+      expect(await sealed()).toBe(true);
+    } finally {
+      await writeFile(stack.ikmFile, goodIkm);
+    }
+  });
+
+  it("should give every service a new token after a reboot (empty tmpfs) and revoke the old ones", async () => {
+    const old = await Promise.all(["core-data", "gateway", "bootgate"].map(tokenOf));
+    await rm(stack.config.secretsDir, { recursive: true, force: true });
+    expect((await stack.runPki()).ok).toBe(true);
+    await stack.restartBao(); // the new vault certificate, and a sealed Vault, as after a real reboot
+    const run = await setup();
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    expect(summaryOf(run)).toBe("unsealed; 5 tokens issued, 0 kept, 5 revoked");
+    for (const previous of old) {
+      const now = await tokenOf(previous.kvPrefix || "bootgate");
+      expect(now.token).not.toBe(previous.token);
+      expect(await tokenWorks(now.token)).toBe(true);
+      expect(await tokenWorks(previous.token)).toBe(false);
+    }
+    await using inspector = await inspectVault(stack.config, stack.ikmFile);
+    expect(await inspector.liveTokens()).toHaveLength(5);
+  });
+
+  it("should never write a root token it used to any file under secretsDir or stateDir, nor to its output", async () => {
+    // first boot's init token, then one generate-root token per later successful run
+    expect(captured.rootTokens.length).toBeGreaterThanOrEqual(4);
+    for (const t of captured.rootTokens) expect(await tokenWorks(t)).toBe(false);
+    expect(await whereFound([stack.config.secretsDir, stack.config.stateDir], { output: outputs.join("\n") }, captured.rootTokens)).toEqual([]);
+  });
+});
