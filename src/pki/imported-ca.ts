@@ -39,7 +39,7 @@ function signingFor(file: string, key: KeyObject): { importAs: Algorithm | EcKey
   } else if (key.asymmetricKeyType === "ed25519") {
     return { importAs: { name: "Ed25519" }, signing: { name: "Ed25519" } };
   }
-  return fail(file, "intermediate key", "expected an ECDSA (P-256, P-384, P-521), RSA or Ed25519 key");
+  return fail(file, "pki.ca.import (intermediate key)", "expected an ECDSA (P-256, P-384, P-521), RSA or Ed25519 key");
 }
 
 export async function loadImportedCa(dir: string, now: Date): Promise<IssuingCa> {
@@ -47,25 +47,25 @@ export async function loadImportedCa(dir: string, now: Date): Promise<IssuingCa>
   const intermediateFile = join(dir, IMPORT_FILES.intermediate);
   const keyFile = join(dir, IMPORT_FILES.intermediateKey);
   const [rootText, intermediateText, keyText] = await Promise.all([
-    readMaterial(rootFile, "root certificate"),
-    readMaterial(intermediateFile, "intermediate certificate"),
-    readMaterial(keyFile, "intermediate key"),
+    readMaterial(rootFile, "pki.ca.import (root certificate)"),
+    readMaterial(intermediateFile, "pki.ca.import (intermediate certificate)"),
+    readMaterial(keyFile, "pki.ca.import (intermediate key)"),
   ]);
 
-  const root = parseCertificates(rootFile, "root certificate", rootText)[0]!;
-  if (!isSignedBy(root, root)) fail(rootFile, "root certificate", "expected a self-signed root certificate; its signature does not verify with its own key");
-  checkIsCa(rootFile, "root certificate", root);
-  checkValidAt(rootFile, "root certificate", root, now);
+  const root = parseCertificates(rootFile, "pki.ca.import (root certificate)", rootText)[0]!;
+  if (!isSignedBy(root, root)) fail(rootFile, "pki.ca.import (root certificate)", "expected a self-signed root certificate; its signature does not verify with its own key");
+  checkIsCa(rootFile, "pki.ca.import (root certificate)", root);
+  checkValidAt(rootFile, "pki.ca.import (root certificate)", root, now);
 
-  const intermediate = parseCertificates(intermediateFile, "intermediate certificate", intermediateText)[0]!;
-  checkIsCa(intermediateFile, "intermediate certificate", intermediate);
-  checkValidAt(intermediateFile, "intermediate certificate", intermediate, now);
+  const intermediate = parseCertificates(intermediateFile, "pki.ca.import (intermediate certificate)", intermediateText)[0]!;
+  checkIsCa(intermediateFile, "pki.ca.import (intermediate certificate)", intermediate);
+  checkValidAt(intermediateFile, "pki.ca.import (intermediate certificate)", intermediate, now);
   if (!isSignedBy(intermediate, root)) {
-    fail(intermediateFile, "intermediate certificate", `expected a certificate signed by ${rootFile}; the chain does not verify (issuer ${intermediate.issuer.replace(/\n/g, ", ")})`);
+    fail(intermediateFile, "pki.ca.import (intermediate certificate)", `expected a certificate signed by ${rootFile}; the chain does not verify (issuer ${intermediate.issuer.replace(/\n/g, ", ")})`);
   }
 
-  const key = parsePrivateKey(keyFile, "intermediate key", keyText);
-  checkKeyMatches(keyFile, "intermediate key", key, intermediate, intermediateFile);
+  const key = parsePrivateKey(keyFile, "pki.ca.import (intermediate key)", keyText);
+  checkKeyMatches(keyFile, "pki.ca.import (intermediate key)", key, intermediate, intermediateFile);
   const { importAs, signing } = signingFor(keyFile, key);
   const der = key.export({ type: "pkcs8", format: "der" });
   const signingKey = await subtle.importKey("pkcs8", der, importAs, false, ["sign"]);

@@ -60,7 +60,7 @@ export function checkKeyMatches(keyFile: string, what: string, key: KeyObject, c
   const certKind = keyKind(cert.publicKey);
   const kind = keyKind(createPublicKey(key));
   if (certKind !== kind) {
-    fail(keyFile, what, `expected a ${certKind} key to match ${certFile}, got a ${kind} key`);
+    fail(keyFile, what, `expected a key of type ${certKind} to match ${certFile}, got one of type ${kind}`);
   }
   if (!cert.checkPrivateKey(key)) {
     fail(keyFile, what, `expected the private key of the certificate in ${certFile}; this key belongs to another certificate`);
