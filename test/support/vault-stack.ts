@@ -24,7 +24,7 @@ export interface VaultStackOptions {
    * service is added when the list has none.
    */
   config?: Record<string, unknown>;
-  /** Run pki-init and secretstore-setup before returning (default true). */
+  /** Run secretstore-setup before returning (default true). pki-init always runs: a boot starts with it. */
   setup?: boolean;
   /** Start OpenBao before returning (default true). */
   start?: boolean;
@@ -134,10 +134,8 @@ export async function startVaultStack(options: VaultStackOptions = {}): Promise<
   };
 
   try {
-    if (options.setup !== false || options.start !== false) {
-      const pki = await stack.runPki();
-      if (!pki.ok) throw new Error(`startVaultStack: pki-init failed: ${pki.failures.map((f) => f.message).join("; ")}`);
-    }
+    const pki = await stack.runPki();
+    if (!pki.ok) throw new Error(`startVaultStack: pki-init failed: ${pki.failures.map((f) => f.message).join("; ")}`);
     if (options.start !== false) await stack.startBao();
     if (options.setup !== false) {
       const setup = await stack.runSetup();
