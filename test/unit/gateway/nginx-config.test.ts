@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { renderNginxConfig } from "../../../src/gateway/nginx-config.js";
+import { renderNjsAuth } from "../../../src/gateway/njs-auth.js";
+import { parseRouteMap } from "../../../src/gateway/route-map.js";
+
+const routes = parseRouteMap(
+  `[[routes]]\nname = "core-data"\npath = "/api/core-data"\nupstream = "https://127.0.0.1:59880/base"\nservice = "core-data"\n`,
+  "routes.toml",
+);
+const input = {
+  prefixDir: "/secrets/gateway/nginx",
+  generationDir: "/secrets/gateway/nginx/gen-abc",
+  generation: "abc",
+  listenAddress: "127.0.0.1",
+  listenPort: 8443,
+  routes,
+};
+
+describe("the generated nginx config", () => {
+  const text = renderNginxConfig(input);
+
+  it("should allow TLS 1.2 and 1.3 only, with the certificate of this generation", () => {
+    expect(text).toMatch(/ssl_protocols TLSv1\.2 TLSv1\.3;/);
+    expect(text).toContain("ssl_certificate /secrets/gateway/nginx/gen-abc/fullchain.pem;");
+    expect(text).toContain("ssl_certificate_key /secrets/gateway/nginx/gen-abc/key.pem;");
+  });
+
+  it("should verify upstreams against the stack's CA by service name and present the gateway's certificate", () => {
+    expect(text).toMatch(/proxy_ssl_verify on;/);
+    expect(text).toContain("proxy_ssl_trusted_certificate /secrets/gateway/nginx/gen-abc/ca.pem;");
+    expect(text).toMatch(/proxy_ssl_server_name on;/);
+    expect(text).toContain("proxy_ssl_certificate /secrets/gateway/nginx/gen-abc/fullchain.pem;");
+    expect(text).toContain("proxy_ssl_name core-data;");
+  });
+
+  it("should put a JWT check in front of every route and map the prefix onto the upstream path", () => {
+    const block = text.slice(text.indexOf("location ^~ /api/core-data/"));
+    expect(block).toMatch(/^location \^~ \/api\/core-data\/ \{\s+auth_request \/_bootgate\/auth;/);
+    expect(block).toContain("proxy_pass https://127.0.0.1:59880/base/;");
+    expect(text).toContain("location = /api/core-data {");
+    expect(text.match(/auth_request \/_bootgate\/auth;/g)).toHaveLength(2);
+  });
+
+  it("should refuse a folder whose name nginx would misread", () => {
+    expect(() => renderNginxConfig({ ...input, generationDir: "/tmp/a b" })).toThrow(/misread/);
+  });
+
+  it("should bake the key and issuer into the njs verifier as literals", () => {
+    const js = renderNjsAuth({ secret: "c2VjcmV0", algorithm: "HS256", keyId: "k" }, "bootgate");
+    expect(js).toContain(`Buffer.from("c2VjcmV0", 'base64url')`);
+    expect(js).toContain(`const ISSUER = "bootgate";`);
+    expect(js).toContain("export default { verify };");
+  });
+});
