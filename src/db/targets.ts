@@ -41,7 +41,7 @@ export function planDatabases(config: Config): DbTarget[] {
       if (problem) issues.push({ path: namePath, message: `expected a database name: ${problem}` });
       const other = owners.get(normalized.name) ?? sharedDbs.get(normalized.name);
       if (other !== undefined) issues.push({ path: namePath, message: `expected a database of its own; \`${normalized.name}\` is also used by service \`${other}\`` });
-      owners.set(normalized.name, service.name);
+      if (other === undefined) owners.set(normalized.name, service.name);
       targets.push({ service: service.name, role, database: normalized.name, mode: "database", grants: normalized.grants });
     } else {
       const shared = normalized.shared!;
