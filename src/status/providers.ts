@@ -1,6 +1,9 @@
 // The sections of `bootgate status`, in the order they print. Add a provider here.
+import { dbStatus } from "./db-status.js";
 import { gatesStatus } from "./gates-status.js";
+import { gatewayStatus } from "./gateway-status.js";
 import { pkiStatus } from "./pki-status.js";
 import type { StatusProvider } from "./section.js";
+import { vaultStatus } from "./vault-status.js";
 
-export const STATUS_PROVIDERS: readonly StatusProvider[] = [gatesStatus, pkiStatus];
+export const STATUS_PROVIDERS: readonly StatusProvider[] = [gatesStatus, pkiStatus, vaultStatus, dbStatus, gatewayStatus];

@@ -4,6 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credentialsKey } from "../../../src/db/credentials.js";
 import { parseScramVerifier, scramVerifier, verifierMatches } from "../../../src/db/scram-verifier.js";
+import { dbStatus } from "../../../src/status/db-status.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { type DbStack, startDbStack } from "../../support/db-stack.js";
 
@@ -185,5 +186,33 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
     expect(await scramVerifier("pencil-probe-password", parsed.salt, parsed.iterations)).toBe(stored);
     expect(await verifierMatches(stored, "pencil-probe-password")).toBe(true);
     expect(await verifierMatches(stored, "pencil-probe-passwore")).toBe(false);
+  });
+
+  it("should show in status that each role exists and its Vault credentials log in, and which do not", async () => {
+    expect((await stack.runDbSeed()).ok).toBe(true);
+    const ok = (await dbStatus(stack.config))!;
+    expect(ok.rows.map((r) => [r[0], r[2], r[3]])).toEqual(NAMES.map((n) => [n, "yes", "yes"]));
+
+    const admin = await stack.admin();
+    await admin.query("ALTER ROLE beta_svc PASSWORD 'not-what-vault-says'");
+    await admin.end();
+    const drifted = (await dbStatus(stack.config))!;
+    const beta = drifted.rows.find((r) => r[0] === "beta-svc")!;
+    expect(beta.slice(2, 4)).toEqual(["yes", "no"]);
+    expect(beta[4]).toMatch(/password authentication failed/);
+    const view = await bootgateView();
+    const text = JSON.stringify(drifted);
+    for (const name of NAMES) expect(text).not.toContain(String(view[name]!.password));
+  });
+
+  it("should say in status that PostgreSQL is down rather than fail", async () => {
+    await stack.pg.stop();
+    try {
+      const down = (await dbStatus(stack.config))!;
+      expect(down.title).toMatch(/PostgreSQL: .*not reachable/);
+      expect(down.rows.every((r) => r[2] === "unknown" && r[3] === "no")).toBe(true);
+    } finally {
+      await stack.pg.start();
+    }
   });
 });
