@@ -92,12 +92,10 @@ export class NginxAdapter implements GatewayAdapter {
     const text = await readFile(join(this.options.configDir, "nginx.pid"), "utf8").catch(() => "");
     const pid = Number(text.trim());
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return undefined;
-    }
+    // A pid file from another pid namespace (nginx in its own container) or a stale one could
+    // name an unrelated process: signal only an nginx master.
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    return /nginx/.test(cmdline.split("\0")[0] ?? "") || /^nginx: master/.test(cmdline) ? pid : undefined;
   }
 
   private async awaitGeneration(generation: string, material: GatewayMaterial, signal?: AbortSignal): Promise<void> {

@@ -30,6 +30,8 @@ export interface GatewayVaultStack extends AsyncDisposable {
   nginx: NginxHandle;
   routesFile: string;
   goodRoutes: string;
+  /** What the boot run reported (to check that no secret is in it). */
+  bootEvents: RunnerEvent[];
   /** Runs stages in the current boot, gates they need but do not open counting as open. */
   runInBoot(stages: Stage[]): Promise<RunResult & { events: RunnerEvent[] }>;
 }
@@ -129,6 +131,7 @@ service = "core-rogue"
       nginx,
       routesFile,
       goodRoutes,
+      bootEvents: events,
       async runInBoot(stages) {
         const boot = await readBoot(config.secretsDir);
         const runEvents: RunnerEvent[] = [];

@@ -51,6 +51,27 @@ describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", 
     expect(record?.private_key).toMatch(/BEGIN PRIVATE KEY/);
   });
 
+  it("should put no key, JWT secret or token in what the run reports", async () => {
+    const record = await vaultRecord("gateway/tls");
+    const jwt = await vaultRecord("gateway/jwt");
+    const output = JSON.stringify(stack.bootEvents);
+    expect(output).toContain("gateway-ready");
+    const keyBody = String(record?.private_key).split("\n")[1]!;
+    expect(keyBody.length).toBeGreaterThan(20);
+    expect(output).not.toContain(keyBody);
+    expect(output).not.toContain(String(jwt?.secret));
+  });
+
+  it("should show in bootgate status that nginx runs and serves the certificate that is in Vault", async () => {
+    const record = await vaultRecord("gateway/tls");
+    const cli = await runCli(["status", "--json", "--config", stack.configFile]);
+    expect(cli.code).toBe(0);
+    const status = JSON.parse(cli.stdout) as { gateway: { nginx: { running: boolean }; certificate: { fingerprint: string }; routes: unknown[] } };
+    expect(status.gateway.nginx.running).toBe(true);
+    expect(status.gateway.certificate.fingerprint).toBe(record?.fingerprint_sha256);
+    expect(status.gateway.routes).toHaveLength(3);
+  });
+
   it("should route each path to its service for a client that trusts only ca.pem, serving the certificate that is in Vault", async () => {
     const record = await vaultRecord("gateway/tls");
     for (const [path, upstream, seenPath] of [
