@@ -29,6 +29,7 @@ export interface VaultClient {
   api: NodeVaultClient;
   address: string;
   serverName: string;
+  caPem: string | Buffer;
   /** Drops pooled sockets; the client must not be used after. */
   close(): void;
 }
@@ -50,13 +51,13 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
   });
   // node-vault falls back to $VAULT_TOKEN when given none; a client must carry only what we say.
   api.token = options.token ?? "";
-  return { api, address: options.address, serverName: options.serverName, close: () => agent.destroy() };
+  return { api, address: options.address, serverName: options.serverName, caPem: options.caPem, close: () => agent.destroy() };
 }
 
 export const caBundlePath = (secretsDir: string) => join(secretsDir, "ca", "ca.pem");
 
 /** A client for `config.vault.address`, trusting `<secretsDir>/ca/ca.pem`. */
-export async function vaultClientFor(config: Config, token?: string): Promise<VaultClient> {
+export async function vaultClientFor(config: Config, token?: string, requestTimeoutMs?: number): Promise<VaultClient> {
   const path = caBundlePath(config.secretsDir);
   let caPem: Buffer;
   try {
@@ -65,5 +66,5 @@ export async function vaultClientFor(config: Config, token?: string): Promise<Va
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     throw new Error(`cannot verify Vault at ${config.vault.address}: no CA bundle at ${path} (${code}); pki-init writes it`, { cause: error });
   }
-  return createVaultClient({ address: config.vault.address, caPem, serverName: config.vault.service, token });
+  return createVaultClient({ address: config.vault.address, caPem, serverName: config.vault.service, token, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) });
 }

@@ -2,6 +2,7 @@
 // when the time runs out it fails naming the address and opens no gate.
 import { describe, expect, it } from "vitest";
 import { readGate } from "../../../src/gates/gate-file.js";
+import { readVaultStatus } from "../../../src/status/vault-status.js";
 import { readSealStatus } from "../../../src/vault/seal-status.js";
 import { vaultClientFor } from "../../../src/vault/vault-client.js";
 import { startVaultStack } from "../../support/vault-stack.js";
@@ -32,5 +33,9 @@ describe("secretstore-setup and Vault's availability", () => {
     expect(message).toContain(`timed out after 2s waiting for Vault at ${stack.config.vault.address}`);
     expect(message).toMatch(/ECONNREFUSED/);
     expect(await readGate(stack.config.secretsDir, "vault-ready")).toBeUndefined();
+    const status = await readVaultStatus(stack.config);
+    expect(status.state).toBe("unreachable");
+    expect(status.error).toMatch(/ECONNREFUSED/);
+    expect(status.tokens.every((t) => t.state === "missing")).toBe(true);
   });
 });

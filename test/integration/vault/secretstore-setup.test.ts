@@ -14,6 +14,8 @@ import { readTokenFile } from "../../../src/vault/token-file.js";
 import { lookupSelf } from "../../../src/vault/tokens.js";
 import { vaultClientFor } from "../../../src/vault/vault-client.js";
 import { vaultStatusCode } from "../../../src/vault/vault-errors.js";
+import { readVaultStatus } from "../../../src/status/vault-status.js";
+import { runCli } from "../../support/cli.js";
 import { allFiles, clientWithToken, inspectVault, keyringSecrets, whereFound } from "../../support/vault-inspect.js";
 import { type StageRun, startVaultStack, type VaultStack } from "../../support/vault-stack.js";
 
@@ -136,6 +138,19 @@ describe("secretstore-setup against a real OpenBao", () => {
     }
   });
 
+  it("should show in `bootgate status --json` the address, the seal state and each token's validity and TTL", async () => {
+    const { code, stdout } = await runCli(["status", "--json", "--config", join(stack.dir, "bootgate.yaml")]);
+    expect(code).toBe(0);
+    const vault = (JSON.parse(stdout) as { vault: { address: string; state: string; tokens: { service: string; state: string; ttlSeconds: number }[] } }).vault;
+    expect(vault.address).toBe(stack.config.vault.address);
+    expect(vault.state).toBe("unsealed");
+    expect(vault.tokens.map((t) => [t.service, t.state])).toEqual(
+      ["vault", "core-data", "core-metadata", "gateway", "bootgate"].map((n) => [n, "valid"]),
+    );
+    for (const t of vault.tokens) expect(t.ttlSeconds).toBeGreaterThan(7000);
+    expect(stdout).not.toContain((await tokenOf("core-data")).token);
+  });
+
   it("should leave no root token valid: neither the one it used nor any other", async () => {
     expect(captured.rootTokens).toHaveLength(1);
     expect(await tokenWorks(captured.rootTokens[0]!)).toBe(false);
@@ -170,6 +185,8 @@ describe("secretstore-setup against a real OpenBao", () => {
     const coreData = await tokenOf("core-data");
     await stack.restartBao();
     expect(await sealed()).toBe(true);
+    const status = await readVaultStatus(stack.config);
+    expect([status.state, status.tokens[0]?.state]).toEqual(["sealed", "unknown"]);
     const run = await setup();
     expect(run.failures.map((f) => f.message)).toEqual([]);
     expect(summaryOf(run)).toBe("unsealed; 0 tokens issued, 5 kept, 0 revoked");
@@ -210,6 +227,9 @@ describe("secretstore-setup against a real OpenBao", () => {
       expect(await tokenWorks(now.token)).toBe(true);
       expect(await tokenWorks(previous.token)).toBe(false);
     }
+    // a token file put back from before the reboot shows as invalid
+    await writeFile(join(stack.config.secretsDir, "gateway", "token.json"), JSON.stringify(old[1]));
+    expect((await readVaultStatus(stack.config)).tokens.find((t) => t.service === "gateway")?.state).toBe("invalid");
     await using inspector = await inspectVault(stack.config, stack.ikmFile);
     expect(await inspector.liveTokens()).toHaveLength(5);
   });

@@ -1,0 +1,81 @@
+// `bootgate status` for Vault: its address and seal state, then per service (and bootgate)
+// whether the token on the volume is valid and its TTL. Each token looks itself up, so this
+// needs no privileged token. Never throws for a Vault that is down: it says so in its title.
+import { BOOTGATE_IDENTITY } from "../vault/layout.js";
+import { mapLimit } from "../vault/map-limit.js";
+import { readSealStatus } from "../vault/seal-status.js";
+import { readTokenFile } from "../vault/token-file.js";
+import { lookupSelf } from "../vault/tokens.js";
+import { createVaultClient, type VaultClient, vaultClientFor } from "../vault/vault-client.js";
+import { describeVaultError } from "../vault/vault-errors.js";
+import type { StatusProvider } from "./section.js";
+
+export interface TokenStatus {
+  service: string;
+  /** unknown: there is a token file but Vault could not be asked. */
+  state: "valid" | "invalid" | "missing" | "unknown";
+  ttlSeconds?: number;
+  policies?: string[];
+}
+
+export interface VaultStatus {
+  address: string;
+  serverName: string;
+  state: "unsealed" | "sealed" | "not initialized" | "unreachable";
+  error?: string;
+  tokens: TokenStatus[];
+}
+
+const STATUS_TIMEOUT_MS = 3_000;
+
+export function formatTtl(seconds: number | undefined): string {
+  if (seconds === undefined) return "";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(seconds % 60).padStart(2, "0")}s`;
+}
+
+async function tokenStatus(base: VaultClient | undefined, secretsDir: string, service: string): Promise<TokenStatus> {
+  const file = await readTokenFile(secretsDir, service).catch(() => undefined);
+  if (!file) return { service, state: "missing" };
+  if (!base) return { service, state: "unknown" };
+  const client = createVaultClient({ address: base.address, caPem: base.caPem, serverName: base.serverName, token: file.token, requestTimeoutMs: STATUS_TIMEOUT_MS });
+  try {
+    const info = await lookupSelf(client);
+    return info ? { service, state: "valid", ttlSeconds: info.ttl, policies: info.policies } : { service, state: "invalid" };
+  } catch {
+    return { service, state: "unknown" };
+  } finally {
+    client.close();
+  }
+}
+
+export async function readVaultStatus(config: Parameters<StatusProvider>[0]): Promise<VaultStatus> {
+  const status: VaultStatus = { address: config.vault.address, serverName: config.vault.service, state: "unreachable", tokens: [] };
+  let client: VaultClient | undefined;
+  try {
+    client = await vaultClientFor(config, undefined, STATUS_TIMEOUT_MS);
+    const seal = await readSealStatus(client);
+    status.state = !seal.initialized ? "not initialized" : seal.sealed ? "sealed" : "unsealed";
+  } catch (error) {
+    status.error = describeVaultError(error);
+  }
+  try {
+    const usable = status.state === "unsealed" ? client : undefined;
+    const names = [...config.services.map((s) => s.name), BOOTGATE_IDENTITY];
+    status.tokens = await mapLimit(names, 16, (n) => tokenStatus(usable, config.secretsDir, n));
+  } finally {
+    client?.close();
+  }
+  return status;
+}
+
+export const vaultStatus: StatusProvider = async (config) => {
+  const status = await readVaultStatus(config);
+  return {
+    title: `vault ${status.address} (${status.state}${status.error ? `: ${status.error}` : ""})`,
+    columns: ["service", "token", "ttl", "policies"],
+    rows: status.tokens.map((t) => [t.service, t.state, formatTtl(t.ttlSeconds), (t.policies ?? []).join(",")]),
+    data: status,
+  };
+};
