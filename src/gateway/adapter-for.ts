@@ -19,5 +19,6 @@ export function adapterFor(config: Config, caPem: string): GatewayAdapter {
     listenPort: gateway.nginx.listen,
     serverName: gateway.service,
     reloadTimeoutMs: gateway.nginx.reloadTimeout,
+    ...(gateway.nginx.resolver ? { resolver: gateway.nginx.resolver } : {}),
   });
 }

@@ -23,6 +23,8 @@ export interface NginxAdapterOptions {
   /** The gateway's service name: what a client verifies its certificate by. */
   serverName: string;
   reloadTimeoutMs?: number;
+  /** DNS servers for upstream names, resolved per request (see nginx-config.ts). */
+  resolver?: readonly string[];
 }
 
 export const NGINX_CONFIG_FILE = "nginx.conf";
@@ -57,6 +59,7 @@ export class NginxAdapter implements GatewayAdapter {
       listenAddress: this.options.listenAddress,
       listenPort: this.options.listenPort,
       routes: material.routes,
+      ...(this.options.resolver ? { resolver: this.options.resolver } : {}),
     });
     try {
       await ensureDir(generationDir, { mode: 0o700 });

@@ -27,6 +27,11 @@ export interface NginxConfigInput {
   listenPort: number;
   routes: readonly Route[];
   njsModule?: string;
+  /**
+   * DNS servers to resolve upstream names per request (e.g. Docker's 127.0.0.11). Without one,
+   * nginx resolves them once at load, and a name that does not resolve yet fails `nginx -t`.
+   */
+  resolver?: readonly string[];
 }
 
 /** Characters nginx would read as syntax (or variables) in a quoted path. */
@@ -61,7 +66,9 @@ http {
     client_body_buffer_size 1m;
     proxy_max_temp_file_size 0;
 
-    js_import bootgate_auth from ${g(GENERATION_FILES.auth)};
+${input.resolver && input.resolver.length > 0 ? `    resolver ${input.resolver.map((a) => (a.includes(":") ? `[${a}]` : a)).join(" ")} valid=10s;
+    resolver_timeout 5s;
+` : ""}    js_import bootgate_auth from ${g(GENERATION_FILES.auth)};
 
     server {
         listen ${listenHost}:${input.listenPort} ssl;
@@ -92,7 +99,7 @@ http {
             default_type text/plain;
             return 200 "${input.generation}\\n";
         }
-${input.routes.map(renderRoute).join("")}${hasRoot ? "" : `
+${input.routes.map((r) => renderRoute(r, (input.resolver?.length ?? 0) > 0)).join("")}${hasRoot ? "" : `
         location / {
             return 404;
         }
@@ -101,9 +108,19 @@ ${input.routes.map(renderRoute).join("")}${hasRoot ? "" : `
 `;
 }
 
-function renderRoute(route: Route): string {
+function renderRoute(route: Route, resolveLate: boolean): string {
   const prefix = route.path === "/" ? "/" : `${route.path}/`;
-  const body = (target: string) => `            auth_request /_bootgate/auth;
+  // With a resolver the upstream is a variable, so nginx resolves it per request; proxy_pass
+  // then passes the URI as is, and a rewrite maps the prefix onto the upstream's path instead.
+  const pass = (target: string, exact: boolean) =>
+    resolveLate
+      ? `            set $bootgate_upstream "${route.upstreamOrigin.slice("https://".length)}";
+            rewrite ${exact ? "^.*$" : `^${prefix.replace(/[.]/g, "\\.")}(.*)$`} ${target}${exact ? "" : "$1"} break;
+            proxy_pass https://$bootgate_upstream;
+`
+      : `            proxy_pass ${route.upstreamOrigin}${target};
+`;
+  const body = (target: string, exact = false) => `            auth_request /_bootgate/auth;
             auth_request_set $bootgate_user $sent_http_x_bootgate_user;
             # njs cannot fill the header nginx copies on a 401 itself; pass it through.
             auth_request_set $bootgate_challenge $sent_http_www_authenticate;
@@ -116,14 +133,13 @@ function renderRoute(route: Route): string {
             proxy_set_header Authorization "";
             proxy_set_header X-Authenticated-User $bootgate_user;
             proxy_ssl_name ${route.service};
-            proxy_pass ${route.upstreamOrigin}${target};
-`;
+${pass(target, exact)}`;
   const exact =
     route.path === "/"
       ? ""
       : `
         location = ${route.path} {
-${body(route.upstreamPath)}        }
+${body(route.upstreamPath, true)}        }
 `;
   return `
         # route ${route.name} -> ${route.service}

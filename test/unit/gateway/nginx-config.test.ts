@@ -41,6 +41,16 @@ describe("the generated nginx config", () => {
     expect(text.match(/auth_request \/_bootgate\/auth;/g)).toHaveLength(2);
   });
 
+  it("should resolve upstream names per request when a resolver is configured", () => {
+    const late = renderNginxConfig({ ...input, resolver: ["127.0.0.11"] });
+    expect(late).toContain("resolver 127.0.0.11 valid=10s;");
+    expect(late).toContain('set $bootgate_upstream "127.0.0.1:59880";');
+    expect(late).toContain("rewrite ^/api/core-data/(.*)$ /base/$1 break;");
+    expect(late).toContain("proxy_pass https://$bootgate_upstream;");
+    expect(late).not.toContain("proxy_pass https://127.0.0.1");
+    expect(text).not.toContain("resolver ");
+  });
+
   it("should refuse a folder whose name nginx would misread", () => {
     expect(() => renderNginxConfig({ ...input, generationDir: "/tmp/a b" })).toThrow(/misread/);
   });
