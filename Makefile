@@ -4,7 +4,7 @@ BAO_VERSION := 2.7.2
 VITEST := node_modules/.bin/vitest
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all install build lint typecheck test test-unit test-integration test-e2e up tools bao system-deps bench clean
+.PHONY: all install build lint typecheck test test-unit test-integration test-e2e up tools bao vault system-deps bench clean
 
 all: build
 
@@ -41,6 +41,12 @@ test: lint typecheck build tools
 
 up: build tools
 	node bin/bootgate.js up --local
+
+# A local OpenBao for development, on the config's vault.address (embedded default: 127.0.0.1:8200).
+# The keyring's IKM file of the embedded default is made here if missing (dev only; bring your own in production).
+vault: build bao
+	@test -s state/ikm.hex || (mkdir -p state && umask 077 && openssl rand -hex 32 > state/ikm.hex && echo "made state/ikm.hex (development IKM)")
+	node scripts/dev-vault.mjs
 
 bench: build tools
 	bash scripts/install-system-deps.sh cfssl

@@ -20,11 +20,14 @@ export interface TokenRegistry {
   revoke: string[];
 }
 
+// Stored as one JSON string: Vault refuses request bodies with more than 1000 strings
+// (max_request_json_strings), which a map of a few hundred tokens would pass.
 export async function readTokenRegistry(root: VaultClient, mount: string): Promise<TokenRegistry> {
-  const data = (await new NodeVaultKvClient(root, mount).read(REGISTRY_KEY)) as Partial<TokenRegistry> | undefined;
-  return { tokens: data?.tokens ?? {}, revoke: data?.revoke ?? [] };
+  const data = await new NodeVaultKvClient(root, mount).read(REGISTRY_KEY);
+  const parsed = typeof data?.registry === "string" ? (JSON.parse(data.registry) as Partial<TokenRegistry>) : {};
+  return { tokens: parsed.tokens ?? {}, revoke: parsed.revoke ?? [] };
 }
 
 export async function writeTokenRegistry(root: VaultClient, mount: string, registry: TokenRegistry): Promise<void> {
-  await new NodeVaultKvClient(root, mount).write(REGISTRY_KEY, { ...registry });
+  await new NodeVaultKvClient(root, mount).write(REGISTRY_KEY, { registry: JSON.stringify(registry) });
 }
