@@ -24,10 +24,12 @@ export interface VaultStackOptions {
    * service is added when the list has none.
    */
   config?: Record<string, unknown>;
-  /** Run secretstore-setup before returning (default true). pki-init always runs: a boot starts with it. */
+  /** Run secretstore-setup before returning (default true). */
   setup?: boolean;
   /** Start OpenBao before returning (default true). */
   start?: boolean;
+  /** Run pki-init (a new boot) before returning; default: unless both setup and start are false. */
+  pki?: boolean;
   /** HCL appended to the server config, e.g. a `seal "static"` stanza. */
   extraHcl?: string;
 }
@@ -134,8 +136,10 @@ export async function startVaultStack(options: VaultStackOptions = {}): Promise<
   };
 
   try {
-    const pki = await stack.runPki();
-    if (!pki.ok) throw new Error(`startVaultStack: pki-init failed: ${pki.failures.map((f) => f.message).join("; ")}`);
+    if (options.pki ?? (options.setup !== false || options.start !== false)) {
+      const pki = await stack.runPki();
+      if (!pki.ok) throw new Error(`startVaultStack: pki-init failed: ${pki.failures.map((f) => f.message).join("; ")}`);
+    }
     if (options.start !== false) await stack.startBao();
     if (options.setup !== false) {
       const setup = await stack.runSetup();
