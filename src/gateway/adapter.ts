@@ -7,6 +7,8 @@ import type { GatewayTls } from "./gateway-tls.js";
 export interface GatewayMaterial {
   /** The gateway's certificate, key and chain, as read from Vault. */
   tls: GatewayTls;
+  /** What the gateway presents to services: from the stack's CA, even when `tls` is public. */
+  clientTls: GatewayTls;
   /** The stack's trust bundle: upstreams are verified against it. */
   caPem: string;
   routes: readonly Route[];

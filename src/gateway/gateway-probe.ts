@@ -45,5 +45,9 @@ export function probeGateway(target: ProbeTarget, timeoutMs = 3_000): Promise<Pr
   });
 }
 
-/** The trust for a probe: the stack's CA, and the public roots when the certificate was imported. */
-export const probeTrust = (caPem: string, imported: boolean): string[] => (imported ? [...rootCertificates, caPem] : [caPem]);
+/**
+ * The trust for a probe: the stack's CA; for an imported certificate also the public roots and
+ * its own chain.pem (which may end in a private root the operator supplied).
+ */
+export const probeTrust = (caPem: string, importedChain?: string): string[] =>
+  importedChain === undefined ? [caPem] : [...rootCertificates, caPem, ...(importedChain.trim() ? [importedChain] : [])];

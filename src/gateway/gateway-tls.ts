@@ -2,6 +2,12 @@
 // by gateway-cert, read back by proxy-setup. The fingerprint lets anyone compare what the
 // gateway serves with what Vault holds without reading the key.
 import { createPrivateKey, X509Certificate } from "node:crypto";
+import { serviceKey } from "../vault/layout.js";
+
+/** What the gateway serves to clients (possibly a public certificate). */
+export const gatewayTlsKey = (gateway: string) => serviceKey(gateway, "tls");
+/** What the gateway presents to services: always from the stack's CA (mutual TLS inside). */
+export const gatewayClientTlsKey = (gateway: string) => serviceKey(gateway, "client-tls");
 
 export interface GatewayTls {
   /** The leaf, PEM. */
@@ -80,6 +86,12 @@ export function firstPem(text: string): string {
 export const fullChain = (tls: GatewayTls) => tls.certificate.trimEnd() + "\n" + tls.chain;
 
 const PEM_BLOCKS = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Valid now (an imported public certificate is not checked against the stack's CA). */
+export function isCurrent(tls: GatewayTls, now = new Date()): boolean {
+  const cert = new X509Certificate(tls.certificate);
+  return new Date(cert.validTo) > now && new Date(cert.validFrom) <= now;
+}
 
 /**
  * Whether a certificate kept in Vault still stands this boot: valid now, and its chain leads to

@@ -65,6 +65,9 @@ export class KongAdapter implements GatewayAdapter {
     await step(`/certificates/${certId}`, { cert: fullChain(material.tls), key: material.tls.privateKey, tags });
     const names = dnsNames(material.tls.certificate);
     for (const name of names) await step(`/snis/${encodeURIComponent(name)}`, { certificate: { id: certId }, tags });
+    // What Kong presents to services: from the stack's CA even when the served one is public.
+    const clientCertId = stableUuid(`client-certificate:${gateway}`);
+    await step(`/certificates/${clientCertId}`, { cert: fullChain(material.clientTls), key: material.clientTls.privateKey, tags });
 
     for (const route of material.routes) {
       await step(`/services/${route.name}`, {
@@ -75,7 +78,7 @@ export class KongAdapter implements GatewayAdapter {
         tls_verify: true,
         tls_verify_depth: 4,
         ca_certificates: caIds,
-        client_certificate: { id: certId },
+        client_certificate: { id: clientCertId },
         tags,
       });
       await step(`/routes/${route.name}`, {

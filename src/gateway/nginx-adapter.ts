@@ -66,6 +66,8 @@ export class NginxAdapter implements GatewayAdapter {
       await writeFilesAtomic([
         { path: join(generationDir, GENERATION_FILES.fullchain), data: fullChain(material.tls), mode: 0o600 },
         { path: join(generationDir, GENERATION_FILES.key), data: material.tls.privateKey, mode: 0o600 },
+        { path: join(generationDir, GENERATION_FILES.clientChain), data: fullChain(material.clientTls), mode: 0o600 },
+        { path: join(generationDir, GENERATION_FILES.clientKey), data: material.clientTls.privateKey, mode: 0o600 },
         { path: join(generationDir, GENERATION_FILES.ca), data: material.caPem, mode: 0o600 },
         { path: join(generationDir, GENERATION_FILES.auth), data: renderNjsAuth(material.jwt.key, material.jwt.issuer), mode: 0o600 },
       ]);
@@ -109,7 +111,7 @@ export class NginxAdapter implements GatewayAdapter {
       host: this.options.listenAddress === "0.0.0.0" ? "127.0.0.1" : this.options.listenAddress === "::" ? "::1" : this.options.listenAddress,
       port: this.options.listenPort,
       serverName,
-      ca: probeTrust(material.caPem, material.tls.source === "import"),
+      ca: probeTrust(material.caPem, material.tls.source === "import" ? material.tls.chain : undefined),
     };
     const deadline = Date.now() + timeoutMs;
     let last = "no answer yet";

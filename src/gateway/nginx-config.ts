@@ -12,6 +12,9 @@ export const GENERATION_FILES = {
   /** Leaf followed by its chain: what nginx serves and presents upstream. */
   fullchain: "fullchain.pem",
   key: "key.pem",
+  /** The certificate (and chain) presented to services, and its key. */
+  clientChain: "client.pem",
+  clientKey: "client-key.pem",
   ca: "ca.pem",
   auth: "auth.js",
 } as const;
@@ -85,8 +88,8 @@ ${input.resolver && input.resolver.length > 0 ? `    resolver ${input.resolver.m
         proxy_ssl_verify_depth 4;
         proxy_ssl_trusted_certificate ${g(GENERATION_FILES.ca)};
         proxy_ssl_server_name on;
-        proxy_ssl_certificate ${g(GENERATION_FILES.fullchain)};
-        proxy_ssl_certificate_key ${g(GENERATION_FILES.key)};
+        proxy_ssl_certificate ${g(GENERATION_FILES.clientChain)};
+        proxy_ssl_certificate_key ${g(GENERATION_FILES.clientKey)};
         proxy_ssl_session_reuse on;
         proxy_http_version 1.1;
 

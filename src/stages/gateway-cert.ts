@@ -5,12 +5,12 @@ import type { Config } from "../config/normalize.js";
 import { isTransient } from "../errors.js";
 import { readFile } from "node:fs/promises";
 import { caBundlePath } from "../gateway/gateway-paths.js";
-import { fromKvRecord, gatewayTlsFrom, standsUnder, toKvRecord, type GatewayTls } from "../gateway/gateway-tls.js";
+import { fromKvRecord, gatewayClientTlsKey, gatewayTlsFrom, gatewayTlsKey, isCurrent, standsUnder, toKvRecord, type GatewayTls } from "../gateway/gateway-tls.js";
 import { loadImportedGatewayCert } from "../gateway/imported-cert.js";
 import { GATEWAY_LEAF_HANDOFF, takeGatewayLeaf, type GatewayLeaf } from "../pki/gateway-handoff.js";
 import type { Stage } from "../runner/stage.js";
 import type { KvClient } from "../vault/kv-client.js";
-import { BOOTGATE_IDENTITY, serviceKey } from "../vault/layout.js";
+import { BOOTGATE_IDENTITY } from "../vault/layout.js";
 import type { StageEntry } from "./registry.js";
 
 export const GATEWAY_CERT_READY = "gateway-cert-ready";
@@ -29,7 +29,8 @@ export const defaultGatewayDeps: GatewayStageDeps = {
 
 export function createGatewayCertStage(config: Config, deps: GatewayStageDeps = defaultGatewayDeps): Stage {
   const gateway = config.gateway.service;
-  const key = serviceKey(gateway, "tls");
+  const servedKey = gatewayTlsKey(gateway);
+  const clientKey = gatewayClientTlsKey(gateway);
   // Taken out of the handoff at once; kept here only while a transient failure may retry.
   let carried: GatewayLeaf | undefined;
   return {
@@ -38,17 +39,36 @@ export function createGatewayCertStage(config: Config, deps: GatewayStageDeps = 
     opens: [GATEWAY_CERT_READY],
     async run(ctx) {
       carried = takeGatewayLeaf(ctx.handoff) ?? carried;
-      let tls: GatewayTls | undefined;
-      if (config.gateway.importCert) {
-        tls = await loadImportedGatewayCert(config.gateway.importCert);
-        carried = undefined;
-      } else if (carried) {
-        tls = gatewayTlsFrom({ certPem: carried.certPem, keyPem: carried.keyPem, chainPem: carried.chainPem, source: carried.source === "imported" ? "import" : "pki-init" });
-      }
+      const imported = config.gateway.importCert ? await loadImportedGatewayCert(config.gateway.importCert) : undefined;
+      const handed = carried
+        ? gatewayTlsFrom({ certPem: carried.certPem, keyPem: carried.keyPem, chainPem: carried.chainPem, source: carried.source === "imported" ? "import" : "pki-init" })
+        : undefined;
+      const caPem = await readFile(caBundlePath(config), "utf8").catch(() => "");
       const kv = await deps.openKv(config);
+      let served: GatewayTls | undefined;
+      let client: GatewayTls | undefined;
       try {
-        if (!tls) return await keepStored(kv);
-        await kv.write(key, toKvRecord(tls));
+        // Served to clients: an imported certificate wins; else this run's leaf; else what Vault holds.
+        served = imported ?? handed ?? (await stored(kv, servedKey, (t) => (t.source === "import" ? isCurrent(t) : standsUnder(t, caPem))));
+        if (!served) {
+          throw new Error(
+            `no gateway certificate to store: pki-init hands the gateway's leaf over in memory ("${GATEWAY_LEAF_HANDOFF}"), so gateway-cert must run in the same process as pki-init (\`bootgate run\`), or set gateway.importCert; ` +
+              ((await kv.read(servedKey)) ? "the one in Vault no longer chains to this boot's CA or has expired" : `Vault has none at ${servedKey}`),
+          );
+        }
+        // Presented to services (mutual TLS inside the stack): it must come from the stack's CA,
+        // even when the served one is a public certificate.
+        client =
+          (handed?.source === "pki-init" ? handed : undefined) ??
+          (await stored(kv, clientKey, (t) => standsUnder(t, caPem))) ??
+          (caPem && standsUnder(served, caPem) ? served : undefined);
+        if (!client) {
+          throw new Error(
+            `no certificate from the stack's CA for the gateway's mutual TLS with the services: run gateway-cert in the same process as pki-init (\`bootgate run\`), which issues one for \`${gateway}\` unless services.${gateway}.importCert replaces it`,
+          );
+        }
+        await kv.write(servedKey, toKvRecord(served));
+        await kv.write(clientKey, toKvRecord(client));
       } catch (error) {
         if (!isTransient(error)) carried = undefined;
         throw error;
@@ -56,25 +76,20 @@ export function createGatewayCertStage(config: Config, deps: GatewayStageDeps = 
         kv.close?.();
       }
       carried = undefined;
-      ctx.log.info(`gateway certificate (${tls.source}) stored in Vault at ${key}, sha256 ${tls.fingerprint}`);
-      return { summary: `${tls.source} certificate in Vault, sha256 ${tls.fingerprint.slice(0, 11)}…` };
+      const kept = !imported && !handed;
+      ctx.log.info(
+        `gateway certificate (${served.source}) ${kept ? "kept" : "stored"} in Vault at ${servedKey}, sha256 ${served.fingerprint}; client certificate sha256 ${client.fingerprint}`,
+      );
+      return { summary: `${kept ? "kept the" : served.source} certificate in Vault, sha256 ${served.fingerprint.slice(0, 11)}…` };
     },
   };
+}
 
-  // No leaf in memory (a `--only` run, or pki-init kept this boot's certificates): what Vault
-  // holds stands if it is still valid and chains to this boot's CA.
-  async function keepStored(kv: KvClient) {
-    const stored = await kv.read(key);
-    const caPem = await readFile(caBundlePath(config), "utf8").catch(() => "");
-    const tls = stored ? fromKvRecord(stored, key) : undefined;
-    if (!tls || !caPem || !standsUnder(tls, caPem)) {
-      throw new Error(
-        `no gateway certificate to store: pki-init hands the gateway's leaf over in memory ("${GATEWAY_LEAF_HANDOFF}"), so gateway-cert must run in the same process as pki-init (\`bootgate run\`), or set gateway.importCert; ` +
-          (tls ? "the one in Vault no longer chains to this boot's CA or has expired" : `Vault has none at ${key}`),
-      );
-    }
-    return { summary: `kept the certificate in Vault, sha256 ${tls.fingerprint.slice(0, 11)}…` };
-  }
+async function stored(kv: KvClient, key: string, stands: (tls: GatewayTls) => boolean): Promise<GatewayTls | undefined> {
+  const data = await kv.read(key);
+  if (!data) return undefined;
+  const tls = fromKvRecord(data, key);
+  return stands(tls) ? tls : undefined;
 }
 
 export const gatewayCertEntry: StageEntry = {

@@ -7,7 +7,7 @@ import { ConfigError } from "../errors.js";
 import type { GatewayAdapter } from "../gateway/adapter.js";
 import { adapterFor } from "../gateway/adapter-for.js";
 import { caBundlePath } from "../gateway/gateway-paths.js";
-import { fromKvRecord } from "../gateway/gateway-tls.js";
+import { fromKvRecord, gatewayClientTlsKey, gatewayTlsKey } from "../gateway/gateway-tls.js";
 import { ensureJwtKey } from "../gateway/jwt-key.js";
 import { loadRouteMap } from "../gateway/route-map.js";
 import type { Stage } from "../runner/stage.js";
@@ -39,14 +39,17 @@ export function createProxySetupStage(config: Config, deps: ProxySetupDeps = { .
       const kv = await deps.openKv(config);
       let jwt;
       let tls;
+      let clientTls;
       try {
-        tls = fromKvRecord(await kv.read(serviceKey(gateway, "tls")), serviceKey(gateway, "tls"));
+        tls = fromKvRecord(await kv.read(gatewayTlsKey(gateway)), gatewayTlsKey(gateway));
+        const client = await kv.read(gatewayClientTlsKey(gateway));
+        clientTls = client ? fromKvRecord(client, gatewayClientTlsKey(gateway)) : tls;
         jwt = await ensureJwtKey(kv, gateway);
       } finally {
         kv.close?.();
       }
       if (jwt.created) ctx.log.info(`created the gateway's JWT signing key in Vault at ${serviceKey(gateway, "jwt")}`);
-      const result = await adapter.apply({ tls, caPem, routes, jwt: { key: jwt.key, issuer: config.gateway.jwt.issuer } }, ctx.signal);
+      const result = await adapter.apply({ tls, clientTls, caPem, routes, jwt: { key: jwt.key, issuer: config.gateway.jwt.issuer } }, ctx.signal);
       ctx.log.info(`${adapter.kind}: ${result.summary}; serving sha256 ${tls.fingerprint}`);
       return { summary: result.summary };
     },

@@ -29,6 +29,7 @@ describe("the nginx gateway adapter with a real nginx", () => {
     adapter = new NginxAdapter({ configDir: join(bed.dir, "nginx"), listenAddress: "127.0.0.1", listenPort: port, serverName: "gateway" });
     material = {
       tls: bed.gatewayTls,
+      clientTls: bed.gatewayTls,
       caPem: bed.ca.certPem,
       routes: parseRouteMap(bed.routesToml, "routes.toml"),
       jwt: { key: bed.jwtKey, issuer: ISSUER },
@@ -135,12 +136,26 @@ describe("the nginx gateway adapter with a real nginx", () => {
     material = { ...material, tls: rotated };
   });
 
+  it("should serve an imported certificate to clients while presenting the stack's certificate to services", async () => {
+    const { issueTestLeaf } = await import("../../support/gateway-pki.js");
+    const { gatewayTlsFrom } = await import("../../../src/gateway/gateway-tls.js");
+    const publicLeaf = await issueTestLeaf(bed.dir, bed.foreign, "gateway", "gateway-public");
+    const imported = gatewayTlsFrom({ certPem: publicLeaf.certPem, keyPem: publicLeaf.keyPem, chainPem: bed.foreign.certPem, source: "import" });
+    await adapter.apply({ ...material, tls: imported });
+    const res = await gatewayGet(port, "/api/core-data/public", { caPem: bed.foreign.certPem, token });
+    expect(res.status, res.body).toBe(200);
+    expect(res.fingerprint).toBe(imported.fingerprint);
+    expect(JSON.parse(res.body)).toMatchObject({ upstream: "core-data", clientCert: "gateway" });
+    await expect(gatewayGet(port, "/api/core-data/public", { caPem: bed.ca.certPem, token })).rejects.toThrow(/certificate/);
+    await adapter.apply(material);
+  });
+
   it("should keep the key and the njs verifier in files only the owner can read", async () => {
     const { readdir, stat } = await import("node:fs/promises");
     const dir = join(bed.dir, "nginx");
     const gens = (await readdir(dir)).filter((e) => e.startsWith("gen-"));
     expect(gens).toHaveLength(1);
-    for (const file of ["key.pem", "auth.js"]) {
+    for (const file of ["key.pem", "client-key.pem", "auth.js"]) {
       expect((await stat(join(dir, gens[0]!, file))).mode & 0o777).toBe(0o600);
     }
     expect((await stat(adapter.configFile)).mode & 0o777).toBe(0o600);

@@ -32,7 +32,7 @@ describe("nginx resolving upstream names per request", () => {
         `\n[[routes]]\nname = "later"\npath = "/api/later"\nupstream = "https://core-later.invalid:8443"\nservice = "core-data"\n`,
       "routes.toml",
     );
-    await adapter.apply({ tls: bed.gatewayTls, caPem: bed.ca.certPem, routes, jwt: { key: bed.jwtKey, issuer: "t" } });
+    await adapter.apply({ tls: bed.gatewayTls, clientTls: bed.gatewayTls, caPem: bed.ca.certPem, routes, jwt: { key: bed.jwtKey, issuer: "t" } });
     nginx = await startNginx({ prefixDir: join(bed.dir, "nginx-resolver") });
     token = signJwt(bed.jwtKey, { sub: "carol", iss: "t", ttlMs: 600_000 });
   });

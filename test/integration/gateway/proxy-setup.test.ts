@@ -112,6 +112,25 @@ describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", 
     expect((await vaultRecord("gateway/tls"))?.fingerprint_sha256).toBe(before?.fingerprint_sha256);
   });
 
+  it("should fail `run --only gateway-cert` with a clear message when Vault's certificate is not from this boot's CA", async () => {
+    const original = await vaultRecord("gateway/tls");
+    const { makeTestCa } = await import("../../support/gateway-pki.js");
+    const stranger = await makeTestCa(stack.vault.dir, "stranger");
+    const strangerLeaf = await issueTestLeaf(stack.vault.dir, stranger, "gateway", "gateway-stranger");
+    const kv = await openKvClient(stack.config, "bootgate");
+    await kv.write("gateway/tls", toKvRecord(gatewayTlsFrom({ certPem: strangerLeaf.certPem, keyPem: strangerLeaf.keyPem, chainPem: "", source: "pki-init" })));
+    try {
+      const cli = await runCli(["run", "--only", "gateway-cert", "--config", stack.configFile]);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toMatch(/gateway-cert/);
+      expect(cli.stderr).toMatch(/same process as pki-init .*no longer chains to this boot's CA/);
+      expect(cli.stderr).not.toContain("PRIVATE KEY");
+    } finally {
+      await kv.write("gateway/tls", original!);
+      kv.close();
+    }
+  });
+
   it("should refuse each of 9 bad route maps with a ConfigError naming the file, and leave the running gateway untouched", async () => {
     const configFile = join(nginxConfigDir(stack.config), "nginx.conf");
     const running = await readFile(configFile, "utf8");

@@ -39,7 +39,8 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
     root = await mint({ name: "Stack Root", ca: true });
     intermediate = await mint({ name: "Stack Intermediate", ca: true, issuer: root });
     const key: JwtKey = { secret: randomBytes(32).toString("base64url"), algorithm: "HS256", keyId: "k1" };
-    material = { tls: await leafTls(), caPem: root.pem + intermediate.pem, routes: parseRouteMap(ROUTES, "routes.toml"), jwt: { key, issuer: "bootgate" } };
+    const tls = await leafTls();
+    material = { tls, clientTls: tls, caPem: root.pem + intermediate.pem, routes: parseRouteMap(ROUTES, "routes.toml"), jwt: { key, issuer: "bootgate" } };
   });
 
   beforeEach(async () => {
@@ -65,7 +66,7 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
       port: 59881,
       path: "/v2/",
       tls_verify: true,
-      client_certificate: { id: certId },
+      client_certificate: { id: stableUuid("client-certificate:gateway") },
       ca_certificates: [...kong.table("ca_certificates").keys()],
     });
     expect(kong.table("routes").get("core-data")).toMatchObject({ paths: ["/api/core-data"], strip_path: true, protocols: ["https"], service: { name: "core-data" } });
@@ -96,8 +97,8 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
     await adapter.apply(material);
     const rotated = await leafTls();
     await adapter.apply({ ...material, tls: rotated });
-    expect(kong.table("certificates").size).toBe(1);
-    expect([...kong.table("certificates").values()][0]!.cert).toContain(rotated.certificate.trim());
+    expect(kong.table("certificates").size).toBe(2);
+    expect(kong.table("certificates").get(stableUuid("certificate:gateway"))!.cert).toContain(rotated.certificate.trim());
   });
 
   it("should refuse an upstream named by IP address, since Kong verifies an upstream by its host", async () => {

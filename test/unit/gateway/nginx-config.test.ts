@@ -29,7 +29,8 @@ describe("the generated nginx config", () => {
     expect(text).toMatch(/proxy_ssl_verify on;/);
     expect(text).toContain("proxy_ssl_trusted_certificate /secrets/gateway/nginx/gen-abc/ca.pem;");
     expect(text).toMatch(/proxy_ssl_server_name on;/);
-    expect(text).toContain("proxy_ssl_certificate /secrets/gateway/nginx/gen-abc/fullchain.pem;");
+    expect(text).toContain("proxy_ssl_certificate /secrets/gateway/nginx/gen-abc/client.pem;");
+    expect(text).toContain("proxy_ssl_certificate_key /secrets/gateway/nginx/gen-abc/client-key.pem;");
     expect(text).toContain("proxy_ssl_name core-data;");
   });
 

@@ -123,7 +123,7 @@ describe("the gateway stages", () => {
     expect(kv.writes).toBe(0);
   });
 
-  it("should take an imported certificate from gateway.importCert", async () => {
+  it("should serve an imported certificate from gateway.importCert and keep pki-init's leaf for mutual TLS with services", async () => {
     const publicCa = await mint({ name: "Public CA", ca: true });
     const imported = await mint({ name: "gateway", issuer: publicCa, dns: ["api.example.com"] });
     const importDir = join(dir, "import-ok");
@@ -132,8 +132,17 @@ describe("the gateway stages", () => {
     await writeFile(join(importDir, "key.pem"), imported.keyPem);
     await writeFile(join(importDir, "chain.pem"), publicCa.pem);
     const kv = new MapKv();
-    await createGatewayCertStage(configWith(`  routes: ./routes.toml\n  importCert: ./import-ok\n`), { openKv: async () => kv }).run(ctx());
+    const importing = configWith(`  routes: ./routes.toml\n  importCert: ./import-ok\n`);
+    await createGatewayCertStage(importing, { openKv: async () => kv }).run(ctx(handoffWithLeaf()));
     expect(kv.data.get("gateway/tls")).toMatchObject({ source: "import", chain: publicCa.pem.trim() + "\n" });
+    expect(kv.data.get("gateway/client-tls")).toMatchObject({ source: "pki-init", certificate: leaf.pem.trim() + "\n" });
+    // Alone (no leaf in memory), it keeps the stack's client certificate Vault holds.
+    await createGatewayCertStage(importing, { openKv: async () => kv }).run(ctx());
+    expect(kv.data.get("gateway/client-tls")?.source).toBe("pki-init");
+    // With nothing from the stack's CA anywhere, it says what is missing.
+    await expect(createGatewayCertStage(importing, { openKv: async () => new MapKv() }).run(ctx())).rejects.toThrow(
+      /no certificate from the stack's CA for the gateway's mutual TLS/,
+    );
   });
 
   it("should refuse an imported key that belongs to another certificate with a ConfigError naming key.pem", async () => {
