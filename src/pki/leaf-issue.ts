@@ -1,10 +1,13 @@
 // A service's leaf: CN and first SAN the service name, then its dns and ip entries; server and
-// client auth; a fresh key of the configured algorithm, exported as PKCS#8.
+// client auth; a fresh key of the configured algorithm, exported as PKCS#8. The first leaf of a
+// run is made by @peculiar/x509 itself; the rest follow it through a LeafTemplate.
+import { KeyObject } from "node:crypto";
 import type { ServiceConfig } from "../config/schema.js";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
 import { BACKDATE_MS } from "./ephemeral-ca.js";
 import type { CaSigner, IssuingCa } from "./issuing-ca.js";
 import { generateKeyPair, KEY_PROFILES } from "./key-algorithms.js";
+import { derToPem, LeafTemplate, nodeSigningFor } from "./leaf-template.js";
 import { certificatePem, pkcs8Pem } from "./pem.js";
 import { randomSerialHex } from "./serial.js";
 import { subtle, x509 } from "./x509.js";
@@ -32,40 +35,48 @@ export function expectedSans(service: Pick<ServiceConfig, "name" | "dns" | "ip">
   return [...dns.map((value) => ({ type: "dns" as const, value })), ...ip.map((value) => ({ type: "ip" as const, value }))];
 }
 
-/** Extensions every leaf of one CA shares, built once per run rather than once per leaf. */
-class LeafExtensions {
-  private readonly cache = new Map<KeyAlgorithm, x509.Extension[]>();
-  constructor(private readonly signer: CaSigner) {}
-  shared(algorithm: KeyAlgorithm): x509.Extension[] {
-    let list = this.cache.get(algorithm);
-    if (!list) {
-      list = [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(KEY_PROFILES[algorithm].leafKeyUsage, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-        this.signer.authorityKeyId,
-      ];
-      this.cache.set(algorithm, list);
-    }
-    return list;
-  }
+/** Extensions every leaf of one CA and algorithm shares, first in each leaf. */
+function sharedExtensions(signer: CaSigner, algorithm: KeyAlgorithm): x509.Extension[] {
+  return [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(KEY_PROFILES[algorithm].leafKeyUsage, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+    signer.authorityKeyId,
+  ];
 }
 
-const extensionsBySigner = new WeakMap<CaSigner, LeafExtensions>();
+interface Dates {
+  notBefore: Date;
+  notAfter: Date;
+}
 
+function datesFor(ca: IssuingCa, request: Pick<LeafRequest, "now" | "validityMs">): Dates {
+  return {
+    notBefore: new Date(request.now.getTime() - BACKDATE_MS),
+    notAfter: new Date(Math.min(request.now.getTime() + request.validityMs, ca.notAfter.getTime())),
+  };
+}
+
+const subjectOf = (name: string) => new x509.Name([{ CN: [name] }]);
+
+function signerOf(ca: IssuingCa): CaSigner {
+  if (!ca.signer) throw new Error("this CA's key is gone; it cannot issue");
+  return ca.signer;
+}
+
+/** One leaf, entirely through @peculiar/x509 (the reference every template follows). */
 export async function issueLeaf(ca: IssuingCa, request: LeafRequest): Promise<IssuedLeaf> {
-  const signer = ca.signer;
-  if (!signer) throw new Error("this CA's key is gone; it cannot issue");
-  let shared = extensionsBySigner.get(signer);
-  if (!shared) extensionsBySigner.set(signer, (shared = new LeafExtensions(signer)));
+  return (await issueWithLibrary(ca, request)).leaf;
+}
 
+async function issueWithLibrary(ca: IssuingCa, request: LeafRequest): Promise<{ leaf: IssuedLeaf; cert: x509.X509Certificate }> {
+  const signer = signerOf(ca);
   const keys = await generateKeyPair(request.algorithm);
-  const notBefore = new Date(request.now.getTime() - BACKDATE_MS);
-  const notAfter = new Date(Math.min(request.now.getTime() + request.validityMs, ca.notAfter.getTime()));
+  const { notBefore, notAfter } = datesFor(ca, request);
   const [cert, pkcs8] = await Promise.all([
     x509.SubjectKeyIdentifierExtension.create(keys.publicKey).then((ski) =>
       x509.X509CertificateGenerator.create({
-        subject: [{ CN: [request.service.name] }],
+        subject: subjectOf(request.service.name),
         issuer: signer.issuerName,
         publicKey: keys.publicKey,
         signingKey: signer.key,
@@ -73,14 +84,48 @@ export async function issueLeaf(ca: IssuingCa, request: LeafRequest): Promise<Is
         notBefore,
         notAfter,
         signingAlgorithm: signer.signing,
-        extensions: [
-          ...shared.shared(request.algorithm),
-          ski,
-          new x509.SubjectAlternativeNameExtension(expectedSans(request.service)),
-        ],
+        extensions: [...sharedExtensions(signer, request.algorithm), ski, new x509.SubjectAlternativeNameExtension(expectedSans(request.service))],
       }),
     ),
     subtle.exportKey("pkcs8", keys.privateKey),
   ]);
-  return { service: request.service.name, leafPem: certificatePem(cert), keyPem: pkcs8Pem(pkcs8), serial: cert.serialNumber, notAfter };
+  const leaf = { service: request.service.name, leafPem: certificatePem(cert), keyPem: pkcs8Pem(pkcs8), serial: cert.serialNumber, notAfter };
+  return { leaf, cert };
+}
+
+/**
+ * Many leaves of one CA, algorithm and validity. Keys are generated and leaves signed
+ * concurrently (libuv's pool); only the DER assembly runs on the main thread.
+ */
+export async function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[]): Promise<IssuedLeaf[]> {
+  if (requests.length === 0) return [];
+  const signer = signerOf(ca);
+  const [first, ...rest] = requests;
+  const algorithm = first!.algorithm;
+  if (rest.some((r) => r.algorithm !== algorithm || r.validityMs !== first!.validityMs || r.now.getTime() !== first!.now.getTime())) {
+    return Promise.all(requests.map((r) => issueLeaf(ca, r)));
+  }
+  // Keys for the rest are made while the library builds the reference.
+  const restKeys = rest.map(() => generateKeyPair(algorithm));
+  const reference = await issueWithLibrary(ca, first!);
+  const template = LeafTemplate.fromReference(reference.cert, sharedExtensions(signer, algorithm).length, signer.key, nodeSigningFor(signer.signing as { name: string; hash?: unknown }, signer.key));
+  const { notAfter } = datesFor(ca, first!);
+  const others = await Promise.all(
+    rest.map(async (request, i) => {
+      const keys = await restKeys[i]!;
+      const spki = KeyObject.from(keys.publicKey).export({ type: "spki", format: "der" });
+      const pkcs8 = KeyObject.from(keys.privateKey).export({ type: "pkcs8", format: "der" });
+      const serialHex = randomSerialHex();
+      const sans = expectedSans(request.service);
+      const der = await template.build({
+        serialHex,
+        commonName: request.service.name,
+        spkiDer: spki,
+        dns: sans.filter((n) => n.type === "dns").map((n) => n.value),
+        ip: sans.filter((n) => n.type === "ip").map((n) => n.value),
+      });
+      return { service: request.service.name, leafPem: derToPem(der), keyPem: derToPem(pkcs8, "PRIVATE KEY"), serial: serialHex, notAfter };
+    }),
+  );
+  return [reference.leaf, ...others];
 }

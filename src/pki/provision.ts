@@ -15,7 +15,7 @@ import { type ImportedLeaf, loadImportedLeaf } from "./imported-leaf.js";
 import type { IssuingCa } from "./issuing-ca.js";
 import { judgeExistingLeaf } from "./kept-leaf.js";
 import { findThisBootsCa } from "./this-boot-ca.js";
-import { type IssuedLeaf, issueLeaf } from "./leaf-issue.js";
+import { type IssuedLeaf, issueLeaves } from "./leaf-issue.js";
 import { serviceDir } from "../fs/service-dir.js";
 
 export interface ProvisionOptions {
@@ -91,12 +91,11 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
 
   // 4. Issue what is missing (keys generated concurrently), then write.
   const toIssue = onVolume.filter((s) => !kept.has(s.name));
-  const issueFor = (s: ServiceConfig) => issueLeaf(currentCa, { service: s, algorithm: keyAlgorithm, validityMs: validity, now });
   const gatewayIssues = gateway !== undefined && !imported.has(gateway.name) && currentCa.signer !== undefined;
-  const [issued, gatewayIssued] = await Promise.all([
-    Promise.all(toIssue.map(issueFor)),
-    gatewayIssues ? issueFor(gateway) : Promise.resolve(undefined),
-  ]);
+  const requests = [...toIssue, ...(gatewayIssues ? [gateway] : [])].map((service) => ({ service, algorithm: keyAlgorithm, validityMs: validity, now }));
+  const leaves = await issueLeaves(currentCa, requests);
+  const gatewayIssued = gatewayIssues ? leaves.pop() : undefined;
+  const issued = leaves;
 
   const writes: ServiceWrite[] = [];
   const outcomes: ServiceOutcome[] = [];
