@@ -12,7 +12,9 @@ export function adapterFor(config: Config, caPem: string): GatewayAdapter {
     const client = new KongAdminClient(gateway.kong.adminUrl, { caPem, source: config.source });
     return new KongAdapter({ client, gateway: gateway.service });
   }
+  const service = config.services.find((s) => s.name === gateway.service);
   return new NginxAdapter({
+    owner: { uid: service?.uid, gid: service?.gid },
     binary: gateway.nginx.binary,
     configDir: nginxConfigDir(config),
     listenAddress: gateway.nginx.address,

@@ -23,6 +23,8 @@ export interface NginxAdapterOptions {
   /** The gateway's service name: what a client verifies its certificate by. */
   serverName: string;
   reloadTimeoutMs?: number;
+  /** The gateway service's uid/gid: owner of the files when bootgate runs as root. */
+  owner?: { uid?: number | undefined; gid?: number | undefined };
   /** DNS servers for upstream names, resolved per request (see nginx-config.ts). */
   resolver?: readonly string[];
 }
@@ -45,9 +47,11 @@ export class NginxAdapter implements GatewayAdapter {
 
   async apply(material: GatewayMaterial, signal?: AbortSignal): Promise<ApplyResult> {
     const { configDir } = this.options;
+    // nginx may run as the gateway's own uid (its container): it must be able to read these.
+    const owner = { uid: this.options.owner?.uid, gid: this.options.owner?.gid };
     const binary = await findNginx(this.options.binary);
-    await ensureDir(configDir, { mode: 0o700 });
-    await ensureDir(join(configDir, "tmp"), { mode: 0o700 });
+    await ensureDir(configDir, { mode: 0o700, ...owner });
+    await ensureDir(join(configDir, "tmp"), { mode: 0o700, ...owner });
 
     const generation = randomBytes(8).toString("hex");
     const generationDir = join(configDir, `${GENERATION_PREFIX}${generation}`);
@@ -62,16 +66,16 @@ export class NginxAdapter implements GatewayAdapter {
       ...(this.options.resolver ? { resolver: this.options.resolver } : {}),
     });
     try {
-      await ensureDir(generationDir, { mode: 0o700 });
+      await ensureDir(generationDir, { mode: 0o700, ...owner });
       await writeFilesAtomic([
-        { path: join(generationDir, GENERATION_FILES.fullchain), data: fullChain(material.tls), mode: 0o600 },
-        { path: join(generationDir, GENERATION_FILES.key), data: material.tls.privateKey, mode: 0o600 },
-        { path: join(generationDir, GENERATION_FILES.clientChain), data: fullChain(material.clientTls), mode: 0o600 },
-        { path: join(generationDir, GENERATION_FILES.clientKey), data: material.clientTls.privateKey, mode: 0o600 },
-        { path: join(generationDir, GENERATION_FILES.ca), data: material.caPem, mode: 0o600 },
-        { path: join(generationDir, GENERATION_FILES.auth), data: renderNjsAuth(material.jwt.key, material.jwt.issuer), mode: 0o600 },
+        { path: join(generationDir, GENERATION_FILES.fullchain), data: fullChain(material.tls), mode: 0o600, ...owner },
+        { path: join(generationDir, GENERATION_FILES.key), data: material.tls.privateKey, mode: 0o600, ...owner },
+        { path: join(generationDir, GENERATION_FILES.clientChain), data: fullChain(material.clientTls), mode: 0o600, ...owner },
+        { path: join(generationDir, GENERATION_FILES.clientKey), data: material.clientTls.privateKey, mode: 0o600, ...owner },
+        { path: join(generationDir, GENERATION_FILES.ca), data: material.caPem, mode: 0o600, ...owner },
+        { path: join(generationDir, GENERATION_FILES.auth), data: renderNjsAuth(material.jwt.key, material.jwt.issuer), mode: 0o600, ...owner },
       ]);
-      await writeFileAtomic(candidate, text, { mode: 0o600 });
+      await writeFileAtomic(candidate, text, { mode: 0o600, ...owner });
       const test = await testNginxConfig(binary, configDir, candidate);
       if (!test.ok) throw new Error(`nginx -t refused the generated config; the running config is untouched:\n${test.output}`);
     } catch (error) {
@@ -86,8 +90,12 @@ export class NginxAdapter implements GatewayAdapter {
       await this.removeGenerationsExcept(generation);
       return { summary: `nginx config written (${material.routes.length} routes); nginx not running here, it starts on ${this.configFile}` };
     }
+    const oldWorkers = await childrenOf(pid);
     process.kill(pid, "SIGHUP");
     await this.awaitGeneration(generation, material, signal);
+    // Old workers may still take a new connection for a moment after the new ones answer; the
+    // gate promises the new certificate, so wait (briefly) until they have left.
+    await waitGone(oldWorkers, this.options.reloadTimeoutMs ?? 15_000, signal);
     await this.removeGenerationsExcept(generation);
     return { summary: `nginx reloaded (${material.routes.length} routes, generation ${generation})` };
   }
@@ -140,6 +148,39 @@ export class NginxAdapter implements GatewayAdapter {
         .filter((e) => e.startsWith(GENERATION_PREFIX) && e !== `${GENERATION_PREFIX}${keep}`)
         .map((e) => rm(join(this.options.configDir, e), { recursive: true, force: true })),
     );
+  }
+}
+
+/** The pids whose parent is `pid` (nginx's workers, when `pid` is its master). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const entries = await readdir("/proc").catch(() => [] as string[]);
+  const children: number[] = [];
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(async (e) => {
+        const stat = await readFile(`/proc/${e}/stat`, "utf8").catch(() => "");
+        // Field 4 is the parent pid; the command (field 2) may hold spaces, so count from its ")".
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        if (ppid === pid) children.push(Number(e));
+      }),
+  );
+  return children;
+}
+
+async function waitGone(pids: number[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const alive = (p: number) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (pids.some(alive) && Date.now() < deadline) {
+    signal?.throwIfAborted();
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -150,6 +150,21 @@ describe("the nginx gateway adapter with a real nginx", () => {
     await adapter.apply(material);
   });
 
+  it("should give the files to the gateway service's uid and gid when running as root", async () => {
+    const { stat } = await import("node:fs/promises");
+    const dir = join(bed.dir, "nginx-owned");
+    const owned = new NginxAdapter({ configDir: dir, listenAddress: "127.0.0.1", listenPort: await freePort(), serverName: "gateway", owner: { uid: 4242, gid: 4343 } });
+    await owned.apply(material);
+    const root = process.getuid?.() === 0;
+    const { readdir } = await import("node:fs/promises");
+    const gen = (await readdir(dir)).find((e) => e.startsWith("gen-"))!;
+    for (const file of [join(dir, gen, "key.pem"), join(dir, gen, "auth.js"), owned.configFile]) {
+      const st = await stat(file);
+      expect(st.mode & 0o777).toBe(0o600);
+      expect([st.uid, st.gid]).toEqual(root ? [4242, 4343] : [process.getuid?.(), process.getgid?.()]);
+    }
+  });
+
   it("should keep the key and the njs verifier in files only the owner can read", async () => {
     const { readdir, stat } = await import("node:fs/promises");
     const dir = join(bed.dir, "nginx");
