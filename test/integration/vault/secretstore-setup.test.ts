@@ -3,16 +3,17 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readGate } from "../../../src/gates/gate-file.js";
 import type { TokenFile } from "../../../src/vault/layout.js";
 import { keyringPath } from "../../../src/vault/keyring.js";
 import { NodeVaultKvClient } from "../../../src/vault/node-vault-kv-client.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
-import { readSealStatus } from "../../../src/vault/seal-status.js";
+import { readSealStatus, waitForVault } from "../../../src/vault/seal-status.js";
 import { readTokenFile } from "../../../src/vault/token-file.js";
 import { lookupSelf } from "../../../src/vault/tokens.js";
-import { vaultClientFor } from "../../../src/vault/vault-client.js";
+import { createVaultClient, vaultClientFor } from "../../../src/vault/vault-client.js";
 import { vaultStatusCode } from "../../../src/vault/vault-errors.js";
 import { readVaultStatus } from "../../../src/status/vault-status.js";
 import { runCli } from "../../support/cli.js";
@@ -149,6 +150,19 @@ describe("secretstore-setup against a real OpenBao", () => {
     );
     for (const t of vault.tokens) expect(t.ttlSeconds).toBeGreaterThan(7000);
     expect(stdout).not.toContain((await tokenOf("core-data")).token);
+  });
+
+  it("should verify Vault's certificate by the service name and the stack's CA, failing at once otherwise", async () => {
+    const caPem = await readFile(join(stack.config.secretsDir, "ca", "ca.pem"));
+    const wrongName = createVaultClient({ address: stack.config.vault.address, caPem, serverName: "core-data" });
+    await expect(waitForVault(wrongName, { timeoutMs: 5_000 })).rejects.toThrow(/Vault at https:\/\/127\.0\.0\.1:\d+: .*(altnames|ERR_TLS_CERT_ALTNAME_INVALID)/);
+    wrongName.close();
+    // A CA that is not the stack's, made here: the handshake must fail against it.
+    await execa("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(stack.dir, "foreign.key"),
+      "-out", join(stack.dir, "foreign.pem"), "-days", "1", "-subj", "/CN=foreign CA"]);
+    const otherCa = createVaultClient({ address: stack.config.vault.address, caPem: await readFile(join(stack.dir, "foreign.pem")), serverName: "vault" });
+    await expect(waitForVault(otherCa, { timeoutMs: 5_000 })).rejects.toThrow(/self[- ]signed|unable to (get|verify)|UNABLE_TO/i);
+    otherCa.close();
   });
 
   it("should leave no root token valid: neither the one it used nor any other", async () => {
