@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./run.js")).runCommandLine,
   wait: async () => (await import("./wait.js")).waitCommand,
   status: async () => (await import("./status.js")).statusCommand,
+  up: async () => (await import("./up.js")).upCommand,
   token: async () => (await import("./token.js")).tokenCommand,
 };
 

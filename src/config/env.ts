@@ -15,6 +15,7 @@ export const ENV_OVERRIDES: EnvOverride[] = [
   { env: "BOOTGATE_PG_PORT", path: ["postgres", "port"], parse: (t) => (/^\d+$/.test(t) ? Number(t) : t) },
   { env: "BOOTGATE_PG_PASSWORD_FILE", path: ["postgres", "admin", "passwordFile"] },
   { env: "BOOTGATE_GATEWAY_KIND", path: ["gateway", "kind"] },
+  { env: "BOOTGATE_GATEWAY_PORT", path: ["gateway", "nginx", "listen"], parse: (t) => (/^\d+$/.test(t) ? Number(t) : t) },
   { env: "BOOTGATE_KONG_ADMIN_URL", path: ["gateway", "kong", "adminUrl"] },
 ];
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// An example service of the stack, started after `bootgate wait vault-ready db-ready`:
+// - trusts only the stack's CA (<secretsDir>/<service>/ca.pem);
+// - reads its own Vault token from the secrets volume and, with it, its database credentials;
+// - connects to PostgreSQL with verify-full (certificate checked against the CA, by the name
+//   `serverName`, even when it connects to 127.0.0.1);
+// - serves HTTPS with its own certificate and asks callers for one from the same CA (mutual
+//   TLS: the gateway presents its own).
+// Env: SERVICE (its name), BOOTGATE_SECRETS_DIR, PORT. No secret is printed.
+import { readFileSync } from "node:fs";
+import https from "node:https";
+import { join } from "node:path";
+import pg from "pg";
+
+const service = process.env.SERVICE;
+const secretsDir = process.env.BOOTGATE_SECRETS_DIR;
+const port = Number(process.env.PORT);
+if (!service || !secretsDir || !port) {
+  console.error("example-service: set SERVICE, BOOTGATE_SECRETS_DIR and PORT");
+  process.exit(2);
+}
+const dir = join(secretsDir, service);
+const read = (name) => readFileSync(join(dir, name));
+const ca = read("ca.pem");
+const token = JSON.parse(read("token.json").toString("utf8"));
+
+function vaultRead(key) {
+  const url = new URL(`/v1/${token.kvMount}/data/${key}`, token.address);
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, servername: token.serverName, headers: { "X-Vault-Token": token.token } }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => {
+        if (res.statusCode !== 200) return reject(new Error(`Vault answered ${res.statusCode} for ${key}`));
+        resolve(JSON.parse(body).data.data);
+      });
+    });
+    req.on("error", reject);
+  });
+}
+
+const creds = await vaultRead(`${token.kvPrefix}/database`);
+const db = new pg.Client({
+  host: creds.host,
+  port: creds.port,
+  user: creds.username,
+  password: creds.password,
+  database: creds.database,
+  ssl: { ca, servername: creds.serverName },
+});
+await db.connect();
+const { rows } = await db.query("select current_user as role, ssl, version from pg_stat_ssl where pid = pg_backend_pid()");
+const session = rows[0];
+
+const server = https.createServer(
+  { cert: read("cert.pem"), key: read("key.pem"), ca, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" },
+  async (req, res) => {
+    try {
+      const { rows: [now] } = await db.query("select now() as now");
+      const caller = req.socket.getPeerCertificate()?.subject?.CN;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ service, path: req.url, caller, db: { role: session.role, ssl: session.ssl, tls: session.version, now: now.now } }) + "\n");
+    } catch (error) {
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ service, error: error.message }) + "\n");
+    }
+  },
+);
+server.listen(port, "127.0.0.1", () => console.log(`${service}: listening on https://127.0.0.1:${port} (db role ${session.role}, ssl ${session.ssl})`));
+
+const stop = () => {
+  server.close();
+  db.end().finally(() => process.exit(0));
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

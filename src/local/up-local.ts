@@ -1,0 +1,157 @@
+// `bootgate up --local`: the whole stack as local processes, each started the way its container
+// would be — after the gate it needs, read from the same gate files — while the runner goes
+// through every stage in this process. Ctrl-C stops every child; nothing is left behind.
+import { X509Certificate } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import type { Config } from "../config/normalize.js";
+import { StageError } from "../errors.js";
+import { ensureDir, isRoot } from "../fs/atomic-write.js";
+import { beginBoot, openGate } from "../gates/gate-file.js";
+import { installWaiterScript } from "../gates/install-waiter.js";
+import { waitForGates } from "../gates/wait-for-gates.js";
+import type { EventSink } from "../runner/events.js";
+import { runStages } from "../runner/runner.js";
+import { ALL_STAGES } from "../stages/all.js";
+import { buildStages } from "../stages/registry.js";
+import { exampleRoutesToml, type ExampleService, startExampleService } from "./example-services.js";
+import { ensureLocalIkm, writeDerivedAdminPassword } from "./local-secrets.js";
+import { startNginx } from "./nginx-process.js";
+import { startOpenBao } from "./openbao-process.js";
+import { startPostgres } from "./postgres-process.js";
+import { prepareSecretsVolume, type SecretsVolume } from "./secrets-volume.js";
+import { serverUserFor } from "./server-user.js";
+import { Supervisor } from "./supervisor.js";
+
+const INFRA_WAIT_MS = 10 * 60_000;
+export const EXAMPLE_BASE_PORT = 59880;
+
+export interface LocalStack {
+  config: Config;
+  volume: SecretsVolume;
+  bootId: string;
+  services: ExampleService[];
+  gatewayUrl: string;
+  stageTimes: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/** Services the example server plays: those with a database that are not part of the infrastructure. */
+export function exampleServicesOf(config: Config): ExampleService[] {
+  const infra = new Set([config.vault.service, config.postgres.service, config.gateway.service]);
+  return config.services
+    .filter((s) => s.database !== undefined && !infra.has(s.name))
+    .map((s, i) => ({ name: s.name, port: EXAMPLE_BASE_PORT + i, path: `/${s.name}` }));
+}
+
+/** As root, the PostgreSQL service's key must belong to the server's own user. */
+async function withServerOwners(config: Config): Promise<Config> {
+  if (!isRoot()) return config;
+  const pg = config.services.find((s) => s.name === config.postgres.service);
+  if (!pg || pg.uid !== undefined) return config;
+  const user = await serverUserFor("postgres");
+  return { ...config, services: config.services.map((s) => (s === pg ? { ...s, uid: user.uid, gid: user.gid } : s)) };
+}
+
+export async function upLocal(loaded: Config, emit: EventSink, say: (line: string) => void): Promise<LocalStack> {
+  // 0711: the PostgreSQL server's own user must pass through to its data folder; each part's
+  // folder below is 0700 and owned by whoever runs it.
+  await ensureDir(loaded.stateDir, { mode: 0o711 });
+  const ikm = await ensureLocalIkm(loaded);
+  if (ikm === "created") say(`made the keyring's input key material: ${relative(process.cwd(), (loaded.vault.ikm as { file: string }).file)} (0600; use an ikm hook in production)`);
+  const volume = await prepareSecretsVolume(loaded.secretsDir);
+  say(`secrets volume ${relative(process.cwd(), volume.path) || "."}: ${volume.tmpfs ? "tmpfs" : "a plain folder (not root: no tmpfs)"}, emptied — this is a boot`);
+
+  const services = exampleServicesOf(loaded);
+  let config = await withServerOwners(loaded);
+  const adminPasswordFile = await writeDerivedAdminPassword(config);
+  config = { ...config, postgres: { ...config.postgres, admin: { ...config.postgres.admin, passwordFile: adminPasswordFile } } };
+  if (config.gateway.routes && config.gateway.routes.startsWith(config.stateDir)) {
+    await writeFile(config.gateway.routes, exampleRoutesToml(services));
+  }
+
+  const supervisor = new Supervisor();
+  const stop = async () => {
+    await supervisor.stopAll((name, error) => say(`could not stop ${name}: ${(error as Error).message}`));
+    await volume.release();
+  };
+  const stageTimes: Record<string, number> = {};
+  const timedEmit: EventSink = (event) => {
+    if (event.type === "stage-done") stageTimes[event.stage] = event.durationMs;
+    emit(event);
+  };
+
+  try {
+    const { bootId } = await beginBoot(config.secretsDir);
+    await installWaiterScript(config.secretsDir);
+    const abort = new AbortController();
+    const gate = (gates: string[]) => waitForGates({ secretsDir: config.secretsDir, gates, timeoutMs: INFRA_WAIT_MS, signal: abort.signal });
+
+    // Each part starts when its gate opens, as its container would with `wait.sh pki-ready -- …`.
+    const vaultPort = Number(new URL(config.vault.address).port || 8200);
+    const parts = [
+      (async () => {
+        await gate(["pki-ready"]);
+        const bao = await startOpenBao({
+          dir: join(config.stateDir, "openbao"),
+          tlsDir: join(config.secretsDir, config.vault.service),
+          caFile: join(config.secretsDir, "ca", "ca.pem"),
+          serverName: config.vault.service,
+          port: vaultPort,
+          readyTimeoutMs: 60_000,
+        });
+        supervisor.add({ name: "openbao", stop: bao.stop });
+      })(),
+      (async () => {
+        await gate(["pki-ready"]);
+        const pg = await startPostgres({
+          dir: join(config.stateDir, "postgres"),
+          port: config.postgres.port,
+          tlsDir: join(config.secretsDir, config.postgres.service),
+          adminPasswordFile,
+          adminUser: config.postgres.admin.user,
+          readyTimeoutMs: 60_000,
+        });
+        supervisor.add({ name: "postgres", stop: pg.stop });
+      })(),
+    ];
+    const partsDone = Promise.all(parts);
+    partsDone.catch(() => abort.abort(new Error("a part of the stack failed to start")));
+
+    const stages = await buildStages(ALL_STAGES, config);
+    const result = await runStages({
+      stages,
+      config,
+      bootId,
+      emit: timedEmit,
+      openGate: async (g, stage) => void (await openGate(config.secretsDir, g, bootId, stage)),
+      signal: abort.signal,
+    });
+    // A part that failed to start explains a failed stage better than the stage's own timeout.
+    await partsDone;
+    if (!result.ok) throw result.failures[0] ?? new StageError(result.skipped[0] ?? "up", "skipped");
+
+    // nginx's config is proxy-setup's output: like the nginx container, it waits for gateway-ready.
+    await gate(["gateway-ready"]);
+    const configDir = config.gateway.nginx.configDir ?? join(config.secretsDir, config.gateway.service, "nginx");
+    const nginx = await startNginx({ prefixDir: configDir });
+    supervisor.add({ name: "nginx", stop: nginx.stop });
+
+    for (const service of services) {
+      await gate(["vault-ready", "db-ready"]);
+      const handle = await startExampleService(service, config.secretsDir);
+      supervisor.add({ name: service.name, stop: handle.stop });
+    }
+    const gatewayUrl = `https://${config.gateway.service}:${config.gateway.nginx.listen}`;
+    return { config, volume, bootId, services, gatewayUrl, stageTimes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export async function certificateExpiry(config: Config, service: string): Promise<string> {
+  const pem = await readFile(join(config.secretsDir, service, "cert.pem"), "utf8").catch(() => undefined);
+  if (!pem) return "-";
+  return new Date(new X509Certificate(pem).validTo).toISOString().slice(0, 10);
+}

@@ -1,0 +1,104 @@
+// Drives a real `bootgate up --local --json` in a folder of its own, on free ports.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { request } from "node:https";
+import { freePort } from "../../src/local/openbao-process.js";
+import { BOOTGATE_BIN } from "./waiters.js";
+
+export interface UpRun {
+  child: ChildProcess;
+  events: Record<string, unknown>[];
+  ready: Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+export interface StackPorts {
+  vault: number;
+  postgres: number;
+  gateway: number;
+}
+
+export async function pickPorts(): Promise<StackPorts> {
+  return { vault: await freePort(), postgres: await freePort(), gateway: await freePort() };
+}
+
+export function stackEnv(ports: StackPorts): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    BOOTGATE_VAULT_ADDR: `https://127.0.0.1:${ports.vault}`,
+    BOOTGATE_PG_PORT: String(ports.postgres),
+    BOOTGATE_GATEWAY_PORT: String(ports.gateway),
+    BOOTGATE_CONFIG: "",
+    BOOTGATE_SECRETS_DIR: "",
+  };
+}
+
+export function startUp(cwd: string, ports: StackPorts): UpRun {
+  const child = spawn(process.execPath, [BOOTGATE_BIN, "up", "--local", "--json"], { cwd, env: stackEnv(ports), stdio: ["ignore", "pipe", "pipe"] });
+  const events: Record<string, unknown>[] = [];
+  let err = "";
+  let buffer = "";
+  let onReady!: (e: Record<string, unknown>) => void;
+  let onFail!: (e: Error) => void;
+  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
+    onReady = resolve;
+    onFail = reject;
+  });
+  child.stdout!.on("data", (d: Buffer) => {
+    buffer += d.toString();
+    let nl;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (!line.trim()) continue;
+      const event = JSON.parse(line) as Record<string, unknown>;
+      events.push(event);
+      if (event.type === "up-ready") onReady(event);
+    }
+  });
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      onFail(new Error(`bootgate up exited (${code}) before the stack was ready:\n${err}\n${JSON.stringify(events.slice(-10), null, 1)}`));
+      resolve(code);
+    }),
+  );
+  return { child, events, ready, exited, stderr: () => err };
+}
+
+/** An HTTPS GET through the gateway, trusting only the stack's CA and checking the name `gateway`. */
+export function gatewayGet(caPem: string, port: number, path: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path, servername: "gateway", ca: caPem, method: "GET", headers: token ? { authorization: `Bearer ${token}` } : {} },
+      (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Processes whose command line or environment mentions `marker` (a temp folder of the test). */
+export function processesMentioning(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    for (const file of ["cmdline", "environ"]) {
+      try {
+        const text = readFileSync(`/proc/${pid}/${file}`, "utf8");
+        if (text.includes(marker)) {
+          found.push(`${pid}: ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").slice(0, 200)}`);
+          break;
+        }
+      } catch {
+        // Gone meanwhile, or not ours to read.
+      }
+    }
+  }
+  return found;
+}
