@@ -35,9 +35,12 @@ test-integration: build tools
 test-e2e: build tools
 	$(VITEST) run --project e2e
 
-# Lint and types first (cheap), then unit, integration against real parts, and end-to-end.
+# Lint and types first (cheap), then unit, integration against real parts, and end-to-end —
+# one after the other, so real servers never compete with each other for the two cores.
 test: lint typecheck build tools
-	$(VITEST) run --project unit --project integration --project e2e
+	$(VITEST) run --project unit
+	$(VITEST) run --project integration
+	$(VITEST) run --project e2e
 
 up: build tools
 	node bin/bootgate.js up --local
