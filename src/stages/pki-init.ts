@@ -2,18 +2,28 @@
 // of every boot; it needs nothing. The gateway's leaf goes to gateway-cert in memory.
 import { putGatewayLeaf } from "../pki/gateway-handoff.js";
 import { provisionPki } from "../pki/provision.js";
+import type { Config } from "../config/normalize.js";
+import { DEFAULT_STAGE_TIMEOUT_MS } from "../runner/runner.js";
 import type { Stage } from "../runner/stage.js";
 import type { StageEntry } from "./registry.js";
 
 export const PKI_READY = "pki-ready";
 
+/** Large RSA keys take seconds each on a small machine; the budget grows with them. */
+const RSA_KEYGEN_BUDGET_MS: Record<string, number> = { "rsa-3072": 2_000, "rsa-4096": 6_000 };
+
+export function pkiInitTimeoutMs(config: Config): number {
+  return DEFAULT_STAGE_TIMEOUT_MS + (RSA_KEYGEN_BUDGET_MS[config.pki.keyAlgorithm] ?? 0) * (config.services.length + 2);
+}
+
 export const pkiInitEntry: StageEntry = {
   name: "pki-init",
   enabled: () => true,
-  create: (): Stage => ({
+  create: (config): Stage => ({
     name: "pki-init",
     needs: [],
     opens: [PKI_READY],
+    timeoutMs: pkiInitTimeoutMs(config),
     // Nothing here is worth retrying: bad material stays bad, and a full disk stays full.
     retries: 0,
     async run(ctx) {
