@@ -21,6 +21,7 @@ export function adapterFor(config: Config, caPem: string): GatewayAdapter {
     listenPort: gateway.nginx.listen,
     serverName: gateway.service,
     reloadTimeoutMs: gateway.nginx.reloadTimeout,
+    njsModule: gateway.nginx.njsModule,
     ...(gateway.nginx.resolver ? { resolver: gateway.nginx.resolver } : {}),
   });
 }

@@ -25,6 +25,8 @@ export interface NginxAdapterOptions {
   reloadTimeoutMs?: number;
   /** The gateway service's uid/gid: owner of the files when bootgate runs as root. */
   owner?: { uid?: number | undefined; gid?: number | undefined };
+  /** Where nginx finds the njs module (Debian and the official image: /usr/lib/nginx/modules/). */
+  njsModule?: string;
   /** DNS servers for upstream names, resolved per request (see nginx-config.ts). */
   resolver?: readonly string[];
 }
@@ -63,6 +65,7 @@ export class NginxAdapter implements GatewayAdapter {
       listenAddress: this.options.listenAddress,
       listenPort: this.options.listenPort,
       routes: material.routes,
+      ...(this.options.njsModule ? { njsModule: this.options.njsModule } : {}),
       ...(this.options.resolver ? { resolver: this.options.resolver } : {}),
     });
     try {
@@ -145,7 +148,8 @@ export class NginxAdapter implements GatewayAdapter {
     const entries = await readdir(this.options.configDir);
     await Promise.all(
       entries
-        .filter((e) => e.startsWith(GENERATION_PREFIX) && e !== `${GENERATION_PREFIX}${keep}`)
+        // Also what an apply killed half-way left behind: other generations, stale candidates.
+        .filter((e) => (e.startsWith(GENERATION_PREFIX) && e !== `${GENERATION_PREFIX}${keep}`) || (e.startsWith(`.${NGINX_CONFIG_FILE}.`) && e.endsWith(".candidate")))
         .map((e) => rm(join(this.options.configDir, e), { recursive: true, force: true })),
     );
   }

@@ -32,7 +32,7 @@ function decode(part) {
 
 function verify(r) {
   const auth = r.headersIn['Authorization'] || '';
-  const m = /^Bearer ([A-Za-z0-9_-]+)\\.([A-Za-z0-9_-]+)\\.([A-Za-z0-9_-]+)$/.exec(auth);
+  const m = /^Bearer +([A-Za-z0-9_-]+)\\.([A-Za-z0-9_-]+)\\.([A-Za-z0-9_-]+)$/i.exec(auth);
   if (!m) return deny(r, 'no bearer token');
   const mac = crypto.createHmac('sha256', SECRET).update(m[1] + '.' + m[2]).digest('base64url');
   if (!sameText(mac, m[3])) return deny(r, 'bad signature');

@@ -21,6 +21,8 @@ export const gatewaySection = z
         address: ipAddress.default("127.0.0.1"),
         /** How long proxy-setup waits for a reloaded nginx to serve the new generation. */
         reloadTimeout: duration.prefault("15s"),
+        /** The njs module nginx loads for the JWT check. */
+        njsModule: path.default("/usr/lib/nginx/modules/ngx_http_js_module.so"),
         /** DNS servers to resolve upstream names per request (Docker: [127.0.0.11]); without, nginx resolves them at load. */
         resolver: z.array(ipAddress, { error: "expected a list of DNS server IP addresses" }).min(1).optional(),
       })
