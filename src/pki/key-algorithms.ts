@@ -1,10 +1,13 @@
 // What each configured key algorithm means for webcrypto: how to make a key, how to sign
 // with it, and which key usages its certificates carry.
+import { generateKeyPair as nodeGenerateKeyPair } from "node:crypto";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
 import { type Algorithm, type CryptoKeyPair, type EcdsaParams, type EcKeyGenParams, type RsaHashedKeyGenParams, subtle, x509 } from "./x509.js";
 
 export interface KeyProfile {
   generate: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm;
+  /** The same key for node:crypto, which hands back encoded keys straight from libuv's pool. */
+  node: { type: "ec"; options: { namedCurve: string } } | { type: "rsa"; options: { modulusLength: number; publicExponent: number } } | { type: "ed25519"; options: object };
   signing: Algorithm | EcdsaParams;
   /** digitalSignature always; RSA keys may also encipher (TLS 1.2 RSA key exchange). */
   leafKeyUsage: number;
@@ -13,6 +16,7 @@ export interface KeyProfile {
 const RSA_EXPONENT = new Uint8Array([1, 0, 1]);
 const rsa = (modulusLength: number): KeyProfile => ({
   generate: { name: "RSASSA-PKCS1-v1_5", modulusLength, publicExponent: RSA_EXPONENT, hash: "SHA-256" },
+  node: { type: "rsa", options: { modulusLength, publicExponent: 65537 } },
   signing: { name: "RSASSA-PKCS1-v1_5" },
   leafKeyUsage: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
 });
@@ -20,11 +24,13 @@ const rsa = (modulusLength: number): KeyProfile => ({
 export const KEY_PROFILES: Record<KeyAlgorithm, KeyProfile> = {
   "ecdsa-p256": {
     generate: { name: "ECDSA", namedCurve: "P-256" },
+    node: { type: "ec", options: { namedCurve: "P-256" } },
     signing: { name: "ECDSA", hash: "SHA-256" },
     leafKeyUsage: x509.KeyUsageFlags.digitalSignature,
   },
   "ecdsa-p384": {
     generate: { name: "ECDSA", namedCurve: "P-384" },
+    node: { type: "ec", options: { namedCurve: "P-384" } },
     signing: { name: "ECDSA", hash: "SHA-384" },
     leafKeyUsage: x509.KeyUsageFlags.digitalSignature,
   },
@@ -33,6 +39,7 @@ export const KEY_PROFILES: Record<KeyAlgorithm, KeyProfile> = {
   "rsa-4096": rsa(4096),
   ed25519: {
     generate: { name: "Ed25519" },
+    node: { type: "ed25519", options: {} },
     signing: { name: "Ed25519" },
     leafKeyUsage: x509.KeyUsageFlags.digitalSignature,
   },
@@ -41,6 +48,27 @@ export const KEY_PROFILES: Record<KeyAlgorithm, KeyProfile> = {
 /** Extractable, because a leaf's key is written to its service's folder. */
 export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
   return (await subtle.generateKey(KEY_PROFILES[algorithm].generate, true, ["sign", "verify"])) as CryptoKeyPair;
+}
+
+export interface EncodedKeyPair {
+  /** SubjectPublicKeyInfo, DER. */
+  spki: Buffer;
+  /** PKCS#8, DER. */
+  pkcs8: Buffer;
+}
+
+/** A leaf key as DER, for leaves that never need it as a CryptoKey. */
+export function generateEncodedKeyPair(algorithm: KeyAlgorithm): Promise<EncodedKeyPair> {
+  const { type, options } = KEY_PROFILES[algorithm].node;
+  const encodings = { publicKeyEncoding: { type: "spki", format: "der" }, privateKeyEncoding: { type: "pkcs8", format: "der" } } as const;
+  return new Promise((resolve, reject) =>
+    // The overloads cannot see through the union of key types; each branch is a valid call.
+    (nodeGenerateKeyPair as unknown as (t: string, o: object, cb: (e: Error | null, spki: Buffer, pkcs8: Buffer) => void) => void)(
+      type,
+      { ...options, ...encodings },
+      (error, spki, pkcs8) => (error ? reject(error) : resolve({ spki, pkcs8 })),
+    ),
+  );
 }
 
 /** A CA key that is only ever used to sign and never exported. */

@@ -1,12 +1,11 @@
 // A service's leaf: CN and first SAN the service name, then its dns and ip entries; server and
 // client auth; a fresh key of the configured algorithm, exported as PKCS#8. The first leaf of a
 // run is made by @peculiar/x509 itself; the rest follow it through a LeafTemplate.
-import { KeyObject } from "node:crypto";
 import type { ServiceConfig } from "../config/schema.js";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
 import { BACKDATE_MS } from "./ephemeral-ca.js";
 import type { CaSigner, IssuingCa } from "./issuing-ca.js";
-import { generateKeyPair, KEY_PROFILES } from "./key-algorithms.js";
+import { generateEncodedKeyPair, generateKeyPair, KEY_PROFILES } from "./key-algorithms.js";
 import { derToPem, LeafTemplate, nodeSigningFor } from "./leaf-template.js";
 import { certificatePem, pkcs8Pem } from "./pem.js";
 import { randomSerialHex } from "./serial.js";
@@ -106,15 +105,13 @@ export async function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[
     return Promise.all(requests.map((r) => issueLeaf(ca, r)));
   }
   // Keys for the rest are made while the library builds the reference.
-  const restKeys = rest.map(() => generateKeyPair(algorithm));
+  const restKeys = rest.map(() => generateEncodedKeyPair(algorithm));
   const reference = await issueWithLibrary(ca, first!);
   const template = LeafTemplate.fromReference(reference.cert, sharedExtensions(signer, algorithm).length, signer.key, nodeSigningFor(signer.signing as { name: string; hash?: unknown }, signer.key));
   const { notAfter } = datesFor(ca, first!);
   const others = await Promise.all(
     rest.map(async (request, i) => {
-      const keys = await restKeys[i]!;
-      const spki = KeyObject.from(keys.publicKey).export({ type: "spki", format: "der" });
-      const pkcs8 = KeyObject.from(keys.privateKey).export({ type: "pkcs8", format: "der" });
+      const { spki, pkcs8 } = await restKeys[i]!;
       const serialHex = randomSerialHex();
       const sans = expectedSans(request.service);
       const der = await template.build({

@@ -138,6 +138,8 @@ export class LeafTemplate {
 }
 
 export function derToPem(der: Uint8Array, label = "CERTIFICATE"): string {
-  const body = Buffer.from(der).toString("base64").replace(/.{64}/g, "$&\n").replace(/\n$/, "");
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+  const base64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("base64");
+  let body = "";
+  for (let i = 0; i < base64.length; i += 64) body += base64.slice(i, i + 64) + "\n";
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
 }
