@@ -44,7 +44,15 @@ export interface DbStack extends AsyncDisposable {
   connectAs(service: string, database?: string): Promise<pg.Client>;
 }
 
-export async function startDbStack(options: { services: DbServiceInput[]; postgres?: Record<string, unknown> }): Promise<DbStack> {
+export interface DbStackOptions {
+  services: DbServiceInput[];
+  /** Extra keys for the config's `postgres` section. */
+  postgres?: Record<string, unknown>;
+  /** Server settings; by default fsync is off (tests need speed, not durability). */
+  serverSettings?: Record<string, string>;
+}
+
+export async function startDbStack(options: DbStackOptions): Promise<DbStack> {
   const pgPort = await freePort();
   const user = isRoot() ? await serverUserFor("postgres") : undefined;
   const vault = await startVaultStack({
@@ -64,7 +72,7 @@ export async function startDbStack(options: { services: DbServiceInput[]; postgr
       port: pgPort,
       tlsDir: join(config.secretsDir, config.postgres.service),
       adminPasswordFile: join(vault.dir, "pg-admin-password"),
-      settings: { fsync: "off" },
+      settings: options.serverSettings ?? { fsync: "off" },
     });
     const ca = await readFile(caBundlePath(config.secretsDir));
     const clients: pg.Client[] = [];

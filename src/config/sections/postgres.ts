@@ -54,6 +54,6 @@ export const postgresSection = z
     /** Make new passwords for every role on this run. */
     rotate: z.boolean().default(false),
     /** Services seeded at once (each takes an admin connection). */
-    concurrency: z.number({ error: "expected a number of connections" }).int().min(1).max(32).default(4),
+    concurrency: z.number({ error: "expected a number of connections" }).int().min(1).max(32).default(8),
   })
   .prefault({});
