@@ -90,6 +90,13 @@ export class KongAdapter implements GatewayAdapter {
       });
     }
 
+    // The route map is the whole truth: what bootgate made before and the map no longer names goes.
+    const pruned = [
+      ...(await this.prune("routes", new Set(material.routes.map((r) => r.name)), signal)),
+      ...(await this.prune("services", new Set(material.routes.map((r) => r.name)), signal)),
+      ...(await this.prune("snis", new Set(names), signal)),
+    ];
+
     // JWT everywhere: Kong finds the credential by the token's `iss` (key_claim_name) and
     // checks exp and nbf. Our secret is raw bytes, so Kong gets it base64 encoded.
     await step(`/plugins/${stableUuid(`plugin:jwt:${gateway}`)}`, {
@@ -105,7 +112,26 @@ export class KongAdapter implements GatewayAdapter {
       secret: Buffer.from(material.jwt.key.secret, "base64url").toString("base64"),
       tags,
     });
-    return { summary: `Kong configured (${material.routes.length} routes, ${names.length} SNIs)` };
+    return { summary: `Kong configured (${material.routes.length} routes, ${names.length} SNIs${pruned.length ? `, removed ${pruned.join(", ")}` : ""})` };
+  }
+
+  /** Deletes entities tagged by bootgate whose name is not in `keep`; returns what it removed. */
+  private async prune(collection: "routes" | "services" | "snis", keep: Set<string>, signal?: AbortSignal): Promise<string[]> {
+    const names: string[] = [];
+    let next: string | null = `/${collection}?tags=${KONG_TAG}&size=1000`;
+    while (next) {
+      signal?.throwIfAborted();
+      const res = await this.options.client.get(next);
+      expectOk(res, `/${collection}`, "GET");
+      const page = res.body as { data?: { name?: unknown }[]; next?: unknown };
+      for (const entity of page.data ?? []) if (typeof entity.name === "string" && !keep.has(entity.name)) names.push(entity.name);
+      next = typeof page.next === "string" && page.next !== "" ? page.next : null;
+    }
+    for (const name of names) {
+      const res = await this.options.client.delete(`/${collection}/${encodeURIComponent(name)}`);
+      if (res.status !== 404) expectOk(res, `/${collection}/${name}`, "DELETE");
+    }
+    return names.map((n) => `${collection.replace(/s$/, "")} ${n}`);
   }
 }
 
@@ -117,12 +143,12 @@ function dnsNames(certificatePem: string): string[] {
     .map((s) => s.slice(4));
 }
 
-function expectOk(res: KongResponse, path: string): void {
+function expectOk(res: KongResponse, path: string, method = "PUT"): void {
   if (res.status >= 200 && res.status < 300) return;
   // Kong's own message only: the request body carried the key and must not be echoed.
   const message = typeof res.body === "object" && res.body !== null ? (res.body as { message?: unknown }).message : undefined;
   const text = typeof message === "string" ? message.slice(0, 300) : `HTTP ${res.status}`;
-  throw Object.assign(new Error(`Kong Admin API refused PUT ${path.replace(/\/jwt\/.*/, "/jwt/…")}: ${res.status} ${text}`), {
+  throw Object.assign(new Error(`Kong Admin API refused ${method} ${path.replace(/\/jwt\/.*/, "/jwt/…")}: ${res.status} ${text}`), {
     transient: res.status >= 500,
   });
 }

@@ -40,8 +40,14 @@ export class KongAdminClient {
     return this.send("GET", path);
   }
 
+  delete(path: string): Promise<KongResponse> {
+    return this.send("DELETE", path);
+  }
+
   private send(method: string, path: string, body?: Record<string, unknown>): Promise<KongResponse> {
-    const target = new URL(path.replace(/^\//, ""), this.url.href.endsWith("/") ? this.url.href : `${this.url.href}/`);
+    const base = this.url.href.endsWith("/") ? this.url.href : `${this.url.href}/`;
+    // Kong's `next` links are absolute paths; keep the Admin API's own origin and base path.
+    const target = new URL(path.replace(/^\//, ""), base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const https = target.protocol === "https:";
     const requestFn = https ? httpsRequest : httpRequest;

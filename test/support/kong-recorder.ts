@@ -11,6 +11,8 @@
 //   PUT /plugins/{id}               { name, config, service?, route?, consumer?, enabled?, tags? }
 //   PUT /consumers/{username}       { username, custom_id?, tags? }
 //   PUT /consumers/{c}/jwt/{key}    { key, secret, algorithm, rsa_public_key?, tags? }  consumer must exist
+//   GET /{collection}?tags=&size=   { data: [...], next: "/…?offset=…" | null }
+//   DELETE /{collection}/{name}     204; a service some route still uses is refused
 // Unknown fields are a 400 "schema violation", unknown paths a 404, as Kong answers.
 // It also says whether Kong's JWT plugin, as documented, would accept a token (kongWouldAccept).
 import { createHmac, createPrivateKey, X509Certificate } from "node:crypto";
@@ -62,6 +64,7 @@ class Refusal extends Error {
 
 export class KongRecorder implements AsyncDisposable {
   readonly requests: RecordedRequest[] = [];
+  readonly deleted: string[] = [];
   readonly entities = new Map<string, Map<string, Entity>>(Object.keys(FIELDS).map((k) => [k, new Map()]));
   /** Answer this status (with a message) to the next request whose path starts with the prefix. */
   failNext: { prefix: string; status: number; message: string } | undefined;
@@ -79,21 +82,23 @@ export class KongRecorder implements AsyncDisposable {
       req.setEncoding("utf8");
       req.on("data", (c: string) => (text += c));
       req.on("end", () => {
-        const path = new URL(req.url ?? "/", "http://x").pathname;
+        const url = new URL(req.url ?? "/", "http://x");
+        const path = url.pathname;
         let status = 200;
         let reply: unknown;
         let body: Record<string, unknown> | undefined;
         try {
           body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
           if (req.headers["content-type"] !== "application/json" && body) throw new Refusal(415, "expected application/json");
-          reply = rec.handle(req.method ?? "GET", path, body);
+          reply = rec.handle(req.method ?? "GET", path, body, url.searchParams);
         } catch (error) {
           status = error instanceof Refusal ? error.status : 400;
           reply = { message: (error as Error).message };
         }
+        if (status === 200 && req.method === "DELETE") status = 204;
         rec.requests.push({ method: req.method ?? "", path, body, status });
         res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(reply));
+        res.end(status === 204 ? undefined : JSON.stringify(reply));
       });
     });
     await new Promise<void>((resolve) => rec.server.listen(0, "127.0.0.1", resolve));
@@ -110,13 +115,33 @@ export class KongRecorder implements AsyncDisposable {
     return this.entities.get(name)!;
   }
 
-  private handle(method: string, path: string, body: Record<string, unknown> | undefined): unknown {
+  private handle(method: string, path: string, body: Record<string, unknown> | undefined, query = new URLSearchParams()): unknown {
     if (this.failNext && path.startsWith(this.failNext.prefix)) {
       const { status, message } = this.failNext;
       this.failNext = undefined;
       throw new Refusal(status, message);
     }
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+    if (method === "GET" && parts.length === 1 && FIELDS[parts[0]!]) {
+      // A page of a collection, filtered by tag; `size` and `offset` page through it.
+      const tag = query.get("tags");
+      const rows = [...this.table(parts[0]!).values()].filter((e) => !tag || ((e.tags as string[] | undefined) ?? []).includes(tag));
+      const size = Number(query.get("size") ?? 100);
+      const offset = Number(query.get("offset") ?? 0);
+      const next = offset + size < rows.length ? `/${parts[0]}?tags=${tag ?? ""}&size=${size}&offset=${offset + size}` : null;
+      return { data: rows.slice(offset, offset + size), next };
+    }
+    if (method === "DELETE" && parts.length === 2 && FIELDS[parts[0]!]) {
+      const [table, key] = parts as [string, string];
+      const found = this.find(table, key);
+      if (!found) throw new Refusal(404, "Not found");
+      if (table === "services" && [...this.table("routes").values()].some((r) => (r.service as { name?: string }).name === key || (r.service as { id?: string }).id === found.id)) {
+        throw new Refusal(400, "an existing 'routes' entity references this 'services' entity");
+      }
+      this.table(table).delete(key);
+      this.deleted.push(`${table}/${key}`);
+      return undefined;
+    }
     if (method === "GET" && parts.length === 2) {
       const found = this.entities.get(parts[0]!)?.get(parts[1]!);
       if (!found) throw new Refusal(404, "Not found");

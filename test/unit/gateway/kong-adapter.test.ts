@@ -55,7 +55,8 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
   it("should upsert the CA, the certificate with its SNIs, a TLS-verified service and a route per entry, and the JWT plugin", async () => {
     const result = await adapter.apply(material);
     expect(result.summary).toMatch(/2 routes, 2 SNIs/);
-    expect(kong.requests.every((r) => r.method === "PUT" && r.status === 200), JSON.stringify(kong.requests.filter((r) => r.status !== 200))).toBe(true);
+    expect(kong.requests.every((r) => r.status === 200), JSON.stringify(kong.requests.filter((r) => r.status !== 200))).toBe(true);
+    expect(new Set(kong.requests.map((r) => r.method))).toEqual(new Set(["PUT", "GET"]));
     expect(kong.table("ca_certificates").size).toBe(2);
     const certId = stableUuid("certificate:gateway");
     expect(kong.table("certificates").get(certId)?.key).toBe(material.tls.privateKey);
@@ -91,6 +92,16 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
     await adapter.apply(material);
     expect(kong.requests.length).toBe(2 * firstCount);
     expect(JSON.stringify([...kong.entities].map(([t, rows]) => [t, [...rows.entries()]]))).toBe(snapshot);
+  });
+
+  it("should remove the routes and services it made that the map no longer names, and nothing it did not make", async () => {
+    await adapter.apply(material);
+    const client = new KongAdminClient(kong.url);
+    await client.put("/services/hand-made", { protocol: "https", host: "legacy", port: 443 });
+    await adapter.apply({ ...material, routes: material.routes.filter((r) => r.name === "core-data") });
+    expect(kong.deleted).toEqual(["routes/core-metadata", "services/core-metadata"]);
+    expect([...kong.table("routes").keys()]).toEqual(["core-data"]);
+    expect([...kong.table("services").keys()].sort()).toEqual(["core-data", "hand-made"]);
   });
 
   it("should replace the certificate in place on rotation", async () => {
