@@ -68,6 +68,9 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
       const timer = setTimeout(() => finish(() => reject(new WaitTimeoutError(lastMissing, timeoutMs))), timeoutMs);
       const onAbort = () => finish(() => reject(options.signal!.reason));
       options.signal?.addEventListener("abort", onAbort, { once: true });
+      // `raw` is chokidar's own fs.watch event, before it re-reads and stats the folder for its
+      // `add`: reacting to it saves those round trips, which is most of a waiter's wake-up cost.
+      watcher.on("raw", () => void recheck());
       watcher.on("all", () => void recheck());
       watcher.on("error", (error) => finish(() => reject(error)));
       // Check once the watch is in place, so a gate written before it is not missed.
