@@ -12,7 +12,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 install: node_modules/.package-lock.json
 
-dist/.built: install tsconfig.json tsconfig.build.json $(shell find src -name '*.ts')
+dist/.built: node_modules/.package-lock.json tsconfig.json tsconfig.build.json $(shell find src -name '*.ts')
 	node_modules/.bin/tsc -p tsconfig.build.json && touch $@
 build: dist/.built
 
