@@ -1,9 +1,10 @@
-// gateway-cert: puts the gateway's certificate, key and chain into Vault at `<gateway>/tls`.
-// The leaf comes from pki-init in memory (ctx.handoff, same process), or from an imported
-// certificate (gateway.importCert); its key never goes to the secrets volume.
+// gateway-cert: puts the gateway's certificate, key and chain into Vault at `<gateway>/tls`, and
+// the certificate it presents to services at `<gateway>/client-tls`. The leaf comes from pki-init
+// in memory (ctx.handoff, same process), or from an imported certificate (gateway.importCert);
+// its key never goes to the secrets volume.
+import { readFile } from "node:fs/promises";
 import type { Config } from "../config/normalize.js";
 import { isTransient } from "../errors.js";
-import { readFile } from "node:fs/promises";
 import { caBundlePath } from "../gateway/gateway-paths.js";
 import { fromKvRecord, gatewayClientTlsKey, gatewayTlsFrom, gatewayTlsKey, isCurrent, standsUnder, toKvRecord, type GatewayTls } from "../gateway/gateway-tls.js";
 import { loadImportedGatewayCert } from "../gateway/imported-cert.js";
@@ -67,8 +68,9 @@ export function createGatewayCertStage(config: Config, deps: GatewayStageDeps = 
             `no certificate from the stack's CA for the gateway's mutual TLS with the services: run gateway-cert in the same process as pki-init (\`bootgate run\`), which issues one for \`${gateway}\` unless services.${gateway}.importCert replaces it`,
           );
         }
-        await kv.write(servedKey, toKvRecord(served));
-        await kv.write(clientKey, toKvRecord(client));
+        // What came from Vault stays as it is (no new KV version for nothing).
+        if (imported || handed) await kv.write(servedKey, toKvRecord(served));
+        if (client === handed || client === served) await kv.write(clientKey, toKvRecord(client));
       } catch (error) {
         if (!isTransient(error)) carried = undefined;
         throw error;

@@ -105,6 +105,15 @@ describe("the gateway stages", () => {
     expect(logs.join("\n")).not.toContain("PRIVATE KEY");
   });
 
+  it("should keep, without rewriting, what Vault holds when run alone and it still chains to this boot's CA", async () => {
+    const kv = new MapKv();
+    await createGatewayCertStage(config, { openKv: async () => kv }).run(ctx(handoffWithLeaf()));
+    const writes = kv.writes;
+    const outcome = await createGatewayCertStage(config, { openKv: async () => kv }).run(ctx());
+    expect(outcome).toMatchObject({ summary: expect.stringMatching(/^kept the certificate in Vault/) });
+    expect(kv.writes).toBe(writes);
+  });
+
   it("should keep the leaf across a transient Vault failure so the retry can store it", async () => {
     const kv = new MapKv();
     kv.failWrites = 1;
