@@ -41,19 +41,40 @@ async function checkLayout(out: string, n: number): Promise<void> {
   }
 }
 
-async function timed(run: (out: string) => Promise<unknown>, n: number): Promise<number> {
+interface Sample {
+  wallMs: number;
+  /** user + system CPU of all threads and children: steadier than wall time on a busy machine. */
+  cpuMs: number;
+}
+
+/** `run` returns the CPU its child processes used, or nothing when it ran in this process. */
+async function timed(run: (out: string) => Promise<number | void>, n: number): Promise<Sample> {
   const dir = await fresh();
   const out = join(dir, "secrets");
   await mkdir(out);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
-  await run(out);
-  const ms = performance.now() - t0;
+  const childCpuMs = await run(out);
+  const wallMs = performance.now() - t0;
+  const own = process.cpuUsage(c0);
   await checkLayout(out, n);
   await rm(dir, { recursive: true, force: true });
-  return ms;
+  return { wallMs, cpuMs: typeof childCpuMs === "number" ? childCpuMs : (own.user + own.system) / 1000 };
 }
 
-async function ours(n: number): Promise<number> {
+/** Runs a command under bash and reads its children's CPU from bash's `times`. */
+async function runMeasured(command: string[]): Promise<number> {
+  const quoted = command.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const { stdout } = await execa("bash", ["-c", `${quoted} >/dev/null 2>&1 || exit 1; times`], { env: { BOOTGATE_CONFIG: "" } });
+  const children = stdout.trim().split("\n").pop()!.split(/\s+/);
+  const seconds = (t: string) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  };
+  return (seconds(children[0]!) + seconds(children[1]!)) * 1000;
+}
+
+async function ours(n: number): Promise<Sample> {
   return timed(async (out) => {
     const config = parseConfigText(stringify({ secretsDir: out, stateDir: join(out, "..", "state"), services: services(n) }), {
       source: "bench",
@@ -64,21 +85,22 @@ async function ours(n: number): Promise<number> {
   }, n);
 }
 
-async function oursCli(n: number): Promise<number> {
+async function oursCli(n: number): Promise<Sample> {
   return timed(async (out) => {
     const file = join(out, "..", "bootgate.yaml");
     await writeFile(file, stringify({ secretsDir: out, stateDir: join(out, "..", "state"), services: services(n) }));
-    await execa("node", [join(repo, "bin", "bootgate.js"), "run", "--only", "pki-init", "--config", file], { env: { BOOTGATE_CONFIG: "" } });
-    // The boot's gates folder is not part of the peers' work; it stays out of the layout check.
+    // The boot's gates folder is not part of the peers' work; the layout check skips it.
+    return runMeasured(["node", join(repo, "bin", "bootgate.js"), "run", "--only", "pki-init", "--config", file]);
   }, n);
 }
 
-const script = (name: string) => (n: number) => timed((out) => execa("bash", [join(here, name), String(n), out]), n);
+const script = (name: string) => (n: number) => timed((out) => runMeasured(["bash", join(here, name), String(n), out]), n);
 
 /** Bare key generation and signing in Node: N leaf keys, N signatures, two CA keys. */
-async function floor(n: number): Promise<number> {
+async function floor(n: number): Promise<Sample> {
   const alg = { name: "ECDSA", namedCurve: "P-256" };
   const tbs = new Uint8Array(420);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const [ca] = await Promise.all([webcrypto.subtle.generateKey(alg, false, ["sign"]), webcrypto.subtle.generateKey(alg, false, ["sign"])]);
   await Promise.all(
@@ -87,7 +109,9 @@ async function floor(n: number): Promise<number> {
       await webcrypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, (ca as webcrypto.CryptoKeyPair).privateKey, tbs);
     }),
   );
-  return performance.now() - t0;
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 async function tool(cmd: string, args: string[]): Promise<string> {
@@ -99,37 +123,52 @@ async function tool(cmd: string, args: string[]): Promise<string> {
 }
 
 const versions = { node: process.version, cfssl: await tool("cfssl", ["version"]), openssl: await tool("openssl", ["version"]) };
-const results: Record<string, Record<string, number>> = {};
+type Column = "floor" | "ours" | "oursCli" | "cfssl" | "openssl";
+const results: Record<string, { wallMs: Record<Column, number>; cpuMs: Record<Column, number>; ratios: Record<string, number> }> = {};
 // Warm-up: one small run of each, so no column pays for first-use costs the others do not.
 await Promise.all([ours(5), floor(5)]);
 for (const n of sizes) {
-  const runs: Record<string, number[]> = { floor: [], ours: [], oursCli: [], cfssl: [], openssl: [] };
+  const runs: Record<Column, Sample[]> = { floor: [], ours: [], oursCli: [], cfssl: [], openssl: [] };
   for (let r = 0; r < rounds; r++) {
-    runs.floor!.push(await floor(n));
-    runs.ours!.push(await ours(n));
-    runs.oursCli!.push(await oursCli(n));
-    runs.cfssl!.push(await script("cfssl.sh")(n));
-    runs.openssl!.push(await script("openssl.sh")(n));
+    runs.floor.push(await floor(n));
+    runs.ours.push(await ours(n));
+    runs.oursCli.push(await oursCli(n));
+    runs.cfssl.push(await script("cfssl.sh")(n));
+    runs.openssl.push(await script("openssl.sh")(n));
   }
-  const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+  const pick = (k: keyof Sample) => Object.fromEntries(Object.entries(runs).map(([c, v]) => [c, median(v.map((x) => x[k]))])) as Record<Column, number>;
+  const wallMs = pick("wallMs");
+  const cpuMs = pick("cpuMs");
   results[n] = {
-    ...m,
-    cfsslOverOurs: m.cfssl! / m.ours!,
-    cfsslOverOursCli: m.cfssl! / m.oursCli!,
-    opensslOverOurs: m.openssl! / m.ours!,
-    oursOverFloor: m.ours! / m.floor!,
+    wallMs,
+    cpuMs,
+    ratios: {
+      cfsslOverOurs: wallMs.cfssl / wallMs.ours,
+      cfsslOverOursCli: wallMs.cfssl / wallMs.oursCli,
+      opensslOverOurs: wallMs.openssl / wallMs.ours,
+      oursOverFloor: wallMs.ours / wallMs.floor,
+      cpuCfsslOverOurs: cpuMs.cfssl / cpuMs.ours,
+      cpuCfsslOverOursCli: cpuMs.cfssl / cpuMs.oursCli,
+    },
   };
 }
 
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const row = (cells: string[], widths: number[]) => cells.map((c, i) => c.padStart(widths[i]!)).join("");
+const widths = [5, 11, 13, 10, 10, 12, 16, 11, 18, 16];
+const load = (await import("node:os")).loadavg()[0]!.toFixed(1);
 const lines = [
-  `bench/pki — median of ${rounds} rounds, ECDSA P-256, on ${values.dir}; ${versions.node}, ${versions.cfssl}, ${versions.openssl}`,
-  "   N   floor ms   pki-init ms   CLI ms   cfssl ms   openssl ms   cfssl/pki-init   cfssl/CLI   openssl/pki-init   pki-init/floor",
-  ...Object.entries(results).map(([n, r]) =>
-    [n.padStart(4), fmt(r.floor!).padStart(10), fmt(r.ours!).padStart(13), fmt(r.oursCli!).padStart(8), fmt(r.cfssl!).padStart(10), fmt(r.openssl!).padStart(12),
-      (fmt(r.cfsslOverOurs!) + "×").padStart(16), (fmt(r.cfsslOverOursCli!) + "×").padStart(11), (fmt(r.opensslOverOurs!) + "×").padStart(18), (fmt(r.oursOverFloor!) + "×").padStart(16)].join(""),
-  ),
+  `bench/pki — median of ${rounds} rounds, ECDSA P-256, on ${values.dir}; ${versions.node}, ${versions.cfssl}, ${versions.openssl}; load average ${load}`,
+  row(["N", "floor", "pki-init", "CLI", "cfssl", "openssl", "cfssl/pki-init", "cfssl/CLI", "openssl/pki-init", "pki-init/floor"], widths),
 ];
+for (const [label, key] of [["wall ms", "wallMs"], ["cpu ms", "cpuMs"]] as const) {
+  lines.push(label);
+  for (const [n, r] of Object.entries(results)) {
+    const m = r[key];
+    const ratio = (a: number, b: number) => fmt(a / b) + "×";
+    lines.push(row([n, fmt(m.floor), fmt(m.ours), fmt(m.oursCli), fmt(m.cfssl), fmt(m.openssl), ratio(m.cfssl, m.ours), ratio(m.cfssl, m.oursCli), ratio(m.openssl, m.ours), ratio(m.ours, m.floor)], widths));
+  }
+}
 console.log(lines.join("\n"));
 const resultsDir = join(repo, "bench", "results");
 await mkdir(resultsDir, { recursive: true });
