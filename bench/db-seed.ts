@@ -21,7 +21,7 @@ const CONCURRENCY = concurrencyArg > 0 ? Number(process.argv[concurrencyArg + 1]
 
 async function psqlPeer(stack: Awaited<ReturnType<typeof startDbStack>>, n: number): Promise<number> {
   const bin = join(await findPostgresBinDir(), "psql");
-  const pwFile = join(stack.vault.dir, "pgpass");
+  const pwFile = join(stack.config.secretsDir, "bootgate", "pgpass");
   await writeFile(pwFile, `*:${stack.config.postgres.port}:*:postgres:${stack.adminPassword}\n`, { mode: 0o600 });
   const env = {
     PGPASSFILE: pwFile,

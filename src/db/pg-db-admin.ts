@@ -22,6 +22,7 @@ function verifierLiteral(verifier: string): string {
 
 export class PgDbAdmin implements DbAdmin {
   private readonly pools = new Map<string, pg.Pool>();
+  private readonly locks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly settings: AdminSettings,
@@ -115,10 +116,30 @@ export class PgDbAdmin implements DbAdmin {
     await this.admin(`close database ${database} to others`, `REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
   }
 
+  /**
+   * Runs `work` after every earlier call for the same database. Two GRANTs on one object from
+   * two sessions race on its ACL ("tuple concurrently updated"), so they take turns.
+   */
+  private serialized<T>(database: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(database) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.locks.set(database, next.then(() => {}, () => {}));
+    return next;
+  }
+
   async ensureSchema(database: string, schema: string, role: string): Promise<void> {
     const s = quoteIdent(schema);
     const r = quoteIdent(role);
-    await this.admin(`let ${role} connect to ${database}`, `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} TO ${r}`);
+    await this.serialized(database, async () => {
+      const granted = await this.admin<{ ok: boolean }>(
+        `check ${role}'s access to ${database}`,
+        "SELECT has_database_privilege($1, $2, 'CONNECT') AS ok",
+        [role, database],
+      );
+      if (!granted.rows[0]?.ok) {
+        await this.admin(`let ${role} connect to ${database}`, `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} TO ${r}`);
+      }
+    });
     const existing = await this.run<{ owner: string }>(
       database,
       `look up schema ${schema} in ${database}`,
@@ -128,12 +149,22 @@ export class PgDbAdmin implements DbAdmin {
     const owner = existing.rows[0]?.owner;
     if (owner === undefined) await this.run(database, `create schema ${schema} in ${database}`, `CREATE SCHEMA ${s} AUTHORIZATION ${r}`);
     else if (owner !== role) await this.run(database, `hand schema ${schema} to ${role}`, `ALTER SCHEMA ${s} OWNER TO ${r}`);
-    await this.admin(`set the search_path of ${role} in ${database}`, `ALTER ROLE ${r} IN DATABASE ${quoteIdent(database)} SET search_path = ${s}`);
+    const settings = await this.admin<{ setconfig: string[] | null }>(
+      `read the settings of ${role} in ${database}`,
+      `SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase JOIN pg_roles r ON r.oid = s.setrole
+       WHERE d.datname = $1 AND r.rolname = $2`,
+      [database, role],
+    );
+    if (!(settings.rows[0]?.setconfig ?? []).includes(`search_path=${schema}`)) {
+      await this.admin(`set the search_path of ${role} in ${database}`, `ALTER ROLE ${r} IN DATABASE ${quoteIdent(database)} SET search_path = ${s}`);
+    }
   }
 
   async grant(database: string, role: string, grants: readonly string[]): Promise<void> {
     // Grant texts were checked by the config schema (no quotes, ';' or comments).
-    for (const g of grants) await this.run(database, `grant ${g} to ${role}`, `GRANT ${g} TO ${quoteIdent(role)}`);
+    await this.serialized(database, async () => {
+      for (const g of grants) await this.run(database, `grant ${g} to ${role}`, `GRANT ${g} TO ${quoteIdent(role)}`);
+    });
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,8 @@ import { openKvClient } from "../../src/vault/open-kv-client.js";
 import { caBundlePath } from "../../src/vault/vault-client.js";
 import { startVaultStack, type StageRun, type VaultStack } from "./vault-stack.js";
 
+const ADMIN_PASSWORD_FILE = "bootgate/postgres-admin.password";
+
 export interface DbServiceInput {
   name: string;
   database?: string | Record<string, unknown>;
@@ -58,20 +60,22 @@ export async function startDbStack(options: DbStackOptions): Promise<DbStack> {
   const vault = await startVaultStack({
     config: {
       services: [{ name: "postgres", ip: ["127.0.0.1"], ...(user ? { uid: user.uid, gid: user.gid } : {}) }, ...options.services],
-      postgres: { port: pgPort, waitTimeout: "20s", admin: { passwordFile: "./pg-admin-password" }, ...options.postgres },
+      postgres: { port: pgPort, waitTimeout: "20s", admin: { passwordFile: `./secrets/${ADMIN_PASSWORD_FILE}` }, ...options.postgres },
     },
   });
   try {
     // mkdtemp made the folder 0700: the server user must be able to walk through it.
     await chmod(vault.dir, 0o711);
     const adminPassword = randomBytes(24).toString("base64url");
-    await writeFile(join(vault.dir, "pg-admin-password"), adminPassword + "\n", { mode: 0o600 });
+    // On the secrets volume (bootgate's own folder), like every other secret.
+    const adminPasswordFile = join(vault.config.secretsDir, ADMIN_PASSWORD_FILE);
+    await writeFile(adminPasswordFile, adminPassword + "\n", { mode: 0o600 });
     const config = vault.config;
     const pgHandle = await startPostgres({
       dir: join(vault.dir, "pg"),
       port: pgPort,
       tlsDir: join(config.secretsDir, config.postgres.service),
-      adminPasswordFile: join(vault.dir, "pg-admin-password"),
+      adminPasswordFile,
       settings: options.serverSettings ?? { fsync: "off" },
     });
     const ca = await readFile(caBundlePath(config.secretsDir));
