@@ -2,7 +2,7 @@
 // certificate and token from the volume, its database credentials from Vault, connects to
 // PostgreSQL with verify-full, and serves HTTPS (mutual TLS) behind the gateway.
 import { type ChildProcess, spawn } from "node:child_process";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TimeoutError } from "../errors.js";
 
