@@ -4,8 +4,9 @@
 // KV v2 under `vault.kvMount` (default `secret`). Each service owns `<mount>/data/<service>/*`;
 // its policy grants read/write there and nothing else. Known keys:
 //   <service>/database   db-seed: { username, password, host, port, database, sslmode: "verify-full" }
-//   <gateway>/tls        gateway-cert: { certificate, private_key, chain, fingerprint_sha256 }
-//   <gateway>/jwt        proxy-setup: the JWT signing key
+//   <gateway>/tls        gateway-cert: { certificate, private_key, chain, fingerprint_sha256, source, not_after }
+//   <gateway>/client-tls gateway-cert: the same shape; always from the stack's CA (mutual TLS to services)
+//   <gateway>/jwt        proxy-setup: the JWT signing key { secret, algorithm: "HS256", key_id }
 //
 // The later stages run after the root token is gone: secretstore-setup gives bootgate itself a
 // token (policy `bootgate-init`: read/write every service's KV path, nothing under sys/),
