@@ -1,16 +1,47 @@
 // Whether a leaf already on the volume can stay: issued by the current CA, for the SANs and key
-// algorithm the config asks now, its key beside it, and valid for longer than renewBefore.
+// algorithm the config asks now, its key beside it, and valid for longer than renewBefore. A kept
+// leaf whose modes or owners no longer match the config is rewritten as is (same certificate).
 import { createPrivateKey, X509Certificate as NodeCertificate } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ServiceConfig } from "../config/schema.js";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
+import { isRoot, type WriteOptions } from "../fs/atomic-write.js";
+import { publicFileOptions, secretFileOptions, serviceDirOptions } from "../fs/service-dir.js";
 import { certNotAfter, certNotBefore, type IssuingCa } from "./issuing-ca.js";
 import { expectedSans } from "./leaf-issue.js";
 import { isSignedBy, keyKind } from "./material-checks.js";
 import { x509 } from "./x509.js";
 
-export type KeepVerdict = { keep: true; serial: string; notAfter: Date; caCopyCurrent: boolean } | { keep: false; reason: string };
+export type KeepVerdict =
+  | {
+      keep: true;
+      serial: string;
+      notAfter: Date;
+      caCopyCurrent: boolean;
+      /** Folder and files have the modes and owners the config asks now (it may have changed). */
+      modesCurrent: boolean;
+      certPem: string;
+      keyPem: string;
+    }
+  | { keep: false; reason: string };
+
+async function hasModes(path: string, options: WriteOptions): Promise<boolean> {
+  const info = await stat(path);
+  if ((info.mode & 0o777) !== options.mode) return false;
+  if (!isRoot()) return true;
+  return (options.uid === undefined || info.uid === options.uid) && (options.gid === undefined || info.gid === options.gid);
+}
+
+async function modesAreCurrent(dir: string, service: ServiceConfig): Promise<boolean> {
+  const checks = await Promise.all([
+    hasModes(dir, serviceDirOptions(service)),
+    hasModes(join(dir, "key.pem"), secretFileOptions(service)),
+    hasModes(join(dir, "cert.pem"), publicFileOptions(service)),
+    hasModes(join(dir, "ca.pem"), publicFileOptions(service)),
+  ]);
+  return checks.every(Boolean);
+}
 
 const KIND_OF: Record<KeyAlgorithm, string> = {
   "ecdsa-p256": "ec prime256v1",
@@ -25,7 +56,7 @@ const sanKey = (names: x509.JsonGeneralName[]) => JSON.stringify(names.map((n) =
 
 export async function judgeExistingLeaf(
   dir: string,
-  service: Pick<ServiceConfig, "name" | "dns" | "ip">,
+  service: ServiceConfig,
   ca: IssuingCa,
   algorithm: KeyAlgorithm,
   renewBeforeMs: number,
@@ -47,7 +78,15 @@ export async function judgeExistingLeaf(
     const san = new x509.X509Certificate(leaf.raw).getExtension(x509.SubjectAlternativeNameExtension);
     const want = new x509.SubjectAlternativeNameExtension(new x509.SubjectAlternativeNameExtension(expectedSans(service)).rawData);
     if (!san || sanKey(san.names.toJSON()) !== sanKey(want.names.toJSON())) return { keep: false, reason: "names changed" };
-    return { keep: true, serial: leaf.serialNumber.toLowerCase(), notAfter: certNotAfter(leaf), caCopyCurrent: caText === ca.bundlePem };
+    return {
+      keep: true,
+      serial: leaf.serialNumber.toLowerCase(),
+      notAfter: certNotAfter(leaf),
+      caCopyCurrent: caText === ca.bundlePem,
+      modesCurrent: await modesAreCurrent(dir, service),
+      certPem: certText,
+      keyPem: keyText,
+    };
   } catch {
     return { keep: false, reason: "unreadable" };
   }

@@ -70,7 +70,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
 
   // 3. Which leaves stay.
   const onVolume = config.services.filter((s) => !imported.has(s.name) && s !== gateway);
-  const kept = new Map<string, { serial: string; notAfter: Date; caCopyCurrent: boolean }>();
+  const kept = new Map<string, Extract<Awaited<ReturnType<typeof judgeExistingLeaf>>, { keep: true }>>();
   if (ca) {
     const verdicts = await Promise.all(
       onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBefore, now)),
@@ -107,7 +107,8 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   }
   for (const [name, k] of kept) {
     const service = config.services.find((s) => s.name === name)!;
-    if (!k.caCopyCurrent) writes.push({ service, caPem: bundle });
+    if (!k.modesCurrent) writes.push({ service, certPem: k.certPem, keyPem: k.keyPem, caPem: bundle });
+    else if (!k.caCopyCurrent) writes.push({ service, caPem: bundle });
     outcomes.push({ service: name, action: "kept", serial: k.serial, notAfter: k.notAfter });
   }
   let gatewayLeaf: GatewayLeaf | undefined;

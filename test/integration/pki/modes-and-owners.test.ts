@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runBuiltCli, writePkiTestConfig } from "../../support/pki.js";
+import { runBuiltCli, serialsOf, writePkiTestConfig } from "../../support/pki.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
 const stat = async (path: string) => (await execa("stat", ["-c", "%a %u %g", path])).stdout;
@@ -58,5 +58,22 @@ describe("pki-init's file modes and owners", () => {
     expect(rerun.stdout + rerun.stderr).toContain("kept 1");
     expect(await stat(join(dir.path, "secrets", "vault", "key.pem"))).toBe("640 100 1000");
     expect(await stat(join(dir.path, "secrets", "vault"))).toBe("750 100 1000");
+  });
+
+  it("should give kept certificates the owner and modes a changed config asks, without reissuing them", async () => {
+    await using dir = await tempDir();
+    const secrets = join(dir.path, "secrets");
+    const before = await writePkiTestConfig(dir.path, { services: [{ name: "vault", uid: 100 }] });
+    expect((await runBuiltCli(["run", "--only", "pki-init", "--config", before])).exitCode).toBe(0);
+    const serials = await serialsOf(secrets, ["vault"]);
+    expect(await stat(join(secrets, "vault", "key.pem"))).toBe("600 100 0");
+
+    const after = await writePkiTestConfig(dir.path, { services: [{ name: "vault", uid: 200, gid: 300, groupReadKey: true }] });
+    const rerun = await runBuiltCli(["run", "--only", "pki-init", "--config", after]);
+    expect(rerun.stdout + rerun.stderr).toContain("kept 1");
+    expect(await serialsOf(secrets, ["vault"])).toEqual(serials);
+    expect(await stat(join(secrets, "vault"))).toBe("750 200 300");
+    expect(await stat(join(secrets, "vault", "key.pem"))).toBe("640 200 300");
+    expect(await stat(join(secrets, "vault", "cert.pem"))).toBe("644 200 300");
   });
 });
