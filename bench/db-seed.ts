@@ -3,6 +3,8 @@
 //   fresh     every role, database and Vault record made (CREATE DATABASE dominates)
 //   rerun     converged: reads Vault, checks each stored verifier, writes nothing
 //   rotate    a new password for every role: Vault write + ALTER ROLE with a SCRAM verifier
+// Floor: the bare CREATE ROLE/CREATE DATABASE/REVOKE statements over the same number of
+// connections (no Vault, no verifier, no checks) — what PostgreSQL itself costs.
 // Peer, same work in the same run: `psql` once per service (the wait-for-it/entrypoint-script
 // habit), sending CREATE ROLE/CREATE DATABASE for a fresh set of names over TLS verify-full.
 // Usage: node --import tsx bench/db-seed.ts [--sizes 20,200] [--concurrency N (default: the config's, 8)]   (needs `make tools`)
@@ -41,6 +43,26 @@ async function psqlPeer(stack: Awaited<ReturnType<typeof startDbStack>>, n: numb
   return performance.now() - t0;
 }
 
+/** The floor: the same CREATE ROLE + CREATE DATABASE statements over one pool, nothing else. */
+async function floor(stack: Awaited<ReturnType<typeof startDbStack>>, n: number, concurrency: number): Promise<number> {
+  const clients = await Promise.all(Array.from({ length: concurrency }, () => stack.admin()));
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (next < n) {
+        const i = next++;
+        await c.query(`CREATE ROLE floor_${i} LOGIN`);
+        await c.query(`CREATE DATABASE floor_${i} OWNER floor_${i}`);
+        await c.query(`REVOKE ALL ON DATABASE floor_${i} FROM PUBLIC`);
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  await Promise.all(clients.map((c) => c.end()));
+  return ms;
+}
+
 const rows: (string | number)[][] = [];
 const results: Record<string, unknown>[] = [];
 for (const n of SIZES) {
@@ -56,13 +78,14 @@ for (const n of SIZES) {
     const fresh = await timed("fresh");
     const rerun = await timed("rerun");
     const rotate = await timed("rotate", { ...stack.config, postgres: { ...stack.config.postgres, rotate: true } });
+    const floorMs = await floor(stack, n, stack.config.postgres.concurrency);
     const peer = await psqlPeer(stack, n);
-    rows.push([n, fmt(fresh), fmt(rerun), fmt(rotate), fmt(peer), (peer / fresh).toFixed(1) + "×"]);
-    results.push({ services: n, freshMs: fresh, rerunMs: rerun, rotateMs: rotate, psqlPerServiceMs: peer });
-    console.error(`${n} services: fresh ${fmt(fresh)} ms, rerun ${fmt(rerun)} ms, rotate ${fmt(rotate)} ms, psql per service ${fmt(peer)} ms`);
+    rows.push([n, fmt(fresh), fmt(rerun), fmt(rotate), fmt(floorMs), (fresh / floorMs).toFixed(2) + "×", fmt(peer), (peer / fresh).toFixed(1) + "×"]);
+    results.push({ services: n, concurrency: stack.config.postgres.concurrency, freshMs: fresh, rerunMs: rerun, rotateMs: rotate, sqlFloorMs: floorMs, psqlPerServiceMs: peer });
+    console.error(`${n} services: fresh ${fmt(fresh)} ms, rerun ${fmt(rerun)} ms, rotate ${fmt(rotate)} ms, SQL floor ${fmt(floorMs)} ms, psql per service ${fmt(peer)} ms`);
   } finally {
     await stack[Symbol.asyncDispose]();
   }
 }
-console.log(table(["services", "fresh ms", "rerun ms", "rotate ms", "psql/service ms", "peer/fresh"], rows));
+console.log(table(["services", "fresh ms", "rerun ms", "rotate ms", "SQL floor ms", "fresh/floor", "psql/service ms", "peer/fresh"], rows));
 console.log(`saved ${saveResult("db-seed", { results })}`);

@@ -4,6 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credentialsKey } from "../../../src/db/credentials.js";
 import { parseScramVerifier, scramVerifier, verifierMatches } from "../../../src/db/scram-verifier.js";
+import { freePort } from "../../../src/local/openbao-process.js";
 import { dbStatus } from "../../../src/status/db-status.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { type DbStack, startDbStack } from "../../support/db-stack.js";
@@ -214,5 +215,14 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
     } finally {
       await stack.pg.start();
     }
+  });
+
+  it("should fail within postgres.waitTimeout, opening no gate, when nothing answers", async () => {
+    const port = await freePort();
+    const config = { ...stack.config, postgres: { ...stack.config.postgres, port, waitTimeout: 600 } };
+    const run = await stack.runDbSeed({ config });
+    expect(run.ok).toBe(false);
+    expect(run.opened).toEqual([]);
+    expect(run.failures[0]!.message).toMatch(new RegExp(`stage db-seed failed: timed out after 600ms waiting for PostgreSQL at 127\\.0\\.0\\.1:${port}`));
   });
 });
