@@ -44,10 +44,6 @@ export function gatewayServiceOf(config: Config): ServiceConfig | undefined {
   return config.services.find((s) => s.name === config.gateway.service);
 }
 
-function importDirOf(config: Config, service: ServiceConfig, gateway: ServiceConfig | undefined): string | undefined {
-  return service.importCert ?? (service === gateway ? config.gateway.importCert : undefined);
-}
-
 export async function provisionPki(config: Config, options: ProvisionOptions = {}): Promise<ProvisionResult> {
   const now = options.now ?? new Date();
   const log = options.log ?? (() => {});
@@ -59,7 +55,9 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   let ca: IssuingCa | undefined = config.pki.ca === "ephemeral" ? undefined : await loadImportedCa(config.pki.ca.import, now);
   const imported = new Map<string, ImportedLeaf>();
   for (const service of config.services) {
-    const dir = importDirOf(config, service, gateway);
+    // gateway.importCert is gateway-cert's own (the certificate served to clients): the gateway
+    // still gets a stack leaf from here, for mutual TLS with the services.
+    const dir = service.importCert;
     if (dir !== undefined) imported.set(service.name, await loadImportedLeaf(service.name, dir, ca, now));
   }
 

@@ -138,6 +138,13 @@ describe("pki-init and the gateway", () => {
     expect(result.services.find((s) => s.service === "gateway")?.action).toBe("in-vault");
   });
 
+  it("should still issue the gateway's stack leaf when gateway.importCert (gateway-cert's own) is set", async () => {
+    await using dir = await tempDir();
+    const { result } = await provisionTestPki(dir.path, { ...withGateway, gateway: { ...withGateway.gateway, importCert: "./public-cert" } }, BOOT);
+    expect(result.gatewayLeaf?.source).toBe("issued");
+    expect(new X509Certificate(result.gatewayLeaf!.certPem).subject).toBe("CN=gateway");
+  });
+
   it("should hand over the gateway's imported leaf as is", async () => {
     await using dir = await tempDir();
     const publicRoot = await mint({ name: "Public Root", ca: true });
