@@ -100,4 +100,26 @@ describe("bootgate run --only db-seed", () => {
     expect(badDb.stderr).toMatch(/services\.\d+\.database: expected an SQL identifier/);
     expect(await roleCount()).toEqual(before);
   });
+
+  it("should fail with exit 1, naming the stage and not the password, when the admin password is wrong", async () => {
+    const doc = parse(await readFile(stack.configFile, "utf8")) as { postgres: { admin: Record<string, unknown> } };
+    const wrongFile = join(stack.config.secretsDir, "bootgate", "wrong-admin.password");
+    await writeFile(wrongFile, "wrong-admin-password-value\n", { mode: 0o600 });
+    const file = join(stack.vault.dir, "wrong-admin.yaml");
+    await writeFile(file, stringify({ ...doc, postgres: { ...doc.postgres, admin: { ...doc.postgres.admin, passwordFile: wrongFile } } }));
+    const result = await bootgate(["run", "--only", "db-seed", "--config", file]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/stage db-seed failed: PostgreSQL at 127\.0\.0\.1:\d+: connect as the admin failed: 28P01: password authentication failed/);
+    expect(result.stderr + result.stdout).not.toContain("wrong-admin-password-value");
+  });
+
+  it("should fail with exit 2 naming postgres.admin.passwordFile when the file is missing", async () => {
+    const doc = parse(await readFile(stack.configFile, "utf8")) as { postgres: { admin: Record<string, unknown> } };
+    const file = join(stack.vault.dir, "no-admin.yaml");
+    await writeFile(file, stringify({ ...doc, postgres: { ...doc.postgres, admin: { ...doc.postgres.admin, passwordFile: "./nowhere/admin.password" } } }));
+    const result = await bootgate(["run", "--only", "db-seed", "--config", file]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(file);
+    expect(result.stderr).toMatch(/postgres\.admin\.passwordFile: expected a readable file at .*nowhere\/admin\.password \(ENOENT\)/);
+  });
 });
