@@ -38,6 +38,13 @@ export interface ConvergeDeps {
 
 export async function convergeTarget(target: DbTarget, deps: ConvergeDeps): Promise<ConvergeResult> {
   const { config, kv, admin, inventory } = deps;
+  const existing = inventory.roles.get(target.role);
+  if (existing?.privileged && existing.privileged.length > 0) {
+    // A role someone else made with powers a service must not have: handing its password out would hand those out.
+    throw new Error(
+      `role \`${target.role}\` already exists with ${existing.privileged.join(", ")}; refusing to give its password to service \`${target.service}\` (rename the service or the role)`,
+    );
+  }
   const key = credentialsKey(target.service);
   const record = await kv.read(key);
   const kept = deps.rotate ? undefined : storedPassword(record);

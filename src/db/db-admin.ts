@@ -2,6 +2,8 @@
 // SQL over TLS; unit tests use an in-memory fake. Passwords never cross it: only verifiers.
 export interface RoleState {
   canLogin: boolean;
+  /** Any of SUPERUSER, CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS: never handed to a service. */
+  privileged?: string[];
   /** The stored SCRAM verifier; null when the role has no password; undefined when the admin may not read it. */
   verifier: string | null | undefined;
 }

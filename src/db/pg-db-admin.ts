@@ -74,16 +74,19 @@ export class PgDbAdmin implements DbAdmin {
 
   async inventory(): Promise<Inventory> {
     const roles = new Map<string, RoleState>();
+    type Row = { rolname: string; rolcanlogin: boolean; privileged: string[]; rolpassword?: string | null };
+    const columns = `rolname, rolcanlogin, array_remove(ARRAY[
+      CASE WHEN rolsuper THEN 'SUPERUSER' END, CASE WHEN rolcreaterole THEN 'CREATEROLE' END,
+      CASE WHEN rolcreatedb THEN 'CREATEDB' END, CASE WHEN rolreplication THEN 'REPLICATION' END,
+      CASE WHEN rolbypassrls THEN 'BYPASSRLS' END], NULL) AS privileged`;
     try {
-      const result = await this.pool(this.settings.adminDatabase).query<{ rolname: string; rolcanlogin: boolean; rolpassword: string | null }>(
-        "SELECT rolname, rolcanlogin, rolpassword FROM pg_authid",
-      );
-      for (const r of result.rows) roles.set(r.rolname, { canLogin: r.rolcanlogin, verifier: r.rolpassword });
+      const result = await this.pool(this.settings.adminDatabase).query<Row>(`SELECT ${columns}, rolpassword FROM pg_authid`);
+      for (const r of result.rows) roles.set(r.rolname, { canLogin: r.rolcanlogin, privileged: r.privileged, verifier: r.rolpassword ?? null });
     } catch (error) {
       // An admin that is not a superuser cannot read verifiers: then every password is (re)set.
       if ((error as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) throw pgFailure(this.settings.server, "list roles", error, [this.settings.password]);
-      const result = await this.admin<{ rolname: string; rolcanlogin: boolean }>("list roles", "SELECT rolname, rolcanlogin FROM pg_roles");
-      for (const r of result.rows) roles.set(r.rolname, { canLogin: r.rolcanlogin, verifier: undefined });
+      const result = await this.admin<Row>("list roles", `SELECT ${columns} FROM pg_roles`);
+      for (const r of result.rows) roles.set(r.rolname, { canLogin: r.rolcanlogin, privileged: r.privileged, verifier: undefined });
     }
     const dbs = await this.admin<{ datname: string; owner: string }>(
       "list databases",

@@ -19,7 +19,7 @@ export class MapKv implements KvClient {
 }
 
 export class FakeDbAdmin implements DbAdmin {
-  readonly roles = new Map<string, { canLogin: boolean; verifier: string | null }>();
+  readonly roles = new Map<string, { canLogin: boolean; verifier: string | null; privileged?: string[] }>();
   readonly databases = new Map<string, string>();
   readonly schemas = new Map<string, string>();
   readonly grants: string[] = [];

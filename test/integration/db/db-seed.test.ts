@@ -225,4 +225,20 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
     expect(run.opened).toEqual([]);
     expect(run.failures[0]!.message).toMatch(new RegExp(`stage db-seed failed: timed out after 600ms waiting for PostgreSQL at 127\\.0\\.0\\.1:${port}`));
   });
+
+  it("should refuse to give a service an existing superuser role of the same name", async () => {
+    const admin = await stack.admin();
+    await admin.query("CREATE ROLE rogue SUPERUSER LOGIN");
+    try {
+      const config = { ...stack.config, services: [...stack.config.services, { ...stack.config.services.at(-1)!, name: "rogue", database: "rogue" }] };
+      const run = await stack.runDbSeed({ config });
+      expect(run.ok).toBe(false);
+      expect(run.failures[0]!.message).toMatch(/role `rogue` already exists with SUPERUSER; refusing/);
+      const still = await admin.query<{ rolpassword: string | null }>("SELECT rolpassword FROM pg_authid WHERE rolname = 'rogue'");
+      expect(still.rows[0]!.rolpassword).toBeNull();
+    } finally {
+      await admin.query("DROP ROLE rogue");
+      await admin.end();
+    }
+  });
 });

@@ -155,4 +155,14 @@ describe("db-seed with fakes", () => {
     expect(stage.needs).toEqual(["vault-ready"]);
     expect(stage.opens).toEqual(["db-ready"]);
   });
+
+  it("should refuse to hand a service an existing role with superuser powers, before touching Vault", async () => {
+    const f = fakes();
+    f.admin.roles.set("core_data", { canLogin: true, verifier: null, privileged: ["SUPERUSER"] });
+    const { result } = await seed(configOf(YAML, { concurrency: 1 }), f.deps);
+    expect(result.ok).toBe(false);
+    expect(result.failures[0]!.message).toMatch(/role `core_data` already exists with SUPERUSER; refusing to give its password to service `core-data`/);
+    expect(f.journal).not.toContain("vault.write core-data/database");
+    expect(f.journal).not.toContain("pg.setPassword core_data");
+  });
 });
