@@ -8,7 +8,7 @@
 // (the files they own are chowned to it). The admin password reaches initdb through a pipe
 // (`--pwfile=/dev/stdin`), never argv, and never a file the server user must be able to read.
 import { spawn, type ChildProcess } from "node:child_process";
-import { access, chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { access, chown, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { TimeoutError } from "../errors.js";
@@ -54,7 +54,7 @@ export async function findPostgresBinDir(binDir?: string): Promise<string> {
     const fromPgConfig = await execa("pg_config", ["--bindir"], { reject: false, timeout: 10_000 });
     if (fromPgConfig.exitCode === 0) candidates.push(String(fromPgConfig.stdout).trim());
     const root = "/usr/lib/postgresql";
-    const versions = await import("node:fs/promises").then((fs) => fs.readdir(root).catch(() => [] as string[]));
+    const versions = await readdir(root).catch(() => [] as string[]);
     for (const v of versions.filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))) candidates.push(join(root, v, "bin"));
   }
   for (const dir of candidates) {
