@@ -11,7 +11,6 @@ import { publicFileOptions, secretFileOptions, serviceDirOptions } from "../fs/s
 import { certNotAfter, certNotBefore, type IssuingCa } from "./issuing-ca.js";
 import { expectedSans } from "./leaf-issue.js";
 import { isSignedBy, keyKind } from "./material-checks.js";
-import { x509 } from "./x509.js";
 
 export type KeepVerdict =
   | {
@@ -52,7 +51,22 @@ const KIND_OF: Record<KeyAlgorithm, string> = {
   ed25519: "ed25519",
 };
 
-const sanKey = (names: x509.JsonGeneralName[]) => JSON.stringify(names.map((n) => `${n.type}:${n.value}`).sort());
+/** IPs compare in one spelling whatever the source wrote (OpenSSL prints IPv6 uncompressed). */
+const canonicalIp = (ip: string) => new URL(`http://${ip.includes(":") ? `[${ip}]` : ip}/`).hostname;
+const sanKey = (names: { type: string; value: string }[]) =>
+  JSON.stringify(names.map((n) => `${n.type}:${n.type === "ip" ? canonicalIp(n.value) : n.value}`).sort());
+
+/** Node's (OpenSSL's) `DNS:a, IP Address:1.2.3.4` text, for the name types leaves carry. */
+function parseNodeSans(text: string): { type: string; value: string }[] {
+  return text
+    .split(", ")
+    .filter(Boolean)
+    .map((entry) => {
+      if (entry.startsWith("DNS:")) return { type: "dns", value: entry.slice(4) };
+      if (entry.startsWith("IP Address:")) return { type: "ip", value: entry.slice(11) };
+      return { type: "other", value: entry };
+    });
+}
 
 export async function judgeExistingLeaf(
   dir: string,
@@ -75,9 +89,7 @@ export async function judgeExistingLeaf(
     if (certNotAfter(leaf).getTime() - now.getTime() <= renewBeforeMs) return { keep: false, reason: "due for renewal" };
     if (keyKind(leaf.publicKey) !== KIND_OF[algorithm]) return { keep: false, reason: "key algorithm changed" };
     if (!leaf.checkPrivateKey(createPrivateKey(keyText))) return { keep: false, reason: "key does not match" };
-    const san = new x509.X509Certificate(leaf.raw).getExtension(x509.SubjectAlternativeNameExtension);
-    const want = new x509.SubjectAlternativeNameExtension(new x509.SubjectAlternativeNameExtension(expectedSans(service)).rawData);
-    if (!san || sanKey(san.names.toJSON()) !== sanKey(want.names.toJSON())) return { keep: false, reason: "names changed" };
+    if (sanKey(parseNodeSans(leaf.subjectAltName ?? "")) !== sanKey(expectedSans(service))) return { keep: false, reason: "names changed" };
     return {
       keep: true,
       serial: leaf.serialNumber.toLowerCase(),

@@ -10,7 +10,7 @@ import { tempDir } from "../../support/tmp-dir.js";
 const DAY = 86_400_000;
 const SERVICES = [
   { name: "vault", dns: ["vault.internal"], ip: ["127.0.0.1"] },
-  { name: "postgres", ip: ["127.0.0.1"] },
+  { name: "postgres", ip: ["127.0.0.1", "::1"] },
   { name: "core-data" },
 ];
 const NAMES = SERVICES.map((s) => s.name);
