@@ -95,23 +95,24 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const gatewayIssued = gatewayIssues ? leaves.pop() : undefined;
   const issued = leaves;
 
+  const byName = new Map(config.services.map((s) => [s.name, s]));
   const writes: ServiceWrite[] = [];
   const outcomes: ServiceOutcome[] = [];
   const bundle = currentCa.bundlePem;
   for (const leaf of issued) {
-    const service = config.services.find((s) => s.name === leaf.service)!;
+    const service = byName.get(leaf.service)!;
     writes.push({ service, certPem: leaf.leafPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle });
     outcomes.push({ service: leaf.service, action: "issued", serial: leaf.serial, notAfter: leaf.notAfter });
   }
   for (const [name, k] of kept) {
-    const service = config.services.find((s) => s.name === name)!;
+    const service = byName.get(name)!;
     if (!k.modesCurrent) writes.push({ service, certPem: k.certPem, keyPem: k.keyPem, caPem: bundle });
     else if (!k.caCopyCurrent) writes.push({ service, caPem: bundle });
     outcomes.push({ service: name, action: "kept", serial: k.serial, notAfter: k.notAfter });
   }
   let gatewayLeaf: GatewayLeaf | undefined;
   for (const leaf of imported.values()) {
-    const service = config.services.find((s) => s.name === leaf.service)!;
+    const service = byName.get(leaf.service)!;
     if (service === gateway) {
       gatewayLeaf = toGatewayLeaf(leaf, "imported", bundle);
       writes.push({ service, caPem: bundle, remove: [SERVICE_FILES.cert, SERVICE_FILES.key] });
