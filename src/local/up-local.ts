@@ -13,7 +13,7 @@ import { waitForGates } from "../gates/wait-for-gates.js";
 import type { EventSink } from "../runner/events.js";
 import { runStages } from "../runner/runner.js";
 import { ALL_STAGES } from "../stages/all.js";
-import { buildStages } from "../stages/registry.js";
+import { buildStages, preflightStages } from "../stages/registry.js";
 import { exampleRoutesToml, type ExampleService, startExampleService } from "./example-services.js";
 import { ensureLocalIkm, writeDerivedAdminPassword } from "./local-secrets.js";
 import { startNginx } from "./nginx-process.js";
@@ -54,6 +54,8 @@ async function withServerOwners(config: Config): Promise<Config> {
 }
 
 export async function upLocal(loaded: Config, emit: EventSink, say: (line: string) => void): Promise<LocalStack> {
+  // Bad imports or a bad route map stop here, before the volume is emptied or anything starts.
+  await preflightStages(ALL_STAGES, loaded);
   // 0711: the PostgreSQL server's own user must pass through to its data folder; each part's
   // folder below is 0700 and owned by whoever runs it.
   await ensureDir(loaded.stateDir, { mode: 0o711 });

@@ -88,5 +88,6 @@ export function createDbSeedStage(config: Config, deps: DbSeedDeps = realDbSeedD
 export const dbSeedEntry: StageEntry = {
   name: DB_SEED,
   enabled: (config) => config.services.some((s) => s.database !== undefined),
+  preflight: async (config) => void planDatabases(config),
   create: (config) => createDbSeedStage(config),
 };

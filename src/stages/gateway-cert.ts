@@ -97,5 +97,8 @@ async function stored(kv: KvClient, key: string, stands: (tls: GatewayTls) => bo
 export const gatewayCertEntry: StageEntry = {
   name: "gateway-cert",
   enabled: (config) => config.gateway.routes !== undefined,
+  preflight: async (config) => {
+    if (config.gateway.importCert) await loadImportedGatewayCert(config.gateway.importCert);
+  },
   create: (config) => createGatewayCertStage(config),
 };

@@ -1,6 +1,7 @@
 // pki-init: the stack's CA and a certificate per service, then gate pki-ready. The first stage
 // of every boot; it needs nothing. The gateway's leaf goes to gateway-cert in memory.
 import { putGatewayLeaf } from "../pki/gateway-handoff.js";
+import { checkPkiImports } from "../pki/preflight.js";
 import { provisionPki } from "../pki/provision.js";
 import type { Config } from "../config/normalize.js";
 import { DEFAULT_STAGE_TIMEOUT_MS } from "../runner/runner.js";
@@ -19,6 +20,7 @@ export function pkiInitTimeoutMs(config: Config): number {
 export const pkiInitEntry: StageEntry = {
   name: "pki-init",
   enabled: () => true,
+  preflight: (config) => checkPkiImports(config),
   create: (config): Stage => ({
     name: "pki-init",
     needs: [],

@@ -59,5 +59,8 @@ export function createProxySetupStage(config: Config, deps: ProxySetupDeps = { .
 export const proxySetupEntry: StageEntry = {
   name: "proxy-setup",
   enabled: (config) => config.gateway.routes !== undefined,
+  preflight: async (config) => {
+    if (config.gateway.routes) await loadRouteMap(config.gateway.routes, { knownServices: config.services.map((s) => s.name) });
+  },
   create: (config) => createProxySetupStage(config),
 };

@@ -9,13 +9,29 @@ export interface StageEntry {
   /** Whether this config asks for the stage at all (e.g. db-seed only when a service has a database). */
   enabled(config: Config): boolean;
   create(config: Config): Stage | Promise<Stage>;
+  /**
+   * Checks what the stage will read from outside (imported certificates, a route map, names
+   * that become SQL identifiers) before anything is written: a ConfigError here exits 2 with
+   * no boot started and no file touched.
+   */
+  preflight?(config: Config): Promise<void>;
 }
 
-export async function buildStages(entries: readonly StageEntry[], config: Config, only?: string): Promise<Stage[]> {
+function choose(entries: readonly StageEntry[], config: Config, only?: string): StageEntry[] {
   if (only !== undefined && !entries.some((e) => e.name === only)) {
     throw new UsageError(`Expected \`--only\` to be one of ${entries.map((e) => e.name).join(", ")}, got \`${only}\``);
   }
-  const chosen = only !== undefined ? entries.filter((e) => e.name === only) : entries.filter((e) => e.enabled(config));
+  return only !== undefined ? entries.filter((e) => e.name === only) : entries.filter((e) => e.enabled(config));
+}
+
+/** Every chosen stage's preflight, all at once, before anything is written. */
+export async function preflightStages(entries: readonly StageEntry[], config: Config, only?: string): Promise<void> {
+  await Promise.all(choose(entries, config, only).map((e) => e.preflight?.(config)));
+}
+
+export async function buildStages(entries: readonly StageEntry[], config: Config, only?: string): Promise<Stage[]> {
+  const chosen = choose(entries, config, only);
+  await Promise.all(chosen.map((e) => e.preflight?.(config)));
   const stages = await Promise.all(chosen.map((e) => e.create(config)));
   // Per-stage timeout and retries from the config's `stages:` map win over each stage's own.
   return stages.map((s) => {
