@@ -98,6 +98,27 @@ export async function listGates(secretsDir: string): Promise<GateRecord[]> {
   return records.filter((r): r is GateRecord => r !== undefined).sort((a, b) => a.time.localeCompare(b.time));
 }
 
+/**
+ * The waiter's hot path: a few hundred bytes, read synchronously. A waiting process has nothing
+ * else to do, and skipping the thread pool's round trips is what makes a wake-up cheap when a
+ * hundred waiters wake at once on two cores.
+ */
+export function readBootSync(secretsDir: string): BootRecord | undefined {
+  return readJsonSync<BootRecord>(bootPath(secretsDir));
+}
+
+export function readGateSync(secretsDir: string, gate: string): GateRecord | undefined {
+  return readJsonSync<GateRecord>(gatePath(secretsDir, gate));
+}
+
+function readJsonSync<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 async function readJson<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(path, "utf8")) as T;

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { watch } from "chokidar";
 import { WaitTimeoutError } from "../errors.js";
-import { type GateRecord, gateIsCurrent, gatesDir, readBoot, readGate } from "./gate-file.js";
+import { type GateRecord, gateIsCurrent, gatesDir, readBootSync, readGateSync } from "./gate-file.js";
 
 export interface WaitOptions {
   secretsDir: string;
@@ -19,9 +19,9 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
   const { secretsDir, gates, timeoutMs } = options;
   const dir = gatesDir(secretsDir);
 
-  const check = async (): Promise<{ done: GateRecord[]; missing: string[] }> => {
-    const boot = await readBoot(secretsDir);
-    const records = await Promise.all(gates.map((g) => readGate(secretsDir, g)));
+  const check = (): { done: GateRecord[]; missing: string[] } => {
+    const boot = readBootSync(secretsDir);
+    const records = gates.map((g) => readGateSync(secretsDir, g));
     const done: GateRecord[] = [];
     const missing: string[] = [];
     records.forEach((r, i) => (gateIsCurrent(r, boot) ? done.push(r!) : missing.push(gates[i]!)));
@@ -36,8 +36,6 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
     return await new Promise<GateRecord[]>((resolve, reject) => {
       let settled = false;
       let lastMissing = gates;
-      let checking = false;
-      let again = false;
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
@@ -45,24 +43,14 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
         options.signal?.removeEventListener("abort", onAbort);
         fn();
       };
-      const recheck = async () => {
-        // Coalesce bursts of events into one read at a time.
-        if (checking) {
-          again = true;
-          return;
-        }
-        checking = true;
+      const recheck = () => {
+        if (settled) return;
         try {
-          do {
-            again = false;
-            const { done, missing } = await check();
-            lastMissing = missing;
-            if (missing.length === 0) finish(() => resolve(done));
-          } while (again && !settled);
+          const { done, missing } = check();
+          lastMissing = missing;
+          if (missing.length === 0) finish(() => resolve(done));
         } catch (error) {
           finish(() => reject(error));
-        } finally {
-          checking = false;
         }
       };
       const timer = setTimeout(() => finish(() => reject(new WaitTimeoutError(lastMissing, timeoutMs))), timeoutMs);
@@ -70,17 +58,17 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
       options.signal?.addEventListener("abort", onAbort, { once: true });
       // `raw` is chokidar's own fs.watch event, before it re-reads and stats the folder for its
       // `add`: reacting to it saves those round trips, which is most of a waiter's wake-up cost.
-      watcher.on("raw", () => void recheck());
-      watcher.on("all", () => void recheck());
+      watcher.on("raw", recheck);
+      watcher.on("all", recheck);
       watcher.on("error", (error) => finish(() => reject(error)));
       // Check once the watch is in place, so a gate written before it is not missed.
       watcher.on("ready", () => {
-        void recheck().then(() => {
-          if (!settled) options.onWaiting?.(lastMissing);
-        });
+        recheck();
+        if (!settled) options.onWaiting?.(lastMissing);
       });
     });
   } finally {
-    await watcher.close();
+    // Closed in the background: whoever waited should not wait for the watcher's teardown too.
+    watcher.close().catch(() => {});
   }
 }

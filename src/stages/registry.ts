@@ -1,7 +1,7 @@
 // How stages are listed and built. Each capability's stage file exports a StageEntry;
 // src/stages/all.ts lists them in boot order. Unit tests build stages directly with fakes.
 import type { Config } from "../config/normalize.js";
-import { UsageError } from "../errors.js";
+import { StageError, UsageError } from "../errors.js";
 import type { Stage } from "../runner/stage.js";
 
 export interface StageEntry {
@@ -24,14 +24,26 @@ function choose(entries: readonly StageEntry[], config: Config, only?: string): 
   return only !== undefined ? entries.filter((e) => e.name === only) : entries.filter((e) => e.enabled(config));
 }
 
-/** Every chosen stage's preflight, all at once, before anything is written. */
+/** Every chosen stage's preflight, all at once, before anything is written; errors name their stage. */
 export async function preflightStages(entries: readonly StageEntry[], config: Config, only?: string): Promise<void> {
-  await Promise.all(choose(entries, config, only).map((e) => e.preflight?.(config)));
+  await runPreflights(choose(entries, config, only), config);
+}
+
+async function runPreflights(chosen: readonly StageEntry[], config: Config): Promise<void> {
+  await Promise.all(
+    chosen.map(async (e) => {
+      try {
+        await e.preflight?.(config);
+      } catch (error) {
+        throw new StageError(e.name, error);
+      }
+    }),
+  );
 }
 
 export async function buildStages(entries: readonly StageEntry[], config: Config, only?: string): Promise<Stage[]> {
   const chosen = choose(entries, config, only);
-  await Promise.all(chosen.map((e) => e.preflight?.(config)));
+  await runPreflights(chosen, config);
   const stages = await Promise.all(chosen.map((e) => e.create(config)));
   // Per-stage timeout and retries from the config's `stages:` map win over each stage's own.
   return stages.map((s) => {
