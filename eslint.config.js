@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   {
     // Plain Node scripts (benchmarks, example services) run without a build step.
-    files: ["bin/**/*.js", "bench/**/*.mjs", "compose/**/*.mjs", "scripts/**/*.mjs"],
+    files: ["bin/**/*.js", "bench/**/*.mjs", "bench/**/*.cjs", "compose/**/*.mjs", "scripts/**/*.mjs"],
     languageOptions: {
       globals: {
         process: "readonly",
