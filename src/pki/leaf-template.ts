@@ -25,6 +25,33 @@ const parse = (der: ArrayBuffer | Uint8Array) => {
   return result;
 };
 
+const NOTHING = new ArrayBuffer(0);
+
+/**
+ * A part the library already encoded, put into a new structure as it is. asn1js's own RawData
+ * only hands its bytes back when encoded on its own; inside a SEQUENCE asn1js passes it the
+ * enclosing writer, and this writes to it.
+ */
+class Encoded extends asn1js.RawData {
+  private readonly der: ArrayBuffer;
+
+  constructor(der: Uint8Array) {
+    super();
+    this.der = der.byteOffset === 0 && der.byteLength === der.buffer.byteLength ? (der.buffer as ArrayBuffer) : der.slice().buffer;
+    this.dataView = new Uint8Array(this.der);
+  }
+
+  override toBER(sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
+    if (!writer) return super.toBER(sizeOnly);
+    writer.write(this.der);
+    return NOTHING;
+  }
+}
+
+/** An Encoded where asn1js's types want a block (it only ever calls toBER on it). */
+const encoded = (der: Uint8Array) => new Encoded(der) as unknown as asn1js.AsnType;
+const asParsed = (node: asn1js.AsnType) => encoded((node as asn1js.BaseBlock).valueBeforeDecodeView);
+
 /** How to sign with node:crypto (DER ECDSA signatures, as the library writes them). */
 export interface NodeSigning {
   hash: string | null;
@@ -58,7 +85,8 @@ export class LeafTemplate {
 
   /**
    * From a reference leaf whose extensions are the `sharedCount` every leaf of the run shares,
-   * then subjectKeyIdentifier and subjectAltName.
+   * then subjectKeyIdentifier and subjectAltName. The shared parts are kept as the library
+   * encoded them and are not encoded again per leaf.
    */
   static fromReference(reference: x509.X509Certificate, sharedCount: number, signingKey: CryptoKey, signing: NodeSigning): LeafTemplate {
     const cert = parse(reference.rawData) as asn1js.Sequence;
@@ -71,19 +99,19 @@ export class LeafTemplate {
     const extensions = ((parts[7] as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence).valueBlock.value;
     if (extensions.length !== sharedCount + 2) throw new Error("leaf template: the reference leaf has unexpected extensions");
     return new LeafTemplate(
-      parts[0]!,
-      parts[2]!,
-      parts[3]!,
-      parts[4]!,
-      extensions.slice(0, sharedCount),
+      asParsed(parts[0]!),
+      asParsed(parts[2]!),
+      asParsed(parts[3]!),
+      asParsed(parts[4]!),
+      extensions.slice(0, sharedCount).map(asParsed),
       KeyObject.from(signingKey as unknown as Parameters<typeof KeyObject.from>[0]),
       signing.hash,
     );
   }
 
-  tbsNode(leaf: TemplateLeaf): asn1js.Sequence {
-    const spki = parse(leaf.spkiDer) as asn1js.Sequence;
+  private tbsNode(leaf: TemplateLeaf): asn1js.Sequence {
     // RFC 5280 method 1, as the library computes it: SHA-1 of the subjectPublicKey bits.
+    const spki = parse(leaf.spkiDer) as asn1js.Sequence;
     const keyBits = (spki.valueBlock.value[1] as asn1js.BitString).valueBlock.valueHexView;
     const keyId = createHash("sha1").update(keyBits).digest();
     const names = [
@@ -103,7 +131,7 @@ export class LeafTemplate {
         this.issuer,
         this.validity,
         AsnSerializer.toASN(subject),
-        spki,
+        encoded(leaf.spkiDer),
         new asn1js.Constructed({
           idBlock: { tagClass: 3, tagNumber: 3 },
           value: [
@@ -127,12 +155,12 @@ export class LeafTemplate {
 
   /** The signed certificate, DER. Signing runs on libuv's pool, so leaves sign in parallel. */
   async build(leaf: TemplateLeaf): Promise<Buffer> {
-    const node = this.tbsNode(leaf);
-    const tbs = new Uint8Array(node.toBER());
+    const tbs = new Uint8Array(this.tbs(leaf));
     const signature = await new Promise<Buffer>((resolve, reject) =>
       sign(this.hash, tbs, { key: this.key, dsaEncoding: "der" }, (error, sig) => (error ? reject(error) : resolve(sig))),
     );
-    const certificate = new asn1js.Sequence({ value: [node, this.signatureAlgorithm, new asn1js.BitString({ valueHex: signature })] });
+    // The TBSCertificate goes in as just encoded and signed, not encoded a second time.
+    const certificate = new asn1js.Sequence({ value: [encoded(tbs), this.signatureAlgorithm, new asn1js.BitString({ valueHex: signature })] });
     return Buffer.from(certificate.toBER());
   }
 }
