@@ -2,6 +2,7 @@
 // with it, and which key usages its certificates carry.
 import { generateKeyPair as nodeGenerateKeyPair } from "node:crypto";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
+import { ecKeyDer } from "./ec-key-der.js";
 import { type Algorithm, type CryptoKeyPair, type EcdsaParams, type EcKeyGenParams, type RsaHashedKeyGenParams, subtle, x509 } from "./x509.js";
 
 export interface KeyProfile {
@@ -55,11 +56,26 @@ export interface EncodedKeyPair {
   spki: Buffer;
   /** PKCS#8, DER. */
   pkcs8: Buffer;
+  /** The SPKI's BIT STRING content, when known without decoding the SPKI again. */
+  subjectPublicKey?: Uint8Array;
 }
 
 /** A leaf key as DER, for leaves that never need it as a CryptoKey. */
 export function generateEncodedKeyPair(algorithm: KeyAlgorithm): Promise<EncodedKeyPair> {
   const { type, options } = KEY_PROFILES[algorithm].node;
+  if (type === "ec") {
+    // OpenSSL's SPKI and PKCS#8 encoders are the slow part of an EC key; see ec-key-der.ts.
+    return new Promise((resolve, reject) =>
+      nodeGenerateKeyPair("ec", options, (error, _publicKey, privateKey) => {
+        if (error) return reject(error);
+        try {
+          resolve(ecKeyDer(privateKey));
+        } catch (e) {
+          reject(e as Error);
+        }
+      }),
+    );
+  }
   const encodings = { publicKeyEncoding: { type: "spki", format: "der" }, privateKeyEncoding: { type: "pkcs8", format: "der" } } as const;
   return new Promise((resolve, reject) =>
     // The overloads cannot see through the union of key types; each branch is a valid call.

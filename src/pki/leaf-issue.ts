@@ -111,13 +111,14 @@ export async function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[
   const { notAfter } = datesFor(ca, first!);
   const others = await Promise.all(
     rest.map(async (request, i) => {
-      const { spki, pkcs8 } = await restKeys[i]!;
+      const { spki, pkcs8, subjectPublicKey } = await restKeys[i]!;
       const serialHex = randomSerialHex();
       const sans = expectedSans(request.service);
       const der = await template.build({
         serialHex,
         commonName: request.service.name,
         spkiDer: spki,
+        subjectPublicKey,
         dns: sans.filter((n) => n.type === "dns").map((n) => n.value),
         ip: sans.filter((n) => n.type === "ip").map((n) => n.value),
       });

@@ -9,12 +9,15 @@ import { createHash, KeyObject, sign } from "node:crypto";
 import { AsnSerializer, OctetString } from "@peculiar/asn1-schema";
 import * as asn1x509 from "@peculiar/asn1-x509";
 import * as asn1js from "asn1js";
+import { asParsed, encoded } from "./encoded-der.js";
 import type { CryptoKey, x509 } from "./x509.js";
 
 export interface TemplateLeaf {
   serialHex: string;
   commonName: string;
   spkiDer: Uint8Array;
+  /** The SPKI's BIT STRING content, when already known (else it is read from spkiDer). */
+  subjectPublicKey?: Uint8Array | undefined;
   dns: readonly string[];
   ip: readonly string[];
 }
@@ -24,33 +27,6 @@ const parse = (der: ArrayBuffer | Uint8Array) => {
   if (offset === -1) throw new Error(`leaf template: DER that does not parse: ${result.error}`);
   return result;
 };
-
-const NOTHING = new ArrayBuffer(0);
-
-/**
- * A part the library already encoded, put into a new structure as it is. asn1js's own RawData
- * only hands its bytes back when encoded on its own; inside a SEQUENCE asn1js passes it the
- * enclosing writer, and this writes to it.
- */
-class Encoded extends asn1js.RawData {
-  private readonly der: ArrayBuffer;
-
-  constructor(der: Uint8Array) {
-    super();
-    this.der = der.byteOffset === 0 && der.byteLength === der.buffer.byteLength ? (der.buffer as ArrayBuffer) : der.slice().buffer;
-    this.dataView = new Uint8Array(this.der);
-  }
-
-  override toBER(sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
-    if (!writer) return super.toBER(sizeOnly);
-    writer.write(this.der);
-    return NOTHING;
-  }
-}
-
-/** An Encoded where asn1js's types want a block (it only ever calls toBER on it). */
-const encoded = (der: Uint8Array) => new Encoded(der) as unknown as asn1js.AsnType;
-const asParsed = (node: asn1js.AsnType) => encoded((node as asn1js.BaseBlock).valueBeforeDecodeView);
 
 /** How to sign with node:crypto (DER ECDSA signatures, as the library writes them). */
 export interface NodeSigning {
@@ -111,8 +87,7 @@ export class LeafTemplate {
 
   private tbsNode(leaf: TemplateLeaf): asn1js.Sequence {
     // RFC 5280 method 1, as the library computes it: SHA-1 of the subjectPublicKey bits.
-    const spki = parse(leaf.spkiDer) as asn1js.Sequence;
-    const keyBits = (spki.valueBlock.value[1] as asn1js.BitString).valueBlock.valueHexView;
+    const keyBits = leaf.subjectPublicKey ?? ((parse(leaf.spkiDer) as asn1js.Sequence).valueBlock.value[1] as asn1js.BitString).valueBlock.valueHexView;
     const keyId = createHash("sha1").update(keyBits).digest();
     const names = [
       ...leaf.dns.map((dNSName) => new asn1x509.GeneralName({ dNSName })),
