@@ -24,12 +24,13 @@ export interface PendingFile extends WriteOptions {
 
 export const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
-function tempNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+/** `tag`: random per batch (one draw, not one per file), then the file's place in it. */
+function tempNameFor(path: string, tag: string): string {
+  return join(dirname(path), `.${basename(path)}.${tag}.tmp`);
 }
 
-async function writeTemp(file: PendingFile): Promise<string> {
-  const temp = tempNameFor(file.path);
+async function writeTemp(file: PendingFile, tag: string): Promise<string> {
+  const temp = tempNameFor(file.path, tag);
   const handle = await open(temp, "wx", file.mode ?? 0o600);
   try {
     await handle.writeFile(file.data);
@@ -49,8 +50,8 @@ async function writeTemp(file: PendingFile): Promise<string> {
 }
 
 /** writeTemp on a tmpfs: the same steps but the fsync, each a plain system call. */
-function writeTempInMemory(file: PendingFile): string {
-  const temp = tempNameFor(file.path);
+function writeTempInMemory(file: PendingFile, tag: string): string {
+  const temp = tempNameFor(file.path, tag);
   const mode = file.mode ?? 0o600;
   const fd = openSync(temp, "wx", mode);
   try {
@@ -83,15 +84,19 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
 }
 
 /**
- * Writes many files: all temporaries first, then all renames, then one sync per folder. A
+ * Writes many files: all temporaries first, then all renames, then one sync per folder (none
+ * on a tmpfs). A
  * failure before the renames leaves every old file as it was.
  */
 export async function writeFilesAtomic(files: PendingFile[]): Promise<void> {
   const dirs = [...new Set(files.map((f) => dirname(f.path)))];
   const inMemory = new Set((await Promise.all(dirs.map(async (d) => ((await isMemoryBacked(d)) ? d : undefined)))).filter((d) => d !== undefined));
+  const tag = randomBytes(6).toString("hex");
   const temps: string[] = [];
   try {
-    for (const file of files) temps.push(inMemory.has(dirname(file.path)) ? writeTempInMemory(file) : await writeTemp(file));
+    for (const [i, file] of files.entries()) {
+      temps.push(inMemory.has(dirname(file.path)) ? writeTempInMemory(file, `${tag}-${i}`) : await writeTemp(file, `${tag}-${i}`));
+    }
   } catch (error) {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
     throw error;

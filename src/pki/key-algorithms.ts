@@ -1,6 +1,6 @@
 // What each configured key algorithm means for webcrypto: how to make a key, how to sign
 // with it, and which key usages its certificates carry.
-import { generateKeyPair as nodeGenerateKeyPair } from "node:crypto";
+import { type KeyObject, generateKeyPair as nodeGenerateKeyPair } from "node:crypto";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
 import { ecKeyDer } from "./ec-key-der.js";
 import { type Algorithm, type CryptoKeyPair, type EcdsaParams, type EcKeyGenParams, type RsaHashedKeyGenParams, subtle, x509 } from "./x509.js";
@@ -60,31 +60,29 @@ export interface EncodedKeyPair {
   subjectPublicKey?: Uint8Array;
 }
 
-/** A leaf key as DER, for leaves that never need it as a CryptoKey. */
-export function generateEncodedKeyPair(algorithm: KeyAlgorithm): Promise<EncodedKeyPair> {
+export interface LeafKeyPair {
+  publicKey: KeyObject;
+  privateKey: KeyObject;
+}
+
+/** A leaf key made on libuv's pool, not encoded: node:crypto would encode it on the main thread. */
+export function generateLeafKeyPair(algorithm: KeyAlgorithm): Promise<LeafKeyPair> {
   const { type, options } = KEY_PROFILES[algorithm].node;
-  if (type === "ec") {
-    // OpenSSL's SPKI and PKCS#8 encoders are the slow part of an EC key; see ec-key-der.ts.
-    return new Promise((resolve, reject) =>
-      nodeGenerateKeyPair("ec", options, (error, _publicKey, privateKey) => {
-        if (error) return reject(error);
-        try {
-          resolve(ecKeyDer(privateKey));
-        } catch (e) {
-          reject(e as Error);
-        }
-      }),
-    );
-  }
-  const encodings = { publicKeyEncoding: { type: "spki", format: "der" }, privateKeyEncoding: { type: "pkcs8", format: "der" } } as const;
   return new Promise((resolve, reject) =>
     // The overloads cannot see through the union of key types; each branch is a valid call.
-    (nodeGenerateKeyPair as unknown as (t: string, o: object, cb: (e: Error | null, spki: Buffer, pkcs8: Buffer) => void) => void)(
+    (nodeGenerateKeyPair as unknown as (t: string, o: object, cb: (e: Error | null, publicKey: KeyObject, privateKey: KeyObject) => void) => void)(
       type,
-      { ...options, ...encodings },
-      (error, spki, pkcs8) => (error ? reject(error) : resolve({ spki, pkcs8 })),
+      options,
+      (error, publicKey, privateKey) => (error ? reject(error) : resolve({ publicKey, privateKey })),
     ),
   );
+}
+
+/** A leaf key as DER, for leaves that never need it as a CryptoKey. */
+export function encodeKeyPair(keys: LeafKeyPair): EncodedKeyPair {
+  // OpenSSL's SPKI and PKCS#8 encoders are the slow part of an EC key; see ec-key-der.ts.
+  if (keys.privateKey.asymmetricKeyType === "ec") return ecKeyDer(keys.privateKey);
+  return { spki: keys.publicKey.export({ type: "spki", format: "der" }), pkcs8: keys.privateKey.export({ type: "pkcs8", format: "der" }) };
 }
 
 /** A CA key that is only ever used to sign and never exported. */

@@ -5,7 +5,7 @@ import type { ServiceConfig } from "../config/schema.js";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
 import { BACKDATE_MS } from "./ephemeral-ca.js";
 import type { CaSigner, IssuingCa } from "./issuing-ca.js";
-import { generateEncodedKeyPair, generateKeyPair, KEY_PROFILES } from "./key-algorithms.js";
+import { encodeKeyPair, generateKeyPair, generateLeafKeyPair, KEY_PROFILES } from "./key-algorithms.js";
 import { derToPem, LeafTemplate, nodeSigningFor } from "./leaf-template.js";
 import { certificatePem, pkcs8Pem } from "./pem.js";
 import { randomSerialHex } from "./serial.js";
@@ -93,8 +93,9 @@ async function issueWithLibrary(ca: IssuingCa, request: LeafRequest): Promise<{ 
 }
 
 /**
- * Many leaves of one CA, algorithm and validity. Keys are generated and leaves signed
- * concurrently (libuv's pool); only the DER assembly runs on the main thread.
+ * Many leaves of one CA, algorithm and validity. The keys are made concurrently on libuv's
+ * pool; then the main thread encodes, assembles and signs each leaf with nothing else running:
+ * OpenSSL 3's calls on the main thread slow down several-fold while pool threads use OpenSSL.
  */
 export async function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[]): Promise<IssuedLeaf[]> {
   if (requests.length === 0) return [];
@@ -105,25 +106,24 @@ export async function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[
     return Promise.all(requests.map((r) => issueLeaf(ca, r)));
   }
   // Keys for the rest are made while the library builds the reference.
-  const restKeys = rest.map(() => generateEncodedKeyPair(algorithm));
+  const restKeys = Promise.all(rest.map(() => generateLeafKeyPair(algorithm)));
   const reference = await issueWithLibrary(ca, first!);
   const template = LeafTemplate.fromReference(reference.cert, sharedExtensions(signer, algorithm).length, signer.key, nodeSigningFor(signer.signing as { name: string; hash?: unknown }, signer.key));
   const { notAfter } = datesFor(ca, first!);
-  const others = await Promise.all(
-    rest.map(async (request, i) => {
-      const { spki, pkcs8, subjectPublicKey } = await restKeys[i]!;
-      const serialHex = randomSerialHex();
-      const sans = expectedSans(request.service);
-      const der = await template.build({
-        serialHex,
-        commonName: request.service.name,
-        spkiDer: spki,
-        subjectPublicKey,
-        dns: sans.filter((n) => n.type === "dns").map((n) => n.value),
-        ip: sans.filter((n) => n.type === "ip").map((n) => n.value),
-      });
-      return { service: request.service.name, leafPem: derToPem(der), keyPem: derToPem(pkcs8, "PRIVATE KEY"), serial: serialHex, notAfter };
-    }),
-  );
+  const keys = await restKeys;
+  const others = rest.map((request, i) => {
+    const { spki, pkcs8, subjectPublicKey } = encodeKeyPair(keys[i]!);
+    const serialHex = randomSerialHex();
+    const sans = expectedSans(request.service);
+    const der = template.build({
+      serialHex,
+      commonName: request.service.name,
+      spkiDer: spki,
+      subjectPublicKey,
+      dns: sans.filter((n) => n.type === "dns").map((n) => n.value),
+      ip: sans.filter((n) => n.type === "ip").map((n) => n.value),
+    });
+    return { service: request.service.name, leafPem: derToPem(der), keyPem: derToPem(pkcs8, "PRIVATE KEY"), serial: serialHex, notAfter };
+  });
   return [reference.leaf, ...others];
 }

@@ -128,12 +128,14 @@ export class LeafTemplate {
     return this.tbsNode(leaf).toBER();
   }
 
-  /** The signed certificate, DER. Signing runs on libuv's pool, so leaves sign in parallel. */
-  async build(leaf: TemplateLeaf): Promise<Buffer> {
+  /**
+   * The signed certificate, DER. Signed here, not on libuv's pool: an ECDSA or Ed25519
+   * signature costs less than the hop there and back (an RSA one does not, but then making the
+   * RSA keys costs far more than signing with one).
+   */
+  build(leaf: TemplateLeaf): Buffer {
     const tbs = new Uint8Array(this.tbs(leaf));
-    const signature = await new Promise<Buffer>((resolve, reject) =>
-      sign(this.hash, tbs, { key: this.key, dsaEncoding: "der" }, (error, sig) => (error ? reject(error) : resolve(sig))),
-    );
+    const signature = sign(this.hash, tbs, { key: this.key, dsaEncoding: "der" });
     // The TBSCertificate goes in as just encoded and signed, not encoded a second time.
     const certificate = new asn1js.Sequence({ value: [encoded(tbs), this.signatureAlgorithm, new asn1js.BitString({ valueHex: signature })] });
     return Buffer.from(certificate.toBER());
