@@ -6,7 +6,7 @@
 //   `serverName`, even when it connects to 127.0.0.1);
 // - serves HTTPS with its own certificate and asks callers for one from the same CA (mutual
 //   TLS: the gateway presents its own).
-// Env: SERVICE (its name), BOOTGATE_SECRETS_DIR, PORT. No secret is printed.
+// Env: SERVICE (its name), BOOTGATE_SECRETS_DIR, PORT, HOST (default 127.0.0.1). No secret is printed.
 import { readFileSync } from "node:fs";
 import https from "node:https";
 import { join } from "node:path";
@@ -15,6 +15,8 @@ import pg from "pg";
 const service = process.env.SERVICE;
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR;
 const port = Number(process.env.PORT);
+// 127.0.0.1 for `up --local`; 0.0.0.0 in its own container, where the gateway is another host.
+const host = process.env.HOST ?? "127.0.0.1";
 if (!service || !secretsDir || !port) {
   console.error("example-service: set SERVICE, BOOTGATE_SECRETS_DIR and PORT");
   process.exit(2);
@@ -66,7 +68,7 @@ const server = https.createServer(
     }
   },
 );
-server.listen(port, "127.0.0.1", () => console.log(`${service}: listening on https://127.0.0.1:${port} (db role ${session.role}, ssl ${session.ssl})`));
+server.listen(port, host, () => console.log(`${service}: listening on https://${host}:${port} (db role ${session.role}, ssl ${session.ssl})`));
 
 const stop = () => {
   server.close();

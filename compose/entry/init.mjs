@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// The `init` container: prepares what a deployment's operator would otherwise bring, then runs
+// the whole boot (`bootgate run`) and exits with its code.
+// - the keyring's IKM: a 0600 file on the state volume, made on the first boot only
+//   (production: a `vault.ikm.command` hook instead);
+// - the PostgreSQL admin password: derived from the IKM (HKDF, its own label) and written to
+//   bootgate's folder on the tmpfs secrets volume before anything starts, so the postgres
+//   container finds it for initdb and db-seed for its admin connection. Never on argv or in the image.
+import { spawn } from "node:child_process";
+import { loadConfig } from "/app/dist/config/load.js";
+import { ensureDir } from "/app/dist/fs/atomic-write.js";
+import { ensureLocalIkm, writeDerivedAdminPassword } from "/app/dist/local/local-secrets.js";
+
+const configFile = process.env.BOOTGATE_CONFIG ?? "/etc/bootgate/bootgate.yaml";
+const config = await loadConfig({ file: configFile });
+// 0711: PostgreSQL's own user must pass through to its folder on the same volume.
+await ensureDir(config.stateDir, { mode: 0o711 });
+const ikm = await ensureLocalIkm(config);
+if (ikm === "created") console.log(`init: made the keyring's input key material on the state volume (0600)`);
+await writeDerivedAdminPassword(config);
+
+const child = spawn(process.execPath, ["/app/bin/bootgate.js", "run", "--config", configFile], { stdio: "inherit" });
+for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 : 1)));

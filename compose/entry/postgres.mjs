@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The `postgres` container, started after `wait.sh pki-ready`: the project's own launcher
+// (src/local/postgres-process.ts) — initdb on first boot with the admin password from the secrets
+// volume (through a pipe, never argv), ssl=on with the `postgres` service's certificate read in
+// place, no Unix socket — listening on the compose network instead of loopback, with an hba that
+// accepts nothing but TLS with scram-sha-256. Runs as root only to read the admin password; the
+// server runs as the image's `postgres` user.
+import { chown, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startPostgres } from "/app/dist/local/postgres-process.js";
+import { serverUserFor } from "/app/dist/local/server-user.js";
+
+const secretsDir = process.env.BOOTGATE_SECRETS_DIR ?? "/secrets";
+const dir = join(process.env.BOOTGATE_STATE_DIR ?? "/state", "postgres");
+const user = await serverUserFor("postgres");
+await mkdir(dir, { recursive: true, mode: 0o700 });
+await chown(dir, user.uid, user.gid);
+const hbaFile = join(dir, "pg_hba.compose.conf");
+await writeFile(hbaFile, "# written by compose/entry/postgres.mjs: TLS with scram-sha-256 only\nhostssl all all 0.0.0.0/0 scram-sha-256\nhostssl all all ::/0 scram-sha-256\n", { mode: 0o600 });
+await chown(hbaFile, user.uid, user.gid);
+
+const pg = await startPostgres({
+  dir,
+  port: 5432,
+  tlsDir: join(secretsDir, "postgres"),
+  adminPasswordFile: join(secretsDir, "bootgate", "postgres-admin.password"),
+  readyTimeoutMs: 180_000,
+  settings: { listen_addresses: "*", hba_file: hbaFile },
+});
+console.log("postgres: ready on :5432 (TLS only)");
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await pg.stop();
+  process.exit(0);
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+// The server dying on its own takes the container down with it.
+const watch = setInterval(() => {
+  if (pg.pid === undefined) return;
+  try {
+    process.kill(pg.pid, 0);
+  } catch {
+    if (!stopping) {
+      console.error(`postgres exited:\n${pg.log().slice(-2000)}`);
+      process.exit(1);
+    }
+  }
+}, 1000);
+watch.unref?.();
+setInterval(() => {}, 1 << 30);

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# A Docker engine for the compose stack and its e2e test: installs Debian's docker.io,
+# docker-compose (bookworm has compose v1, `docker-compose`; a `docker compose` plugin is used
+# when one is there) and debootstrap when missing (as root), then starts
+# `dockerd --storage-driver=vfs` in the background unless an engine already answers.
+# Prints nothing on success but the engine's state; any failure says what to do.
+# Env: BOOTGATE_DOCKERD_LOG (default /var/log/bootgate-dockerd.log), BOOTGATE_DOCKERD_TIMEOUT (s, 60).
+set -euo pipefail
+log=${BOOTGATE_DOCKERD_LOG:-/var/log/bootgate-dockerd.log}
+timeout=${BOOTGATE_DOCKERD_TIMEOUT:-60}
+
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v docker >/dev/null 2>&1 || need+=(docker.io)
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then need+=(docker-compose); fi
+command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "docker-engine.sh: missing ${need[*]}; install them with: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2046
+  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
+fi
+
+if docker info >/dev/null 2>&1; then
+  echo "docker-engine.sh: an engine answers ($(docker info --format '{{.ServerVersion}} {{.Driver}}' 2>/dev/null))"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "docker-engine.sh: no Docker engine answers and only root can start one: run \`sudo bash scripts/docker-engine.sh\`" >&2
+  exit 1
+fi
+# vfs: works on any filesystem, including inside a container or a VM without overlay support.
+setsid nohup dockerd --storage-driver=vfs >>"$log" 2>&1 </dev/null &
+pid=$!
+for _ in $(seq 1 $((timeout * 5))); do
+  if docker info >/dev/null 2>&1; then
+    echo "docker-engine.sh: started dockerd (pid $pid, vfs, log $log)"
+    exit 0
+  fi
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "docker-engine.sh: dockerd exited before it answered; the end of $log:" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "docker-engine.sh: dockerd (pid $pid) did not answer \`docker info\` within ${timeout}s; the end of $log:" >&2
+tail -n 20 "$log" >&2
+exit 1

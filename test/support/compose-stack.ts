@@ -1,0 +1,74 @@
+// Helpers for the docker compose e2e test: the engine and images from the project's own scripts,
+// a compose project with a unique name, and bounded waits.
+import { execa } from "execa";
+import { resolve } from "node:path";
+
+export const REPO = resolve(import.meta.dirname, "../..");
+export const COMPOSE_FILE = resolve(REPO, "compose/docker-compose.yml");
+
+/** Runs a project script; a failure throws with the script's own message (it says how to fix it). */
+export async function runScript(script: string, timeoutMs: number): Promise<string> {
+  const result = await execa("bash", [resolve(REPO, script)], { cwd: REPO, reject: false, all: true, timeout: timeoutMs });
+  if (result.exitCode !== 0) {
+    throw new Error(`\`bash ${script}\` failed (exit ${result.exitCode ?? result.signal}${result.timedOut ? ", timed out" : ""}):\n${String(result.all ?? "").trim().slice(-3000)}`);
+  }
+  return String(result.all ?? "");
+}
+
+/** `docker compose` (plugin) when there is one, else Debian bookworm's `docker-compose` (v1). */
+export async function composeCommand(): Promise<string[]> {
+  const plugin = await execa("docker", ["compose", "version"], { reject: false, timeout: 20_000 });
+  if (plugin.exitCode === 0) return ["docker", "compose"];
+  const v1 = await execa("docker-compose", ["version"], { reject: false, timeout: 20_000 });
+  if (v1.exitCode === 0) return ["docker-compose"];
+  throw new Error("neither `docker compose` nor `docker-compose` works: run `bash scripts/docker-engine.sh` as root (it installs Debian's docker-compose)");
+}
+
+export interface ComposeProject {
+  name: string;
+  gatewayPort: number;
+  /** Runs `<compose> -p NAME -f compose/docker-compose.yml ARGS`; throws with its output on failure. */
+  run(args: string[], timeoutMs?: number): Promise<string>;
+  /** The container id of a service ('' when it has none). */
+  containerId(service: string): Promise<string>;
+}
+
+export function composeProject(command: string[], name: string, gatewayPort: number): ComposeProject {
+  const env = { BOOTGATE_GATEWAY_PUBLISH: String(gatewayPort), COMPOSE_HTTP_TIMEOUT: "600" };
+  const run = async (args: string[], timeoutMs = 300_000) => {
+    const [bin, ...pre] = command;
+    const result = await execa(bin!, [...pre, "-p", name, "-f", COMPOSE_FILE, ...args], { cwd: REPO, env, reject: false, all: true, timeout: timeoutMs });
+    if (result.exitCode !== 0) {
+      throw new Error(`compose ${args.join(" ")} failed (exit ${result.exitCode ?? result.signal}${result.timedOut ? ", timed out" : ""}):\n${String(result.all ?? "").trim().slice(-3000)}`);
+    }
+    return String(result.stdout ?? "");
+  };
+  return {
+    name,
+    gatewayPort,
+    run,
+    containerId: async (service) => (await run(["ps", "-q", service], 60_000)).trim(),
+  };
+}
+
+export async function docker(args: string[], timeoutMs = 60_000): Promise<string> {
+  const result = await execa("docker", args, { reject: false, all: true, timeout: timeoutMs });
+  if (result.exitCode !== 0) throw new Error(`docker ${args.join(" ")} failed (exit ${result.exitCode ?? result.signal}):\n${String(result.all ?? "").trim().slice(-2000)}`);
+  return String(result.stdout ?? "").trim();
+}
+
+/** Retries `probe` until it returns a value (not undefined) or the time is up; the last error explains a timeout. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = (error as Error).message.slice(0, 500);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what} (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
