@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import { formatMs, UsageError } from "../errors.js";
 import { isGateName } from "../gates/gate-file.js";
-import { runCommand } from "../gates/run-command.js";
+import { runCommand, warmUpCommandRunner } from "../gates/run-command.js";
 import { waitForGates } from "../gates/wait-for-gates.js";
 import { durationFlag, parse } from "./options.js";
 
@@ -32,6 +32,8 @@ export async function waitCommand(argv: string[]): Promise<number> {
     secretsDir = (await loadConfig({ file: values.config })).secretsDir;
   }
   secretsDir = resolve(secretsDir ?? "./secrets-volume");
+  // While the gates are still closed, warm up what runs the command (see run-command.ts).
+  const warm = command.length > 0 ? warmUpCommandRunner() : Promise.resolve();
   const records = await waitForGates({
     secretsDir,
     gates: positionals,
@@ -41,5 +43,6 @@ export async function waitCommand(argv: string[]): Promise<number> {
   });
   if (values.json) process.stdout.write(JSON.stringify({ open: records }) + "\n");
   if (command.length === 0) return 0;
+  await warm;
   return runCommand(command[0]!, command.slice(1));
 }

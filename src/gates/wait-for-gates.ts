@@ -39,6 +39,9 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
+        // Closed at once, so chokidar starts none of its own re-reads of the folder for the
+        // events still queued: a hundred waiters waking together share two cores.
+        watcher.close().catch(() => {});
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
         fn();
@@ -68,7 +71,8 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
       });
     });
   } finally {
-    // Closed in the background: whoever waited should not wait for the watcher's teardown too.
+    // Closed in the background (a no-op when finish already did): whoever waited should not
+    // wait for the watcher's teardown too.
     watcher.close().catch(() => {});
   }
 }
