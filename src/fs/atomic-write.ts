@@ -85,8 +85,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
 
 /**
  * Writes many files: all temporaries first, then all renames, then one sync per folder (none
- * on a tmpfs). A
- * failure before the renames leaves every old file as it was.
+ * on a tmpfs). A failure before the renames leaves every old file as it was.
  */
 export async function writeFilesAtomic(files: PendingFile[]): Promise<void> {
   const dirs = [...new Set(files.map((f) => dirname(f.path)))];
