@@ -25,7 +25,8 @@ const pg = await startPostgres({
   tlsDir: join(secretsDir, "postgres"),
   adminPasswordFile: join(secretsDir, "bootgate", "postgres-admin.password"),
   readyTimeoutMs: 180_000,
-  settings: { listen_addresses: "*", hba_file: hbaFile },
+  // jit=off: the image leaves out the JIT's LLVM.
+  settings: { listen_addresses: "*", hba_file: hbaFile, jit: "off" },
 });
 console.log("postgres: ready on :5432 (TLS only)");
 let stopping = false;
