@@ -4,7 +4,7 @@ BAO_VERSION := 2.7.2
 VITEST := node_modules/.bin/vitest
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all install build lint typecheck test test-unit test-integration test-e2e up tools bao vault system-deps bench clean
+.PHONY: all install build lint typecheck test test-unit test-integration test-e2e up tools bao vault system-deps bench clean compose-up compose-down
 
 all: build
 
@@ -44,6 +44,16 @@ test: lint typecheck build tools
 
 up: build tools
 	node bin/bootgate.js up --local
+
+# The same stack in docker compose (README "docker compose"): as root, starts a Docker engine if
+# none answers, builds the images locally (cached), then `up -d`. Gateway: 127.0.0.1:$${BOOTGATE_GATEWAY_PUBLISH:-8443}.
+COMPOSE_RUN = export COMPOSE_HTTP_TIMEOUT=600; if docker compose version >/dev/null 2>&1; then docker compose $(1); else docker-compose $(1); fi
+compose-up: build bao
+	bash scripts/docker-engine.sh
+	bash compose/image/build.sh
+	$(call COMPOSE_RUN,-f compose/docker-compose.yml up -d)
+compose-down:
+	$(call COMPOSE_RUN,-f compose/docker-compose.yml down)
 
 # A local OpenBao for development, on the config's vault.address (embedded default: 127.0.0.1:8200).
 # The keyring's IKM file of the embedded default is made here if missing (dev only; bring your own in production).

@@ -14,7 +14,11 @@ command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 for extra in "$@"; do
   case "$extra" in
     cfssl) command -v cfssl >/dev/null 2>&1 || need+=(golang-cfssl) ;;
-    docker) command -v dockerd >/dev/null 2>&1 || need+=(docker.io) ;;
+    docker)
+      # The compose e2e: an engine, compose (bookworm has v1, `docker-compose`), debootstrap for the base image.
+      command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+      docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+      command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap) ;;
   esac
 done
 [ ${#need[@]} -eq 0 ] && exit 0
