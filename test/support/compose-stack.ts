@@ -47,7 +47,8 @@ export function composeProject(command: string[], name: string, gatewayPort: num
     name,
     gatewayPort,
     run,
-    containerId: async (service) => (await run(["ps", "-q", service], 60_000)).trim(),
+    // -a: compose v2 lists only running containers otherwise (init exits when the boot is done).
+    containerId: async (service) => (await run(["ps", "-a", "-q", service], 60_000)).trim(),
   };
 }
 
