@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TimeoutError } from "../errors.js";
+import { stopProcessGroup } from "./process-group.js";
 
 const SERVER = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "compose", "example-service", "server.mjs");
 
@@ -46,18 +47,7 @@ export async function startExampleService(service: ExampleService, secretsDir: s
       reject(new Error(`${service.name} exited (${code}) before it listened: ${out.trim().slice(-1000)}`));
     });
   });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { name: service.name, pid: child.pid!, stop };
+  return { name: service.name, pid: child.pid!, stop: () => stopProcessGroup(child, exited) };
 }
 
 /** The route map for the example services, in the TOML form the gateway reads. */

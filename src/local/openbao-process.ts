@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TimeoutError } from "../errors.js";
+import { stopProcessGroup } from "./process-group.js";
 import { sleep } from "../runner/abortable.js";
 import { createVaultClient } from "../vault/vault-client.js";
 import { isVaultUnavailable } from "../vault/vault-errors.js";
@@ -133,23 +134,7 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
   await log.close();
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const address = `https://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      return;
-    }
-    const killed = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
-    if (!killed) {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-      await exited;
-    }
-  };
+  const stop = () => stopProcessGroup(child, exited);
   try {
     await waitUntilAnswering(address, await readFile(options.caFile), options.serverName, child, options.readyTimeoutMs ?? 30_000, logFile);
   } catch (error) {
