@@ -54,23 +54,24 @@ async function withServerOwners(config: Config): Promise<Config> {
 }
 
 export async function upLocal(loaded: Config, emit: EventSink, say: (line: string) => void): Promise<LocalStack> {
-  // Bad imports or a bad route map stop here, before the volume is emptied or anything starts.
-  await preflightStages(ALL_STAGES, loaded);
   // 0711: the PostgreSQL server's own user must pass through to its data folder; each part's
   // folder below is 0700 and owned by whoever runs it.
   await ensureDir(loaded.stateDir, { mode: 0o711 });
+  const services = exampleServicesOf(loaded);
+  // The route map in the state folder is ours: derived from the example services, every time.
+  if (loaded.gateway.routes && loaded.gateway.routes.startsWith(loaded.stateDir + "/")) {
+    await writeFile(loaded.gateway.routes, exampleRoutesToml(services));
+  }
+  // Bad imports or a bad route map stop here, before the volume is emptied or anything starts.
+  await preflightStages(ALL_STAGES, loaded);
   const ikm = await ensureLocalIkm(loaded);
   if (ikm === "created") say(`made the keyring's input key material: ${relative(process.cwd(), (loaded.vault.ikm as { file: string }).file)} (0600; use an ikm hook in production)`);
   const volume = await prepareSecretsVolume(loaded.secretsDir);
   say(`secrets volume ${relative(process.cwd(), volume.path) || "."}: ${volume.tmpfs ? "tmpfs" : "a plain folder (not root: no tmpfs)"}, emptied — this is a boot`);
 
-  const services = exampleServicesOf(loaded);
   let config = await withServerOwners(loaded);
   const adminPasswordFile = await writeDerivedAdminPassword(config);
   config = { ...config, postgres: { ...config.postgres, admin: { ...config.postgres.admin, passwordFile: adminPasswordFile } } };
-  if (config.gateway.routes && config.gateway.routes.startsWith(config.stateDir)) {
-    await writeFile(config.gateway.routes, exampleRoutesToml(services));
-  }
 
   const supervisor = new Supervisor();
   const stop = async () => {
