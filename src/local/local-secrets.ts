@@ -5,20 +5,20 @@
 // written for each boot to bootgate's folder on the tmpfs secrets volume, where initdb (first
 // boot) and db-seed read it. So the IKM stays the one secret of the local stack on disk.
 import { hkdfSync, randomBytes } from "node:crypto";
-import { access, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Config } from "../config/normalize.js";
 import { ensureDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { loadIkm } from "../vault/ikm.js";
 import { BOOTGATE_IDENTITY } from "../vault/layout.js";
+import { pathExists } from "../util/path-exists.js";
 
-const exists = (p: string) => access(p).then(() => true, () => false);
 
 /** The local default keeps its IKM in a 0600 file in the state folder; made once. */
 export async function ensureLocalIkm(config: Config): Promise<"created" | "kept" | "hook"> {
   const ikm = config.vault.ikm;
   if (!ikm || !("file" in ikm)) return "hook";
-  if (await exists(ikm.file)) return "kept";
+  if (await pathExists(ikm.file)) return "kept";
   await mkdir(dirname(ikm.file), { recursive: true, mode: 0o700 });
   await writeFileAtomic(ikm.file, randomBytes(32).toString("hex") + "\n", { mode: 0o600 });
   return "created";

@@ -2,11 +2,12 @@
 // foreground on a config that proxy-setup generated, in its own process group so stop() takes
 // the workers with it. Reloads go through SIGHUP, which nginx handles gracefully: old workers
 // finish their requests while new ones take new connections.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { TimeoutError } from "../errors.js";
+import { signalGroup, stopProcessGroup } from "./process-group.js";
 
 export const DEFAULT_NGINX_BINARY = "/usr/sbin/nginx";
 
@@ -78,21 +79,14 @@ export async function startNginx(options: NginxStartOptions): Promise<NginxHandl
     const text = await readFile(pidFile, "utf8").catch(() => "");
     if (text.trim() === String(pid)) break;
     if (Date.now() > deadline) {
-      killGroup(child, "SIGKILL");
+      signalGroup(child, "SIGKILL");
       throw new TimeoutError(`nginx to write ${pidFile}`, timeoutMs);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
 
-  const stop = async () => {
-    if (done) return;
-    killGroup(child, "SIGQUIT");
-    const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-    // Workers of a killed master would linger: take the whole group.
-    killGroup(child, "SIGKILL");
-  };
+  // SIGQUIT: graceful; workers of a master that had to be killed would linger, hence the sweep.
+  const stop = () => stopProcessGroup(child, exited, { signal: "SIGQUIT", sweep: true });
   return {
     pid,
     prefixDir: options.prefixDir,
@@ -101,13 +95,4 @@ export async function startNginx(options: NginxStartOptions): Promise<NginxHandl
     stop,
     [Symbol.asyncDispose]: stop,
   };
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
 }

@@ -5,10 +5,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, open, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TimeoutError } from "../errors.js";
+import { freePort } from "./free-port.js";
 import { stopProcessGroup } from "./process-group.js";
 import { sleep } from "../runner/abortable.js";
 import { createVaultClient } from "../vault/vault-client.js";
@@ -52,16 +52,6 @@ export function findBaoBinary(explicit?: string): string {
   throw new Error("the OpenBao binary `bao` was not found (looked in BOOTGATE_BAO_BIN, .tools/bin and PATH); run `make bao`");
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 export function openBaoConfig(options: { dataDir: string; port: number; clusterPort: number; certFile: string; keyFile: string; extraHcl?: string }): string {
   const q = JSON.stringify;

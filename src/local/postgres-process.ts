@@ -14,6 +14,8 @@ import { execa } from "execa";
 import { TimeoutError } from "../errors.js";
 import { isRoot } from "../fs/atomic-write.js";
 import { serverUserFor, type ServerUser } from "./server-user.js";
+import { pathExists } from "../util/path-exists.js";
+import { signalGroup, stopProcessGroup } from "./process-group.js";
 
 export interface PostgresStartOptions {
   /** The launcher's own folder: `data/` (the cluster) lives here. Created when missing. */
@@ -88,7 +90,7 @@ export async function startPostgres(options: PostgresStartOptions): Promise<Post
   const keyFile = join(options.tlsDir, "key.pem");
   await checkKeyFile(keyFile, user);
 
-  const fresh = !(await exists(join(dataDir, "PG_VERSION")));
+  const fresh = !(await pathExists(join(dataDir, "PG_VERSION")));
   if (fresh) await initCluster(binDir, dataDir, options, user);
   // Rewritten on every start: the access rules are ours, not whatever a previous run left.
   await writeFile(join(dataDir, "pg_hba.conf"), PG_HBA, { mode: 0o600 });
@@ -143,7 +145,7 @@ export async function startPostgres(options: PostgresStartOptions): Promise<Post
     clearTimeout(timer);
     if (outcome === "exited" || gone) throw new Error(`postgres exited before it was ready:\n${logText.trim() || "(no output)"}`);
     if (outcome === "timeout") {
-      killGroup(c, "SIGKILL");
+      signalGroup(c, "SIGKILL");
       await exited;
       throw new TimeoutError(`postgres on 127.0.0.1:${options.port} to accept connections`, timeoutMs);
     }
@@ -153,11 +155,7 @@ export async function startPostgres(options: PostgresStartOptions): Promise<Post
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     // SIGINT = fast shutdown: clients are disconnected, the cluster is left consistent.
-    killGroup(c, "SIGINT");
-    const timer = setTimeout(() => killGroup(c, "SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-    killGroup(c, "SIGKILL");
+    await stopProcessGroup(c, exited, { signal: "SIGINT", graceMs: 10_000, sweep: true });
   };
 
   await launch();
@@ -268,23 +266,5 @@ async function assertTraversable(dir: string, user: ServerUser): Promise<void> {
     const parent = dirname(current);
     if (parent === current) return;
     current = parent;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
   }
 }

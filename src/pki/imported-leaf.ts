@@ -5,7 +5,7 @@ import type { X509Certificate as NodeCertificate } from "node:crypto";
 import type { IssuingCa } from "./issuing-ca.js";
 import { checkIsCa, checkKeyMatches, checkValidAt, fail, isSignedBy, parseCertificates, parsePrivateKey, readMaterial } from "./material-checks.js";
 import { normalizedPem } from "./imported-ca.js";
-import { access } from "node:fs/promises";
+import { pathExists } from "../util/path-exists.js";
 
 export const IMPORTED_LEAF_FILES = { cert: "cert.pem", key: "key.pem", chain: "chain.pem" } as const;
 
@@ -21,7 +21,6 @@ export interface ImportedLeaf {
   dir: string;
 }
 
-const exists = (file: string) => access(file).then(() => true, () => false);
 
 /**
  * Without chain.pem the leaf must come from the stack's own intermediate (`stackCa`, absent
@@ -41,7 +40,7 @@ export async function loadImportedLeaf(service: string, dir: string, stackCa: Is
 
   let chain: NodeCertificate[];
   let chainSource: string;
-  if (await exists(chainFile)) {
+  if (await pathExists(chainFile)) {
     chain = parseCertificates(chainFile, what, await readMaterial(chainFile, what));
     chainSource = chainFile;
   } else if (certs.length > 1) {

@@ -11,7 +11,7 @@ import { planDatabases, type DbTarget } from "../db/targets.js";
 import type { Stage, StageContext } from "../runner/stage.js";
 import type { KvClient } from "../vault/kv-client.js";
 import { BOOTGATE_IDENTITY } from "../vault/layout.js";
-import { mapLimit } from "../db/map-limit.js";
+import { mapLimit } from "../util/map-limit.js";
 import { openKvClient } from "../vault/open-kv-client.js";
 import type { StageEntry } from "./registry.js";
 

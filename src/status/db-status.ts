@@ -4,7 +4,7 @@
 import pg from "pg";
 import type { Config } from "../config/normalize.js";
 import { credentialsKey } from "../db/credentials.js";
-import { mapLimit } from "../db/map-limit.js";
+import { mapLimit } from "../util/map-limit.js";
 import { PgDbAdmin } from "../db/pg-db-admin.js";
 import { describePgError } from "../db/pg-errors.js";
 import { parseCredentials, serviceClientConfig } from "../db/service-connection.js";

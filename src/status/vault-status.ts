@@ -2,7 +2,7 @@
 // whether the token on the volume is valid and its TTL. Each token looks itself up, so this
 // needs no privileged token. Never throws for a Vault that is down: it says so in its title.
 import { BOOTGATE_IDENTITY } from "../vault/layout.js";
-import { mapLimit } from "../vault/map-limit.js";
+import { mapLimit } from "../util/map-limit.js";
 import { readSealStatus } from "../vault/seal-status.js";
 import { readTokenFile } from "../vault/token-file.js";
 import { lookupSelf } from "../vault/tokens.js";

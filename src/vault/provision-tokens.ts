@@ -8,7 +8,7 @@ import type { ServiceConfig } from "../config/schema.js";
 import { ensureDir, type WriteOptions } from "../fs/atomic-write.js";
 import { ensureServiceDir, secretFileOptions } from "../fs/service-dir.js";
 import { BOOTGATE_IDENTITY, type TokenFile } from "./layout.js";
-import { mapLimit } from "./map-limit.js";
+import { mapLimit } from "../util/map-limit.js";
 import { BOOTGATE_POLICY, bootgatePolicy, servicePolicy, servicePolicyName, TOKEN_SELF_POLICY, TOKEN_SELF_RULES } from "./policies.js";
 import { readTokenFile, writeTokenFile } from "./token-file.js";
 import { readTokenRegistry, type TokenRegistry, writeTokenRegistry } from "./token-registry.js";

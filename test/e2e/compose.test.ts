@@ -5,7 +5,7 @@
 import { X509Certificate, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/local/openbao-process.js";
+import { freePort } from "../../src/local/free-port.js";
 import { composeCommand, composeProject, docker, runScript, waitFor, type ComposeProject } from "../support/compose-stack.js";
 import { gatewayGet } from "../support/local-stack.js";
 

@@ -12,7 +12,7 @@ import type { Config } from "../../src/config/normalize.js";
 import { credentialsKey } from "../../src/db/credentials.js";
 import { parseCredentials, serviceClientConfig } from "../../src/db/service-connection.js";
 import { isRoot } from "../../src/fs/atomic-write.js";
-import { freePort } from "../../src/local/openbao-process.js";
+import { freePort } from "../../src/local/free-port.js";
 import { startPostgres, type PostgresHandle } from "../../src/local/postgres-process.js";
 import { serverUserFor } from "../../src/local/server-user.js";
 import { openGate, readBoot } from "../../src/gates/gate-file.js";

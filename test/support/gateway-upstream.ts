@@ -54,12 +54,4 @@ export async function startTestUpstream(name: string, tls: { certPem: string; ke
   };
 }
 
-/** A port nobody listens on right now (listen on 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const { createServer: createNet } = await import("node:net");
-  const srv = createNet();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export { freePort } from "../../src/local/free-port.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { isRoot } from "../../../src/fs/atomic-write.js";
-import { freePort } from "../../../src/local/openbao-process.js";
+import { freePort } from "../../../src/local/free-port.js";
 import { findPostgresBinDir, startPostgres } from "../../../src/local/postgres-process.js";
 import { serverUserFor } from "../../../src/local/server-user.js";
 import { opensslPki } from "../../support/db-openssl-pki.js";
