@@ -13,7 +13,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const config = await loadConfig({ file: values.config, overrides: { secretsDir: secretsDirFlag(values["secrets-dir"]) } });
   const sections = (await Promise.all(STATUS_PROVIDERS.map((p) => p(config)))).filter((s) => s !== undefined);
   if (values.json) {
-    process.stdout.write(JSON.stringify(Object.fromEntries(sections.map((s) => [s.title.split(" ")[0], s.data])), null, 2) + "\n");
+    process.stdout.write(JSON.stringify(Object.fromEntries(sections.map((s) => [s.key, s.data])), null, 2) + "\n");
   } else {
     process.stdout.write(sections.map((s) => `${s.title}\n${renderTable(s.columns, s.rows)}`).join("\n\n") + "\n");
   }

@@ -57,7 +57,7 @@ export const dbStatus: StatusProvider = async (config) => {
   try {
     targets = planDatabases(config);
   } catch (error) {
-    return { title: "database", columns: ["problem"], rows: [[describeCause(error)]], data: { error: describeCause(error) } };
+    return { key: "database", title: "database", columns: ["problem"], rows: [[describeCause(error)]], data: { error: describeCause(error) } };
   }
   if (targets.length === 0) return undefined;
 
@@ -87,6 +87,7 @@ export const dbStatus: StatusProvider = async (config) => {
 
   const serverNote = typeof roles === "string" ? ` — PostgreSQL: ${roles}` : "";
   return {
+    key: "database",
     title: `database (${config.postgres.host}:${config.postgres.port}, verified as ${config.postgres.service})${serverNote}`,
     columns: ["service", "role", "role exists", "Vault credentials log in", "detail"],
     rows: rows.map((r) => [r.service, r.role, r.roleExists === null ? "unknown" : r.roleExists ? "yes" : "no", r.login, r.detail]),

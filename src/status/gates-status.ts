@@ -5,6 +5,7 @@ export const gatesStatus: StatusProvider = async (config) => {
   const boot = await readBoot(config.secretsDir);
   const gates = await listGates(config.secretsDir);
   return {
+    key: "gates",
     title: `gates (boot ${boot?.bootId ?? "none"})`,
     columns: ["gate", "opened", "boot id", "current"],
     rows: gates.map((g) => [g.gate, g.time, g.bootId, gateIsCurrent(g, boot) ? "yes" : "no (stale)"]),

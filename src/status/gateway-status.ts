@@ -46,5 +46,5 @@ export const gatewayStatus: StatusProvider = async (config) => {
       }
     }
   }
-  return { title: "gateway", columns: ["item", "state"], rows, data };
+  return { key: "gateway", title: "gateway", columns: ["item", "state"], rows, data };
 };

@@ -62,6 +62,7 @@ export const pkiStatus: StatusProvider = async (config) => {
   );
   const caInfo = typeof ca === "string" ? { state: ca } : { subject: oneLine(ca.subject), notAfter: new Date(ca.validTo).toISOString() };
   return {
+    key: "certificates",
     title: `certificates (CA ${"subject" in caInfo ? caInfo.subject : caInfo.state})`,
     columns: ["service", "subject", "SANs", "not after", "days left", "state"],
     rows: services.map((c) => [

@@ -2,6 +2,8 @@ import type { Config } from "../config/normalize.js";
 
 /** One block of `bootgate status`: a table for people, `data` for --json. */
 export interface StatusSection {
+  /** The section's key in `status --json`. */
+  key: string;
   title: string;
   columns: string[];
   rows: string[][];

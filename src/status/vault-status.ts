@@ -73,6 +73,7 @@ export async function readVaultStatus(config: Parameters<StatusProvider>[0]): Pr
 export const vaultStatus: StatusProvider = async (config) => {
   const status = await readVaultStatus(config);
   return {
+    key: "vault",
     title: `vault ${status.address} (${status.state}${status.error ? `: ${status.error}` : ""})`,
     columns: ["service", "token", "ttl", "policies"],
     rows: status.tokens.map((t) => [t.service, t.state, formatTtl(t.ttlSeconds), (t.policies ?? []).join(",")]),
