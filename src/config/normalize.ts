@@ -25,7 +25,7 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
       ...gateway,
       routes: absOpt(gateway.routes),
       importCert: absOpt(gateway.importCert),
-      nginx: { ...gateway.nginx, configDir: absOpt(gateway.nginx.configDir) },
+      nginx: { ...gateway.nginx, configDir: absOpt(gateway.nginx.configDir), runtimeDir: absOpt(gateway.nginx.runtimeDir) },
     },
   };
 }

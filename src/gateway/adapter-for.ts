@@ -17,6 +17,7 @@ export function adapterFor(config: Config, caPem: string): GatewayAdapter {
     owner: { uid: service?.uid, gid: service?.gid },
     binary: gateway.nginx.binary,
     configDir: nginxConfigDir(config),
+    ...(gateway.nginx.runtimeDir ? { runtimeDir: gateway.nginx.runtimeDir } : {}),
     listenAddress: gateway.nginx.address,
     listenPort: gateway.nginx.listen,
     serverName: gateway.service,

@@ -18,6 +18,8 @@ export interface NginxAdapterOptions {
   binary?: string;
   /** On the secrets volume (tmpfs): the files here include the gateway's key. */
   configDir: string;
+  /** nginx's prefix: pid file, error log, temp folders (default configDir). */
+  runtimeDir?: string;
   listenAddress: string;
   listenPort: number;
   /** The gateway's service name: what a client verifies its certificate by. */
@@ -38,9 +40,15 @@ export class NginxAdapter implements GatewayAdapter {
   readonly kind = "nginx" as const;
 
   constructor(private readonly options: NginxAdapterOptions) {
-    if (UNSAFE_NGINX_PATH.test(options.configDir)) {
-      throw new Error(`gateway.nginx.configDir \`${options.configDir}\` has characters nginx would misread (quotes, $, ;, braces, spaces)`);
+    for (const [field, dir] of [["configDir", options.configDir], ["runtimeDir", options.runtimeDir]] as const) {
+      if (dir !== undefined && UNSAFE_NGINX_PATH.test(dir)) {
+        throw new Error(`gateway.nginx.${field} \`${dir}\` has characters nginx would misread (quotes, $, ;, braces, spaces)`);
+      }
     }
+  }
+
+  private get runtimeDir(): string {
+    return this.options.runtimeDir ?? this.options.configDir;
   }
 
   get configFile(): string {
@@ -53,13 +61,15 @@ export class NginxAdapter implements GatewayAdapter {
     const owner = { uid: this.options.owner?.uid, gid: this.options.owner?.gid };
     const binary = await findNginx(this.options.binary);
     await ensureDir(configDir, { mode: 0o700, ...owner });
-    await ensureDir(join(configDir, "tmp"), { mode: 0o700, ...owner });
+    // nginx -t creates the temp folders' last level, so their parent must exist here too.
+    await ensureDir(this.runtimeDir, { mode: 0o700, ...owner });
+    await ensureDir(join(this.runtimeDir, "tmp"), { mode: 0o700, ...owner });
 
     const generation = randomBytes(8).toString("hex");
     const generationDir = join(configDir, `${GENERATION_PREFIX}${generation}`);
     const candidate = join(configDir, `.${NGINX_CONFIG_FILE}.${generation}.candidate`);
     const text = renderNginxConfig({
-      prefixDir: configDir,
+      prefixDir: this.runtimeDir,
       generationDir,
       generation,
       listenAddress: this.options.listenAddress,
@@ -79,7 +89,7 @@ export class NginxAdapter implements GatewayAdapter {
         { path: join(generationDir, GENERATION_FILES.auth), data: renderNjsAuth(material.jwt.key, material.jwt.issuer), mode: 0o600, ...owner },
       ]);
       await writeFileAtomic(candidate, text, { mode: 0o600, ...owner });
-      const test = await testNginxConfig(binary, configDir, candidate);
+      const test = await testNginxConfig(binary, this.runtimeDir, candidate);
       if (!test.ok) throw new Error(`nginx -t refused the generated config; the running config is untouched:\n${test.output}`);
     } catch (error) {
       await rm(candidate, { force: true });
@@ -105,7 +115,7 @@ export class NginxAdapter implements GatewayAdapter {
 
   /** The master's pid when an nginx on this config folder is alive (same pid namespace). */
   async runningPid(): Promise<number | undefined> {
-    const text = await readFile(join(this.options.configDir, "nginx.pid"), "utf8").catch(() => "");
+    const text = await readFile(join(this.runtimeDir, "nginx.pid"), "utf8").catch(() => "");
     const pid = Number(text.trim());
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     // A pid file from another pid namespace (nginx in its own container) or a stale one could
@@ -137,7 +147,7 @@ export class NginxAdapter implements GatewayAdapter {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    const log = await readFile(join(this.options.configDir, "error.log"), "utf8").catch(() => "");
+    const log = await readFile(join(this.runtimeDir, "error.log"), "utf8").catch(() => "");
     const lastLog = log.trim().split("\n").filter((l) => /\[(emerg|alert|crit|error)\]/.test(l)).at(-1);
     throw Object.assign(new TimeoutError(`nginx to serve generation ${generation} (last: ${last}${lastLog ? `; error.log: ${lastLog}` : ""})`, timeoutMs), {
       transient: true,

@@ -16,6 +16,11 @@ export const gatewaySection = z
         binary: z.string().default("nginx"),
         /** Where the generated config, its TLS files and PID file live; default `<secretsDir>/<service>/nginx` (tmpfs: the key is there). */
         configDir: path.optional(),
+        /**
+         * nginx's prefix (-p): its pid file, error log and temp folders; default configDir. A gateway
+         * container with the secrets volume mounted read-only points this at its own writable /tmp.
+         */
+        runtimeDir: path.optional(),
         listen: port.default(8443),
         /** The address nginx listens on (0.0.0.0 inside a container). */
         address: ipAddress.default("127.0.0.1"),
