@@ -52,6 +52,9 @@ compose-up: build bao
 	bash scripts/docker-engine.sh
 	bash compose/image/build.sh
 	$(call COMPOSE_RUN,-f compose/docker-compose.yml up -d)
+# The waiter that compose mounts into images without Node (a unit test keeps it identical).
+compose/wait.sh: src/gates/waiter-script.ts node_modules/.package-lock.json
+	node_modules/.bin/tsx -e "import { WAITER_SH } from './src/gates/waiter-script.ts'; process.stdout.write(WAITER_SH)" > $@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
 compose-down:
 	$(call COMPOSE_RUN,-f compose/docker-compose.yml down)
 

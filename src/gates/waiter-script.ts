@@ -2,11 +2,13 @@
 // It has no inotify, so it looks every 100 ms; it keeps the same meaning as `bootgate wait`:
 // gates of the current boot only, a timeout that exits 124 naming what is missing, then exec.
 export const WAITER_SH = `#!/bin/sh
-# Written by bootgate at every boot. Usage:
+# Written by bootgate at every boot (and kept as compose/wait.sh). Usage:
 #   sh <secretsDir>/.gates/wait.sh [-t SECONDS] GATE... [-- COMMAND ARGS...]
+# A copy outside the gates folder (mounted into an image without Node, before any boot has
+# written one) finds the gates through BOOTGATE_GATES_DIR=<secretsDir>/.gates.
 # Exits 124 when the gates of the current boot are not all open in time (default 60 s).
 set -u
-dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+dir=\${BOOTGATE_GATES_DIR:-$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)}
 timeout=60
 case "\${1:-}" in
   -t) timeout=$2; shift 2 ;;

@@ -1,6 +1,6 @@
 // The POSIX sh waiter, run under dash as the postgres/nginx/openbao images would.
 import { execFileSync, spawn } from "node:child_process";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { beginBoot, gatesDir, openGate } from "../../../src/gates/gate-file.js";
 import { installWaiterScript } from "../../../src/gates/install-waiter.js";
@@ -14,8 +14,8 @@ function dashPath(): string {
   }
 }
 
-function runDash(script: string, args: string[]) {
-  const child = spawn(dashPath(), [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function runDash(script: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(dashPath(), [script, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -27,6 +27,17 @@ function runDash(script: string, args: string[]) {
 const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
 describe("wait.sh under dash", () => {
+  it("should, as the copy compose mounts (compose/wait.sh), wait for a gates folder that does not exist yet and exec once the gate opens", async () => {
+    await using dir = await tempDir();
+    const script = resolve(import.meta.dirname, "../../../compose/wait.sh");
+    const run = runDash(script, ["-t", "20", "pki-ready", "--", "sh", "-c", "echo released"], { ...process.env, BOOTGATE_GATES_DIR: gatesDir(dir.path) });
+    expect(await within(run.exited, 600)).toBe(false);
+    const boot = await beginBoot(dir.path);
+    await openGate(dir.path, "pki-ready", boot.bootId);
+    expect(await run.exited).toBe(0);
+    expect(run.out()).toBe("released\n");
+  });
+
   it("should exec the command once every gate of the current boot is open, and not on a stale gate", async () => {
     await using dir = await tempDir();
     const boot = await beginBoot(dir.path);
