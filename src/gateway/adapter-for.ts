@@ -24,5 +24,7 @@ export function adapterFor(config: Config, caPem: string): GatewayAdapter {
     reloadTimeoutMs: gateway.nginx.reloadTimeout,
     njsModule: gateway.nginx.njsModule,
     ...(gateway.nginx.resolver ? { resolver: gateway.nginx.resolver } : {}),
+    // Loaded only when nginx's pid is no use here (nginx in its own container).
+    reloadElsewhere: async (signal) => (await import("../docker/gateway-reload.js")).reloadGatewayContainer(config, signal ? { signal } : {}),
   });
 }

@@ -31,6 +31,12 @@ export interface NginxAdapterOptions {
   njsModule?: string;
   /** DNS servers for upstream names, resolved per request (see nginx-config.ts). */
   resolver?: readonly string[];
+  /**
+   * When the pid file is no use here (nginx in its own container, own pid namespace): reloads
+   * nginx some other way (SIGHUP to its container, src/docker/gateway-reload.ts) and says which
+   * host to probe for the new generation, or why it did not (nginx then starts on the new config).
+   */
+  reloadElsewhere?: (signal?: AbortSignal) => Promise<{ reloaded: true; containers: string[]; probeHost: string } | { reloaded: false; reason: string }>;
 }
 
 export const NGINX_CONFIG_FILE = "nginx.conf";
@@ -100,8 +106,17 @@ export class NginxAdapter implements GatewayAdapter {
 
     const pid = await this.runningPid();
     if (pid === undefined) {
+      const elsewhere = await this.options.reloadElsewhere?.(signal);
+      if (elsewhere?.reloaded) {
+        // Old workers in another pid namespace cannot be watched leave: several answers in a row
+        // from the new generation stand in for that.
+        await this.awaitGeneration(generation, material, signal, { host: elsewhere.probeHost, inARow: 3 });
+        await this.removeGenerationsExcept(generation);
+        return { summary: `nginx reloaded in container ${elsewhere.containers.join(", ")} (${material.routes.length} routes, generation ${generation})` };
+      }
       await this.removeGenerationsExcept(generation);
-      return { summary: `nginx config written (${material.routes.length} routes); nginx not running here, it starts on ${this.configFile}` };
+      const why = elsewhere ? ` (no container signalled: ${elsewhere.reason})` : "";
+      return { summary: `nginx config written (${material.routes.length} routes); nginx not running here, it starts on ${this.configFile}${why}` };
     }
     const oldWorkers = await childrenOf(pid);
     process.kill(pid, "SIGHUP");
@@ -124,25 +139,31 @@ export class NginxAdapter implements GatewayAdapter {
     return /nginx/.test(cmdline.split("\0")[0] ?? "") || /^nginx: master/.test(cmdline) ? pid : undefined;
   }
 
-  private async awaitGeneration(generation: string, material: GatewayMaterial, signal?: AbortSignal): Promise<void> {
+  private async awaitGeneration(generation: string, material: GatewayMaterial, signal?: AbortSignal, probe: { host?: string; inARow?: number } = {}): Promise<void> {
     const timeoutMs = this.options.reloadTimeoutMs ?? 15_000;
     const cert = new X509Certificate(material.tls.certificate);
     const serverName = cert.checkHost(this.options.serverName) ? this.options.serverName : firstDnsName(cert) ?? this.options.serverName;
     const target = {
-      host: this.options.listenAddress === "0.0.0.0" ? "127.0.0.1" : this.options.listenAddress === "::" ? "::1" : this.options.listenAddress,
+      host: probe.host ?? (this.options.listenAddress === "0.0.0.0" ? "127.0.0.1" : this.options.listenAddress === "::" ? "::1" : this.options.listenAddress),
       port: this.options.listenPort,
       serverName,
       ca: probeTrust(material.caPem, material.tls.source === "import" ? material.tls.chain : undefined),
     };
     const deadline = Date.now() + timeoutMs;
     let last = "no answer yet";
+    let inARow = 0;
     while (Date.now() < deadline) {
       signal?.throwIfAborted();
       try {
         const seen = await probeGateway(target);
-        if (seen.generation === generation && seen.fingerprint === material.tls.fingerprint) return;
+        if (seen.generation === generation && seen.fingerprint === material.tls.fingerprint) {
+          if (++inARow >= (probe.inARow ?? 1)) return;
+          continue;
+        }
+        inARow = 0;
         last = `serving generation ${seen.generation || "(none)"} with certificate ${seen.fingerprint}`;
       } catch (error) {
+        inARow = 0;
         last = (error as Error).message;
       }
       await new Promise((r) => setTimeout(r, 50));

@@ -29,6 +29,11 @@ export interface ServiceOutcome {
   action: "issued" | "kept" | "imported" | "handed-over" | "in-vault";
   serial?: string;
   notAfter?: Date;
+  /**
+   * Issued in place of a leaf this boot's CA had issued (still on the volume): the service may be
+   * running on the old one and needs a reload. Never set on a boot's first issue.
+   */
+  reissued?: boolean;
 }
 
 export interface ProvisionResult {
@@ -69,12 +74,15 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   // 3. Which leaves stay.
   const onVolume = config.services.filter((s) => !imported.has(s.name) && s !== gateway);
   const kept = new Map<string, Extract<Awaited<ReturnType<typeof judgeExistingLeaf>>, { keep: true }>>();
+  // Leaves of this boot already on the volume (kept or not): replacing one is a reissue.
+  const hadLeaf = new Set<string>();
   if (ca) {
     const verdicts = await Promise.all(
       onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBefore, now)),
     );
     verdicts.forEach((v, i) => {
       if (v.keep) kept.set(onVolume[i]!.name, v);
+      if (v.keep || v.reason !== "missing files") hadLeaf.add(onVolume[i]!.name);
     });
   }
   if (!ca || (!ca.signer && kept.size < onVolume.length)) {
@@ -102,7 +110,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   for (const leaf of issued) {
     const service = byName.get(leaf.service)!;
     writes.push({ service, certPem: leaf.leafPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle });
-    outcomes.push({ service: leaf.service, action: "issued", serial: leaf.serial, notAfter: leaf.notAfter });
+    outcomes.push({ service: leaf.service, action: "issued", serial: leaf.serial, notAfter: leaf.notAfter, ...(hadLeaf.has(leaf.service) ? { reissued: true } : {}) });
   }
   for (const [name, k] of kept) {
     const service = byName.get(name)!;

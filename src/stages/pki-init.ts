@@ -1,5 +1,7 @@
 // pki-init: the stack's CA and a certificate per service, then gate pki-ready. The first stage
-// of every boot; it needs nothing. The gateway's leaf goes to gateway-cert in memory.
+// of every boot; it needs nothing. The gateway's leaf goes to gateway-cert in memory. A rerun
+// that reissues a running service's leaf sends that service's `reload` signal (src/docker/).
+import { reloadReissued } from "../docker/reload-reissued.js";
 import { putGatewayLeaf } from "../pki/gateway-handoff.js";
 import { checkPkiImports } from "../pki/preflight.js";
 import { provisionPki } from "../pki/provision.js";
@@ -31,7 +33,8 @@ export const pkiInitEntry: StageEntry = {
     async run(ctx) {
       const result = await provisionPki(ctx.config, { log: (line) => ctx.log.info(line) });
       if (result.gatewayLeaf) putGatewayLeaf(ctx.handoff, result.gatewayLeaf);
-      return { summary: result.summary };
+      const reloaded = await reloadReissued(ctx.config, result.services, { log: (line) => ctx.log.info(line), signal: ctx.signal });
+      return { summary: reloaded.length > 0 ? `${result.summary}; signalled ${reloaded.length} container(s)` : result.summary };
     },
   }),
 };

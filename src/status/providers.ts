@@ -1,4 +1,5 @@
 // The sections of `bootgate status`, in the order they print. Add a provider here.
+import { containersStatus } from "./containers-status.js";
 import { dbStatus } from "./db-status.js";
 import { gatesStatus } from "./gates-status.js";
 import { gatewayStatus } from "./gateway-status.js";
@@ -6,4 +7,4 @@ import { pkiStatus } from "./pki-status.js";
 import type { StatusProvider } from "./section.js";
 import { vaultStatus } from "./vault-status.js";
 
-export const STATUS_PROVIDERS: readonly StatusProvider[] = [gatesStatus, pkiStatus, vaultStatus, dbStatus, gatewayStatus];
+export const STATUS_PROVIDERS: readonly StatusProvider[] = [gatesStatus, pkiStatus, vaultStatus, dbStatus, gatewayStatus, containersStatus];

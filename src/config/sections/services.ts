@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isReloadSignal } from "../../docker/signals.js";
 import { dnsLabel, hostname, ipAddress, path, unixId } from "../fields.js";
 import { serviceDatabase } from "./postgres.js";
 
@@ -22,6 +23,14 @@ export const serviceEntry = z.strictObject({
   database: serviceDatabase.optional(),
   /** A leaf imported as is (e.g. a public certificate): folder with cert.pem, key.pem and optionally chain.pem. */
   importCert: path.optional(),
+  /**
+   * Signal sent to the service's running container(s) when a run reissues its certificate
+   * (e.g. SIGHUP), so it reloads instead of serving the old one until restarted.
+   */
+  reload: z
+    .string({ error: "expected a signal name such as SIGHUP or SIGUSR1" })
+    .refine(isReloadSignal, { error: (issue) => `expected a signal name such as SIGHUP or SIGUSR1 (not SIGKILL or SIGSTOP), got \`${String(issue.input)}\`` })
+    .optional(),
 });
 
 export const servicesSection = z

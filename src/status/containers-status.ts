@@ -1,0 +1,71 @@
+// `bootgate status` for Docker: one row per container of the compose project (state, exit code,
+// health, start time), plus configured services that have no container. Read-only: list and
+// inspect, nothing else. No socket is a row saying so, never an error; neither is an engine
+// that refuses or fails — the section says why and the other sections still print.
+import { describeCause } from "../errors.js";
+import type { ContainerState } from "../docker/container-engine.js";
+import { type DockerDeps, openStackDocker, projectContainers } from "../docker/stack-docker.js";
+import type { StatusProvider, StatusSection } from "./section.js";
+
+const COLUMNS = ["service", "container", "state", "health", "started"];
+
+export interface ContainerRow {
+  service: string;
+  container: string | null;
+  state: string;
+  exitCode: number | null;
+  health: string | null;
+  startedAt: string | null;
+}
+
+/** "running", "exited (1)", "restarting"…: the exit code where it means something. */
+export function describeState(c: Pick<ContainerState, "status" | "exitCode">): string {
+  return c.status === "exited" || c.status === "dead" ? `${c.status} (${c.exitCode})` : c.status;
+}
+
+export function containerRows(containers: readonly ContainerState[], configured: readonly string[]): ContainerRow[] {
+  const rows: ContainerRow[] = containers.map((c) => ({
+    service: c.service ?? "(no service label)",
+    container: c.name,
+    state: describeState(c),
+    exitCode: c.status === "exited" || c.status === "dead" ? c.exitCode : null,
+    health: c.health,
+    startedAt: c.startedAt ?? null,
+  }));
+  const seen = new Set(rows.map((r) => r.service));
+  for (const name of configured) {
+    if (!seen.has(name)) rows.push({ service: name, container: null, state: "no container", exitCode: null, health: null, startedAt: null });
+  }
+  return rows.sort((a, b) => a.service.localeCompare(b.service) || (a.container ?? "").localeCompare(b.container ?? ""));
+}
+
+function notice(message: string, data: Record<string, unknown>): StatusSection {
+  return { key: "containers", title: "containers", columns: COLUMNS, rows: [["-", "-", message, "-", "-"]], data };
+}
+
+export function containersStatusWith(deps: DockerDeps = {}): StatusProvider {
+  return async (config) => {
+    const lookup = await openStackDocker(config, deps);
+    if (!lookup.available) return notice(`docker socket not available: ${lookup.reason}`, { available: false, reason: lookup.reason });
+    const { docker } = lookup;
+    try {
+      const project = await docker.project();
+      if (!project.found) {
+        return notice(`compose project unknown: ${project.reason}`, { available: true, socket: docker.socket, project: null, reason: project.reason });
+      }
+      const rows = containerRows(await projectContainers(docker.engine, project.name), config.services.map((s) => s.name));
+      return {
+        key: "containers",
+        title: `containers (compose project ${project.name})`,
+        columns: COLUMNS,
+        rows: rows.map((r) => [r.service, r.container ?? "-", r.state, r.health ?? "-", r.startedAt ?? "-"]),
+        data: { available: true, socket: docker.socket, project: project.name, containers: rows },
+      };
+    } catch (error) {
+      const reason = describeCause(error);
+      return notice(`docker engine error: ${reason}`, { available: true, socket: docker.socket, error: reason });
+    }
+  };
+}
+
+export const containersStatus: StatusProvider = containersStatusWith();
