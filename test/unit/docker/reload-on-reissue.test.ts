@@ -128,7 +128,10 @@ describe("reloading services after a reissue", () => {
     await using dir = await tempDir();
     const engine = stack();
     engine.signalFailures = [new DockerEngineError("/var/run/docker.sock", "send SIGHUP to container id-stack-vault-1", Object.assign(new Error("(HTTP code 403) forbidden"), { statusCode: 403 }))];
-    const error = await reloadReissued(config(dir.path), [issued("vault", true)], { log: () => {}, open: fakeDockerOpener(engine) }).catch((e: unknown) => e as Error);
+    const error = (await reloadReissued(config(dir.path), [issued("vault", true)], { log: () => {}, open: fakeDockerOpener(engine) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toContain("could not send SIGHUP to container stack-vault-1 (service vault)");
     expect(error.message).toContain("HTTP 403");
