@@ -1,7 +1,8 @@
-# OpenBao in the compose stack (the `vault` service). TLS with pki-init's `vault` certificate
-# from the secrets volume; raft storage on the state volume.
+# OpenBao in the compose stack (the `vault` service, mounted read-only at /etc/openbao/vault.hcl).
+# TLS with pki-init's `vault` certificate from the secrets volume; raft storage on the
+# `vault-data` volume (0700, owned by the vault service's uid).
 storage "raft" {
-  path    = "/state/openbao/data"
+  path    = "/var/lib/openbao"
   node_id = "vault"
 }
 listener "tcp" {

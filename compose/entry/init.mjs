@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `init` container: prepares what a deployment's operator would otherwise bring, then runs
 // the whole boot (`bootgate run`) and exits with its code.
-// - the keyring's IKM: a 0600 file on the state volume, made on the first boot only
+// - the keyring's IKM: a 0600 file on the keyring volume, made on the first boot only
 //   (production: a `vault.ikm.command` hook instead);
 // - the PostgreSQL admin password: derived from the IKM (HKDF, its own label) and written to
-//   bootgate's folder on the tmpfs secrets volume before anything starts, so the postgres
-//   container finds it for initdb and db-seed for its admin connection. Never on argv or in the image.
+//   the postgres service's folder on the tmpfs secrets volume (0600, its uid) before anything
+//   starts, so the postgres container finds it for initdb and db-seed for its admin connection.
+//   Never on argv or in the image.
+// Runs as root with only CHOWN, DAC_OVERRIDE and FOWNER: it gives each service its own files.
 import { spawn } from "node:child_process";
 import { loadConfig } from "/app/dist/config/load.js";
 import { ensureDir } from "/app/dist/fs/atomic-write.js";
@@ -13,8 +15,8 @@ import { ensureLocalIkm, writeDerivedAdminPassword } from "/app/dist/local/local
 
 const configFile = process.env.BOOTGATE_CONFIG ?? "/etc/bootgate/bootgate.yaml";
 const config = await loadConfig({ file: configFile });
-// 0711: PostgreSQL's own user must pass through to its folder on the same volume.
-await ensureDir(config.stateDir, { mode: 0o711 });
+// The keyring volume is init's alone.
+await ensureDir(config.stateDir, { mode: 0o700 });
 const ikm = await ensureLocalIkm(config);
 if (ikm === "created") console.log(`init: made the keyring's input key material on the state volume (0600)`);
 await writeDerivedAdminPassword(config);

@@ -1,29 +1,27 @@
 #!/usr/bin/env node
-// The `postgres` container, started after `wait.sh pki-ready`: the project's own launcher
-// (src/local/postgres-process.ts) — initdb on first boot with the admin password from the secrets
-// volume (through a pipe, never argv), ssl=on with the `postgres` service's certificate read in
-// place, no Unix socket — listening on the compose network instead of loopback, with an hba that
-// accepts nothing but TLS with scram-sha-256. Runs as root only to read the admin password; the
-// server runs as the image's `postgres` user.
-import { chown, mkdir, writeFile } from "node:fs/promises";
+// The `postgres` container, started after `wait.sh pki-ready`, as the image's `postgres` user:
+// the project's own launcher (src/local/postgres-process.ts) — initdb on first boot with the
+// admin password init left in the postgres service's folder (through a pipe, never argv),
+// ssl=on with the `postgres` service's certificate read in place, no Unix socket — listening on
+// the compose network instead of loopback, with an hba that accepts nothing but TLS with
+// scram-sha-256. The cluster lives on the `postgres-data` volume.
+// Env: BOOTGATE_SECRETS_DIR (/secrets), BOOTGATE_PG_DIR (/var/lib/postgresql/bootgate),
+// BOOTGATE_PG_PASSWORD_FILE (<secrets>/postgres/admin.password).
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startPostgres } from "/app/dist/local/postgres-process.js";
-import { serverUserFor } from "/app/dist/local/server-user.js";
 
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR ?? "/secrets";
-const dir = join(process.env.BOOTGATE_STATE_DIR ?? "/state", "postgres");
-const user = await serverUserFor("postgres");
+const dir = process.env.BOOTGATE_PG_DIR ?? "/var/lib/postgresql/bootgate";
 await mkdir(dir, { recursive: true, mode: 0o700 });
-await chown(dir, user.uid, user.gid);
 const hbaFile = join(dir, "pg_hba.compose.conf");
 await writeFile(hbaFile, "# written by compose/entry/postgres.mjs: TLS with scram-sha-256 only\nhostssl all all 0.0.0.0/0 scram-sha-256\nhostssl all all ::/0 scram-sha-256\n", { mode: 0o600 });
-await chown(hbaFile, user.uid, user.gid);
 
 const pg = await startPostgres({
   dir,
   port: 5432,
   tlsDir: join(secretsDir, "postgres"),
-  adminPasswordFile: join(secretsDir, "bootgate", "postgres-admin.password"),
+  adminPasswordFile: process.env.BOOTGATE_PG_PASSWORD_FILE ?? join(secretsDir, "postgres", "admin.password"),
   readyTimeoutMs: 180_000,
   // jit=off: the image leaves out the JIT's LLVM.
   settings: { listen_addresses: "*", hba_file: hbaFile, jit: "off" },

@@ -64,8 +64,7 @@ if [ "$(label_of bootgate)" != "$app_hash" ]; then
   previous=$(docker image inspect --format '{{.Id}}' bootgate 2>/dev/null || true)
   rm -rf "$ctx"
   r="$ctx/root"
-  mkdir -p "$r/usr/local/bin" "$r/app/compose" "$r/etc/bootgate" "$r/secrets" "$r/state"
-  chmod 0711 "$r/state"
+  mkdir -p "$r/usr/local/bin" "$r/app/compose" "$r/etc/bootgate"
   cp "$node_bin" "$r/usr/local/bin/node"
   # Without its debug sections bao is ~40 MB smaller (Go needs none of them to run).
   strip -o "$r/usr/local/bin/bao" "$bao_bin" 2>/dev/null || cp "$bao_bin" "$r/usr/local/bin/bao"

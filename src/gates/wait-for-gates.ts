@@ -1,7 +1,7 @@
 // Blocks until every named gate of the current boot exists. chokidar does the watching (inotify
 // through fs.watch here); we only re-read the small gate files when something in .gates moves.
 import { existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import { watch } from "chokidar";
 import { WaitTimeoutError } from "../errors.js";
 import { type GateRecord, gateIsCurrent, gatesDir, readBootSync, readGateSync } from "./gate-file.js";
@@ -30,7 +30,17 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
 
   // Watch the nearest folder that exists: .gates, else the secrets folder, else its parent.
   const target = existsSync(dir) ? dir : existsSync(secretsDir) ? secretsDir : dirname(secretsDir);
-  const watcher = watch(target, { ignoreInitial: true, depth: target === dir ? 0 : 2, persistent: true });
+  // Until .gates exists only the way down to it matters: the service folders beside it are
+  // closed to a waiter running as another service's user, and watching them would fail (EACCES).
+  const gatesPath = resolve(dir);
+  const onTheWay = (p: string) => p === gatesPath || gatesPath.startsWith(p.endsWith(sep) ? p : p + sep) || p.startsWith(gatesPath + sep);
+  const watcher = watch(target, {
+    ignoreInitial: true,
+    depth: target === dir ? 0 : 2,
+    persistent: true,
+    ignored: (p: string) => !onTheWay(resolve(p)),
+    ignorePermissionErrors: true,
+  });
 
   try {
     return await new Promise<GateRecord[]>((resolve, reject) => {

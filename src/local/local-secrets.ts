@@ -6,7 +6,7 @@
 // boot) and db-seed read it. So the IKM stays the one secret of the local stack on disk.
 import { hkdfSync, randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { Config } from "../config/normalize.js";
 import { ensureDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { loadIkm } from "../vault/ikm.js";
@@ -40,7 +40,12 @@ export async function writeDerivedAdminPassword(config: Config): Promise<string>
     ikm.fill(0);
   }
   const file = configured ?? join(config.secretsDir, BOOTGATE_IDENTITY, "postgres-admin.password");
-  await ensureDir(dirname(file), { mode: 0o700 });
-  await writeFileAtomic(file, password, { mode: 0o600 });
+  // In a service's own folder (compose: the postgres container runs initdb as its own user) the
+  // file belongs to that service, as everything else in the folder does.
+  const folder = relative(config.secretsDir, dirname(file));
+  const service = config.services.find((s) => s.name === folder);
+  const owner = service ? { uid: service.uid, gid: service.gid } : {};
+  await ensureDir(dirname(file), { mode: 0o700, ...owner });
+  await writeFileAtomic(file, password, { mode: 0o600, ...owner });
   return file;
 }

@@ -1,6 +1,7 @@
 // Real `bootgate wait` processes on a real filesystem.
-import { rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { beginBoot, gatesDir, openGate } from "../../../src/gates/gate-file.js";
 import { tempDir } from "../../support/tmp-dir.js";
@@ -80,6 +81,32 @@ describe("bootgate wait (real processes)", () => {
     const boot = await beginBoot(secrets);
     await openGate(secrets, "pki-ready", boot.bootId);
     expect((await w.exited).code).toBe(0);
+  });
+
+  it("should wait, as a service's own user, beside service folders it may not open (EACCES), for a .gates folder made later", async () => {
+    if (process.getuid?.() !== 0) throw new Error("this test drops to another uid and must run as root (as CI does)");
+    await using dir = await tempDir();
+    await chmod(dir.path, 0o755);
+    const secrets = join(dir.path, "secrets");
+    await mkdir(join(secrets, "core-metadata"), { recursive: true, mode: 0o700 });
+    await chmod(secrets, 0o755);
+    // Modules load as root, then the process becomes nobody, as a service container's waiter is.
+    const script = `const { waitForGates } = await import(${JSON.stringify(resolve(import.meta.dirname, "../../../dist/gates/wait-for-gates.js"))});
+process.setgid(65534); process.setuid(65534);
+await waitForGates({ secretsDir: ${JSON.stringify(secrets)}, gates: ["pki-ready"], timeoutMs: 20000, onWaiting: () => console.error("waiting") });
+console.log("released");`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    while (!err.includes("waiting") && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    const boot = await beginBoot(secrets);
+    await openGate(secrets, "pki-ready", boot.bootId);
+    expect(await exited, err).toBe(0);
+    expect(out).toBe("released\n");
   });
 
   it("should exit 124 on timeout naming the gates still missing", async () => {
