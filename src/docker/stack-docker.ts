@@ -1,6 +1,6 @@
 // The stack's view of Docker: the engine behind the socket bootgate found, and the compose
 // project its containers belong to. Opening it makes no call to the engine; the project is
-// looked up on first use. dockerode is loaded only when a socket is there to use.
+// looked up on first use. dockerode is loaded only on the first call to the engine.
 import type { Config } from "../config/normalize.js";
 import { findComposeProject, type ProjectLookup, type ProjectLookupInput } from "./compose-project.js";
 import { type ContainerEngine, type ContainerState, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL } from "./container-engine.js";
@@ -28,11 +28,22 @@ async function dockerodeEngine(socketPath: string, timeoutMs: number): Promise<C
   return new DockerodeEngine({ socketPath, timeoutMs });
 }
 
+/** Creates the engine on first call: dockerode costs ~175 ms to load, often for no call at all. */
+function lazyEngine(create: () => ContainerEngine | Promise<ContainerEngine>): ContainerEngine {
+  let engine: Promise<ContainerEngine> | undefined;
+  const get = () => (engine ??= Promise.resolve().then(create));
+  return {
+    listByLabels: async (labels) => (await get()).listByLabels(labels),
+    inspect: async (idOrName) => (await get()).inspect(idOrName),
+    signal: async (id, signal) => (await get()).signal(id, signal),
+  };
+}
+
 export async function openStackDocker(config: Config, deps: DockerDeps = {}): Promise<DockerLookup> {
   const env = deps.env ?? process.env;
   const socket = await findDockerSocket({ configured: config.docker.socket, env, ...(deps.isSocket ? { isSocket: deps.isSocket } : {}) });
   if (!socket.found) return { available: false, reason: socket.reason };
-  const engine = await (deps.createEngine ?? dockerodeEngine)(socket.path, config.docker.timeout);
+  const engine = lazyEngine(() => (deps.createEngine ?? dockerodeEngine)(socket.path, config.docker.timeout));
   let project: Promise<ProjectLookup> | undefined;
   return {
     available: true,
