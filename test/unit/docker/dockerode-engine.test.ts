@@ -94,6 +94,15 @@ describe("the dockerode engine", () => {
     expect(isTransient(error)).toBe(true);
   });
 
+  it("should give up on an engine that never answers, after its budget, as a transient failure", async () => {
+    await using e = await engineOn(() => {});
+    const engine = new DockerodeEngine({ socketPath: e.socketPath, timeoutMs: 100 });
+    const error = await engine.inspect("abc123").catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(DockerEngineError);
+    expect((error as Error).message).toContain("inspect container abc123 failed");
+    expect(isTransient(error)).toBe(true);
+  });
+
   it("should say the socket refuses connections when nothing listens on it", async () => {
     await using dir = await tempDir();
     const engine = new DockerodeEngine({ socketPath: join(dir.path, "none.sock"), timeoutMs: 1_000 });
