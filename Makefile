@@ -4,7 +4,7 @@ BAO_VERSION := 2.7.2
 VITEST := node_modules/.bin/vitest
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all install build lint typecheck test test-unit test-integration test-e2e up tools bao vault system-deps bench clean compose-up compose-down
+.PHONY: all install build lint typecheck test test-unit test-integration test-e2e e2e up tools bao vault system-deps bench clean compose-up compose-down
 
 all: build
 
@@ -32,15 +32,23 @@ test-unit: build
 	$(VITEST) run --project unit
 test-integration: build tools
 	$(VITEST) run --project integration
-test-e2e: build tools
+# End to end: `bootgate up --local`, and the compose stack in real containers. As root it installs
+# docker.io, docker-compose and debootstrap from Debian where missing and starts dockerd where none
+# answers (scripts/docker-engine.sh), builds the images without a registry (compose/image/build.sh,
+# cached by a hash of their inputs), then the tests bring the stack up, check it, reboot it
+# (down without -v, up), check it again, try a broken config and tear everything down.
+e2e: build tools
+	bash scripts/docker-engine.sh
+	bash compose/image/build.sh
 	$(VITEST) run --project e2e
+test-e2e: e2e
 
 # Lint and types first (cheap), then unit, integration against real parts, and end-to-end —
 # one after the other, so real servers never compete with each other for the two cores.
 test: lint typecheck build tools
 	$(VITEST) run --project unit
 	$(VITEST) run --project integration
-	$(VITEST) run --project e2e
+	$(MAKE) --no-print-directory e2e
 
 up: build tools
 	node bin/bootgate.js up --local

@@ -9,17 +9,28 @@
 //   Never on argv or in the image.
 // Runs as root with only CHOWN, DAC_OVERRIDE and FOWNER: it gives each service its own files.
 import { spawn } from "node:child_process";
+import { exitCodeFor, messageFor } from "/app/dist/cli/exit-code.js";
 import { loadConfig } from "/app/dist/config/load.js";
 import { ensureDir } from "/app/dist/fs/atomic-write.js";
 import { ensureLocalIkm, writeDerivedAdminPassword } from "/app/dist/local/local-secrets.js";
+import { ALL_STAGES } from "/app/dist/stages/all.js";
+import { preflightStages } from "/app/dist/stages/registry.js";
 
 const configFile = process.env.BOOTGATE_CONFIG ?? "/etc/bootgate/bootgate.yaml";
-const config = await loadConfig({ file: configFile });
-// The keyring volume is init's alone.
-await ensureDir(config.stateDir, { mode: 0o700 });
-const ikm = await ensureLocalIkm(config);
-if (ikm === "created") console.log(`init: made the keyring's input key material on the state volume (0600)`);
-await writeDerivedAdminPassword(config);
+try {
+  // Bad input (the config, the route map, imported material) stops here, before anything is
+  // written: exit 2 naming the file and field, as `bootgate run` would.
+  const config = await loadConfig({ file: configFile });
+  await preflightStages(ALL_STAGES, config);
+  // The keyring volume is init's alone.
+  await ensureDir(config.stateDir, { mode: 0o700 });
+  const ikm = await ensureLocalIkm(config);
+  if (ikm === "created") console.log(`init: made the keyring's input key material on the keyring volume (0600)`);
+  await writeDerivedAdminPassword(config);
+} catch (error) {
+  console.error(`bootgate init: ${messageFor(error)}`);
+  process.exit(exitCodeFor(error));
+}
 
 const child = spawn(process.execPath, ["/app/bin/bootgate.js", "run", "--config", configFile], { stdio: "inherit" });
 for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => child.kill(signal));

@@ -1,100 +1,164 @@
-// The stack in docker compose, with real containers: the engine from scripts/docker-engine.sh,
-// the images from compose/image/build.sh, compose/docker-compose.yml up, a route through the
-// gateway from a client that trusts only the stack's CA, a reboot (down + up: the tmpfs volume is
-// emptied, the state volume kept) and a final `down -v` that leaves nothing behind.
+// The stack in docker compose, with real containers (issue #8): the engine from
+// scripts/docker-engine.sh, the images from compose/image/build.sh, compose/docker-compose.yml
+// up, the checks below through dockerode and clients on the host and inside the containers, a
+// reboot (down without -v: the tmpfs volume comes back empty, the persistent volumes stay), the
+// same checks again, a broken config that opens no gate, and a final `down -v` that leaves nothing.
 import { X509Certificate, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/local/free-port.js";
-import { composeCommand, composeProject, docker, runScript, waitFor, type ComposeProject } from "../support/compose-stack.js";
+import { LOGIN_WITH_CREDENTIALS, LOOKUP_TOKEN, READ_DB_CREDENTIALS } from "../support/compose-probes.js";
+import { composeCommand, composeProject, containerStates, docker, REPO, runScript, waitFor, type ComposeProject } from "../support/compose-stack.js";
 import { gatewayGet } from "../support/local-stack.js";
 
+/** Each service of compose/bootgate.yaml with the uid:gid its container runs as. */
+const SERVICES: Record<string, string> = { vault: "1001:1001", postgres: "100:102", gateway: "1003:1003", "core-data": "1101:1101", "core-metadata": "1102:1102" };
+const LONG_RUNNING = Object.keys(SERVICES);
+const GATES = ["pki-ready", "vault-ready", "gateway-cert-ready", "gateway-ready", "db-ready"];
+
+let command: string[];
 let project: ComposeProject;
 
 beforeAll(async () => {
   await runScript("scripts/docker-engine.sh", 300_000);
   await runScript("compose/image/build.sh", 900_000);
-  project = composeProject(await composeCommand(), `bgtest${process.pid}${randomBytes(3).toString("hex")}`, await freePort());
+  command = await composeCommand();
+  project = composeProject(command, `bgtest${process.pid}${randomBytes(3).toString("hex")}`, await freePort());
 }, 1_200_000);
 
 afterAll(async () => {
   await project?.run(["down", "-v", "--remove-orphans", "-t", "10"], 300_000).catch(() => undefined);
 }, 300_000);
 
-const exec = (service: string, argv: string[]) => project.run(["exec", "-T", service, ...argv], 60_000);
-const caPem = () => exec("core-data", ["cat", "/secrets/ca/ca.pem"]);
-const certOf = async (service: string) => new X509Certificate(await exec("core-data", ["cat", `/secrets/${service}/cert.pem`]));
-const token = async (user: string) => (await exec("core-data", ["node", "/app/bin/bootgate.js", "token", user])).trim();
-const initLogs = () => project.run(["logs", "--no-color", "init"], 60_000);
+const volumePath = (p: ComposeProject, volume: string) => docker(["volume", "inspect", "-f", "{{.Mountpoint}}", `${p.name}_${volume}`]);
+/** The secrets volume read from the host (root), as an operator would inspect it. */
+const secretFile = async (p: ComposeProject, rel: string) => readFileSync(join(await volumePath(p, "secrets"), rel), "utf8");
+/** A service's certificate in its own folder; the gateway's is in the nginx generation its config names. */
+async function certOf(service: string): Promise<X509Certificate> {
+  if (service !== "gateway") return new X509Certificate(await secretFile(project, `${service}/cert.pem`));
+  const generation = readdirSync(join(await volumePath(project, "secrets"), "gateway/nginx")).filter((e) => e.startsWith("gen-"));
+  expect(generation).toHaveLength(1);
+  return new X509Certificate(await secretFile(project, `gateway/nginx/${generation[0]}/fullchain.pem`));
+}
+const leafSerials = async () => Object.fromEntries(await Promise.all(LONG_RUNNING.map(async (s) => [s, (await certOf(s)).serialNumber] as const)));
+const logsOf = (p: ComposeProject, service: string) => p.run(["logs", "--no-color", service], 60_000);
 
-/** up -d, then the init container must exit 0 and the gateway answer (401 without a token) within bounds. */
-async function bootAndWaitForGateway(): Promise<string> {
+async function execOk(service: string, argv: string[], options: { input?: string; user?: string } = {}): Promise<string> {
+  const r = await project.exec(service, argv, options);
+  if (r.exitCode !== 0) throw new Error(`exec in ${service} failed (${r.exitCode}): ${r.stderr.slice(-1500)}`);
+  return r.stdout;
+}
+const probe = (service: string, script: string, input = "") => execOk(service, ["node", "--input-type=module", "-e", script], { input });
+/** A JWT from the gateway's key in Vault: `bootgate token` with bootgate's own token, read as root in a running container. */
+const token = async (user: string) => (await execOk("core-data", ["node", "/app/bin/bootgate.js", "token", user], { user: "0" })).trim();
+
+/** up -d; init exits 0; every long-running container is running and healthy; the gateway answers. */
+async function bootAndWaitForStack(): Promise<string> {
   await project.run(["up", "-d"], 600_000);
-  const initId = await project.containerId("init");
-  const state = await waitFor("the init container to finish", 300_000, async () => {
-    const s = await docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", initId]);
-    return s.startsWith("exited") ? s : undefined;
+  const init = await waitFor("the init container to finish", 300_000, async () => {
+    const s = (await containerStates(project.name)).find((c) => c.service === "init");
+    return s?.status === "exited" ? s : undefined;
   });
-  expect(state, `init exited; its log:\n${await initLogs()}`).toBe("exited 0");
-  const ca = await waitFor("the stack's CA on the secrets volume", 120_000, async () => {
-    const pem = await caPem();
-    return pem.includes("BEGIN CERTIFICATE") ? pem : undefined;
+  expect(init.exitCode, `init exited; its log:\n${await logsOf(project, "init")}`).toBe(0);
+  const states = await waitFor("every service container running and healthy", 240_000, async () => {
+    const all = await containerStates(project.name);
+    const up = all.filter((c) => LONG_RUNNING.includes(c.service) && c.status === "running" && c.health === "healthy");
+    return up.length === LONG_RUNNING.length ? all : undefined;
   });
-  await waitFor(`the gateway on 127.0.0.1:${project.gatewayPort}`, 180_000, async () => {
-    const res = await gatewayGet(ca, project.gatewayPort, "/core-data/");
-    return res.status === 401 ? res : undefined;
-  });
+  expect(states.map((s) => s.service).sort()).toEqual([...LONG_RUNNING, "init"].sort());
+  const ca = await secretFile(project, "ca/ca.pem");
+  await waitFor(`the gateway on 127.0.0.1:${project.gatewayPort}`, 60_000, async () => ((await gatewayGet(ca, project.gatewayPort, "/core-data/")).status === 401 ? true : undefined));
   return ca;
 }
 
-/** The route answers 200 through the gateway once the services listen (they start after db-ready). */
-async function routeWithToken(ca: string, path: string, user: string) {
+async function expectRoutesServed(ca: string, user: string) {
   const jwt = await token(user);
-  return waitFor(`${path} through the gateway`, 180_000, async () => {
-    const res = await gatewayGet(ca, project.gatewayPort, path, jwt);
-    return res.status === 200 ? res : undefined;
-  });
+  for (const service of ["core-data", "core-metadata"]) {
+    const res = await gatewayGet(ca, project.gatewayPort, `/${service}/hello`, jwt);
+    expect(res.status, res.body).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ service, path: "/hello", caller: "gateway", db: { role: service.replace("-", "_"), ssl: true } });
+    expect((await gatewayGet(ca, project.gatewayPort, `/${service}/hello`)).status).toBe(401);
+  }
+}
+
+/** The serial a client sees from service:port, through openssl inside a container of the stack. */
+async function servedSerial(host: string, port: number, starttls?: string): Promise<string> {
+  const cmd = `echo | openssl s_client ${starttls ? `-starttls ${starttls} ` : ""}-connect ${host}:${port} -servername ${host} -CAfile /secrets/ca/ca.pem -verify_return_error 2>/dev/null | openssl x509 -noout -serial`;
+  const out = await execOk("core-metadata", ["sh", "-c", cmd]);
+  return out.trim().replace(/^serial=/, "");
 }
 
 describe("the stack in docker compose", () => {
+  let firstSerials: Record<string, string>;
   let firstCa: string;
-  let firstSerial: string;
+  let oldToken: string;
+  let oldCredentials: string;
 
-  it("should boot in containers and serve a route through the gateway to a client that trusts only the stack's CA", async () => {
-    const ca = await bootAndWaitForGateway();
-    expect(await initLogs()).toMatch(/secretstore-setup .*initialized/);
-    const res = await routeWithToken(ca, "/core-data/hello", "alice");
-    expect(JSON.parse(res.body)).toMatchObject({ service: "core-data", path: "/hello", caller: "gateway", db: { role: "core_data", ssl: true } });
-    const other = await routeWithToken(ca, "/core-metadata/", "alice");
-    expect(JSON.parse(other.body)).toMatchObject({ service: "core-metadata", db: { role: "core_metadata", ssl: true } });
-    expect((await gatewayGet(ca, project.gatewayPort, "/core-data/hello")).status).toBe(401);
-    // Service names only: a client that connects by IP must name the service to be verified.
-    expect((await certOf("vault")).subjectAltName).toBe("DNS:vault");
+  it("should bring every container up (init exits 0, the others running and healthy) and serve each example service through the gateway", async () => {
+    const ca = await bootAndWaitForStack();
+    expect(await logsOf(project, "init")).toMatch(/secretstore-setup .*initialized/);
+    for (const gate of GATES) expect(JSON.parse(await secretFile(project, `.gates/${gate}`))).toMatchObject({ gate });
+    await expectRoutesServed(ca, "alice");
     firstCa = ca;
-    firstSerial = (await certOf("core-data")).serialNumber;
   });
 
-  it("should reboot after down and up: the tmpfs emptied, new certificates, Vault unsealed from the keyring, the same database passwords", async () => {
+  it("should have each service serve the certificate from its own folder, with its key 0600 and owned by its user inside its container", async () => {
+    const files = await leafSerials();
+    // Service names only: a client that connects by IP must name the service to be verified.
+    expect((await certOf("vault")).subjectAltName).toBe("DNS:vault");
+    expect(await servedSerial("vault", 8200)).toBe(files.vault!.toUpperCase());
+    expect(await servedSerial("postgres", 5432, "postgres")).toBe(files.postgres!.toUpperCase());
+    expect(await servedSerial("core-data", 59880)).toBe(files["core-data"]!.toUpperCase());
+    expect(await servedSerial("gateway", 8443)).toBe(files.gateway!.toUpperCase());
+    for (const [service, owner] of Object.entries(SERVICES)) {
+      // The gateway's key never reaches the volume as key.pem: nginx reads its copy in its config folder.
+      const key = service === "gateway" ? "$(ls -d /secrets/gateway/nginx/gen-*)/key.pem" : `/secrets/${service}/key.pem`;
+      const out = await execOk(service, ["sh", "-c", `echo "$(id -u):$(id -g) $(stat -c '%a %u:%g' ${key})"`]);
+      expect(out.trim(), service).toBe(`${owner} 600 ${owner}`);
+    }
+    // Each one's own: another service's key is closed to it, and the volume is read-only to all but init.
+    const peek = await project.exec("core-data", ["cat", "/secrets/core-metadata/key.pem"]);
+    expect(peek.exitCode).not.toBe(0);
+    expect(peek.stderr).toMatch(/Permission denied/);
+    expect((await project.exec("core-data", ["touch", "/secrets/core-data/x"])).stderr).toMatch(/Read-only file system/);
+    expect((await project.exec("vault", ["touch", "/etc/x"])).stderr).toMatch(/Read-only file system/);
+  });
+
+  it("should reboot after down and up: every leaf new, Vault unsealed by init alone, the old database credentials still good, the old tokens dead", async () => {
+    firstSerials = await leafSerials();
+    oldToken = (JSON.parse(await secretFile(project, "core-data/token.json")) as { token: string }).token;
+    oldCredentials = await probe("core-data", READ_DB_CREDENTIALS);
+    expect(await probe("core-data", LOOKUP_TOKEN, oldToken)).toBe("200");
+
     await project.run(["down", "-t", "20"], 300_000);
-    expect(await docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project.name}`])).toBe("");
-    // The secrets volume outlives `down` but its tmpfs is gone: nothing of the last boot is left in it.
-    const secretsMount = await docker(["volume", "inspect", "-f", "{{.Mountpoint}}", `${project.name}_secrets`]);
+    expect(await containerStates(project.name)).toEqual([]);
+    // The secrets volume outlives `down` but its tmpfs is gone: nothing of the last boot is left.
+    const secretsMount = await volumePath(project, "secrets");
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(` ${secretsMount} `);
     expect(readdirSync(secretsMount)).toEqual([]);
-    const stateMount = await docker(["volume", "inspect", "-f", "{{.Mountpoint}}", `${project.name}_state`]);
-    expect(readdirSync(stateMount)).toEqual(expect.arrayContaining(["ikm.hex", "openbao", "postgres", "vault"]));
+    expect(readdirSync(await volumePath(project, "keyring")).sort()).toEqual(["ikm.hex", "vault"]);
 
-    const ca = await bootAndWaitForGateway();
+    const ca = await bootAndWaitForStack();
     expect(ca).not.toBe(firstCa);
-    expect((await certOf("core-data")).serialNumber).not.toBe(firstSerial);
-    const logs = await initLogs();
+    const serials = await leafSerials();
+    for (const service of LONG_RUNNING) expect(serials[service], service).not.toBe(firstSerials[service]);
+
+    const logs = await logsOf(project, "init");
     const vaultLine = logs.split("\n").find((l) => l.includes("✓ secretstore-setup")) ?? "";
     expect(vaultLine).toContain("unsealed");
     expect(vaultLine).not.toContain("initialized");
+    const seal = JSON.parse(await execOk("vault", ["bao", "status", "-format=json", "-address=https://vault:8200", "-ca-cert=/secrets/ca/ca.pem"])) as { initialized: boolean; sealed: boolean };
+    expect(seal).toMatchObject({ initialized: true, sealed: false });
+
     // Vault already held both passwords and PostgreSQL their verifiers: nothing created or reset.
     expect(logs).toMatch(/db-seed .*0 created, 0 password set/);
-    const res = await routeWithToken(ca, "/core-data/again", "bob");
-    expect(JSON.parse(res.body)).toMatchObject({ service: "core-data", db: { role: "core_data", ssl: true } });
+    expect(await probe("core-data", LOGIN_WITH_CREDENTIALS, oldCredentials)).toBe("core_data");
+    expect(await probe("core-data", LOOKUP_TOKEN, oldToken)).toBe("403");
+    const newToken = (JSON.parse(await secretFile(project, "core-data/token.json")) as { token: string }).token;
+    expect(await probe("core-data", LOOKUP_TOKEN, newToken)).toBe("200");
+    await expectRoutesServed(ca, "bob");
   });
 
   it("should leave no container, volume or network behind after down -v", async () => {
@@ -103,5 +167,52 @@ describe("the stack in docker compose", () => {
     expect(await docker(["ps", "-aq", "--filter", label])).toBe("");
     expect(await docker(["volume", "ls", "-q", "--filter", label])).toBe("");
     expect(await docker(["network", "ls", "-q", "--filter", label])).toBe("");
+  });
+});
+
+describe("the stack in docker compose with a broken config", () => {
+  let broken: ComposeProject;
+  let configDir: string;
+
+  afterAll(async () => {
+    await broken?.run(["down", "-v", "--remove-orphans", "-t", "5"], 300_000).catch(() => undefined);
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  }, 300_000);
+
+  it("should stop init with exit 2 naming the file and field, open no gate, and let every dependent time out naming its gates", async () => {
+    configDir = mkdtempSync(join(tmpdir(), "bootgate-compose-config-"));
+    const good = readFileSync(resolve(REPO, "compose/bootgate.yaml"), "utf8");
+    writeFileSync(join(configDir, "bootgate.yaml"), good.replace("keyAlgorithm: ecdsa-p256", "keyAlgorithm: rsa-512"));
+    copyFileSync(resolve(REPO, "compose/routes.toml"), join(configDir, "routes.toml"));
+    broken = composeProject(command, `bgbroken${process.pid}${randomBytes(3).toString("hex")}`, await freePort(), {
+      BOOTGATE_CONFIG_DIR: configDir,
+      BOOTGATE_WAIT_TIMEOUT: "20",
+    });
+    await broken.run(["up", "-d"], 600_000);
+    const states = await waitFor("every container of the broken stack to exit", 240_000, async () => {
+      const all = await containerStates(broken.name);
+      return all.length === LONG_RUNNING.length + 1 && all.every((c) => c.status === "exited") ? all : undefined;
+    });
+    const code = Object.fromEntries(states.map((s) => [s.service, s.exitCode]));
+    const initLog = await logsOf(broken, "init");
+    expect(code.init, initLog).toBe(2);
+    expect(initLog).toContain("/etc/bootgate/bootgate.yaml");
+    expect(initLog).toContain("pki.keyAlgorithm");
+    // 124 is the waiters' own code: none of them ever exec'd its program.
+    const waitsFor: Record<string, RegExp> = {
+      vault: /gates still missing: pki-ready/,
+      postgres: /gates still missing: pki-ready/,
+      gateway: /gates still missing: gateway-ready/,
+      "core-data": /gates still missing: vault-ready, db-ready/,
+      "core-metadata": /gates still missing: vault-ready, db-ready/,
+    };
+    for (const [service, message] of Object.entries(waitsFor)) {
+      const log = await logsOf(broken, service);
+      expect(code[service], `${service}: ${log}`).toBe(124);
+      expect(log, service).toMatch(message);
+    }
+    // Nothing written: no gate, no boot, no keyring.
+    expect(existsSync(join(await volumePath(broken, "secrets"), ".gates"))).toBe(false);
+    expect(readdirSync(await volumePath(broken, "keyring"))).toEqual([]);
   });
 });

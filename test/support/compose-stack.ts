@@ -1,5 +1,6 @@
 // Helpers for the docker compose e2e test: the engine and images from the project's own scripts,
 // a compose project with a unique name, and bounded waits.
+import Docker from "dockerode";
 import { execa } from "execa";
 import { resolve } from "node:path";
 
@@ -31,10 +32,12 @@ export interface ComposeProject {
   run(args: string[], timeoutMs?: number): Promise<string>;
   /** The container id of a service ('' when it has none). */
   containerId(service: string): Promise<string>;
+  /** `docker exec -i` in the service's container; `input` goes to stdin (secrets never on argv). */
+  exec(service: string, argv: string[], options?: { input?: string; user?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
-export function composeProject(command: string[], name: string, gatewayPort: number): ComposeProject {
-  const env = { BOOTGATE_GATEWAY_PUBLISH: String(gatewayPort), COMPOSE_HTTP_TIMEOUT: "600" };
+export function composeProject(command: string[], name: string, gatewayPort: number, extraEnv: NodeJS.ProcessEnv = {}): ComposeProject {
+  const env = { BOOTGATE_GATEWAY_PUBLISH: String(gatewayPort), COMPOSE_HTTP_TIMEOUT: "600", ...extraEnv };
   const run = async (args: string[], timeoutMs = 300_000) => {
     const [bin, ...pre] = command;
     const result = await execa(bin!, [...pre, "-p", name, "-f", COMPOSE_FILE, ...args], { cwd: REPO, env, reject: false, all: true, timeout: timeoutMs });
@@ -49,6 +52,16 @@ export function composeProject(command: string[], name: string, gatewayPort: num
     run,
     // -a: compose v2 lists only running containers otherwise (init exits when the boot is done).
     containerId: async (service) => (await run(["ps", "-a", "-q", service], 60_000)).trim(),
+    exec: async (service, argv, options = {}) => {
+      const id = (await run(["ps", "-a", "-q", service], 60_000)).trim();
+      if (!id) throw new Error(`no container for service ${service}`);
+      const result = await execa("docker", ["exec", "-i", ...(options.user ? ["-u", options.user] : []), id, ...argv], {
+        input: options.input ?? "",
+        reject: false,
+        timeout: 60_000,
+      });
+      return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
+    },
   };
 }
 
@@ -72,4 +85,28 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what} (last: ${last})`);
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+export interface ContainerState {
+  service: string;
+  status: string;
+  exitCode: number;
+  health: string;
+}
+
+/** The project's containers as the engine reports them, through dockerode (read-only calls). */
+export async function containerStates(project: string): Promise<ContainerState[]> {
+  const docker = new Docker();
+  const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
+  return Promise.all(
+    list.map(async (c) => {
+      const info = await docker.getContainer(c.Id).inspect();
+      return {
+        service: c.Labels["com.docker.compose.service"] ?? c.Names[0] ?? c.Id,
+        status: info.State.Status,
+        exitCode: info.State.ExitCode,
+        health: info.State.Health?.Status ?? "none",
+      };
+    }),
+  );
 }
