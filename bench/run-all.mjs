@@ -10,6 +10,8 @@ const RUNS = [
   ["node", ["--import", "tsx", "bench/db-seed.ts"]],
   ["node", ["--import", "tsx", "bench/gateway.ts"]],
   ["node", ["bench/up.mjs"]],
+  // Needs root and a Docker engine (scripts/docker-engine.sh starts one).
+  ["node", ["bench/compose.mjs"]],
 ];
 for (const [cmd, args] of RUNS) {
   console.log(`\n=== ${cmd} ${args.join(" ")}`);

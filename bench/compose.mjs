@@ -1,0 +1,105 @@
+// The compose stack in real containers: from `up -d` to every gate of the boot open, and to every
+// service container healthy, for the first boot (Vault initialized, roles created) and a reboot
+// (`down` without -v, then `up -d`: the tmpfs volume comes back empty, Vault is unsealed from the
+// keyring). The gates are read on the host from the secrets volume every 10 ms, so the figure
+// includes container creation, OpenBao's and PostgreSQL's start and the whole `bootgate run`.
+// Usage: node bench/compose.mjs [--runs N]   (as root; needs `make build bao`; builds images if needed)
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, fmt, saveResult, table } from "./lib.mjs";
+
+const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 2) || 2;
+const GATES = ["pki-ready", "vault-ready", "gateway-cert-ready", "gateway-ready", "db-ready"];
+const SERVICES = ["vault", "postgres", "gateway", "core-data", "core-metadata"];
+
+const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...opts }).trim();
+const composeBin = spawnSync("docker", ["compose", "version"]).status === 0 ? ["docker", "compose"] : ["docker-compose"];
+const project = `bgbench${process.pid}`;
+const compose = (...args) =>
+  sh(composeBin[0], [...composeBin.slice(1), "-p", project, "-f", "compose/docker-compose.yml", ...args], {
+    env: { ...process.env, COMPOSE_HTTP_TIMEOUT: "600", BOOTGATE_GATEWAY_PUBLISH: "0" },
+  });
+
+let t = performance.now();
+sh("bash", ["scripts/docker-engine.sh"]);
+sh("bash", ["compose/image/build.sh"], { stdio: ["ignore", "pipe", "inherit"] });
+const prepareMs = performance.now() - t;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const json = (file) => {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+};
+
+/** Milliseconds from `start` until every gate of the current boot is on the volume. */
+async function gatesOpen(start, timeoutMs = 300_000) {
+  let mount;
+  while (performance.now() - start < timeoutMs) {
+    mount ??= spawnSync("docker", ["volume", "inspect", "-f", "{{.Mountpoint}}", `${project}_secrets`], { encoding: "utf8" }).stdout?.trim() || undefined;
+    if (mount && existsSync(join(mount, ".gates"))) {
+      const boot = json(join(mount, ".gates", "boot"));
+      if (boot && GATES.every((g) => json(join(mount, ".gates", g))?.bootId === boot.bootId)) return performance.now() - start;
+    }
+    await sleep(10);
+  }
+  throw new Error(`the gates did not all open within ${timeoutMs / 1000} s:\n${compose("logs", "--no-color", "init").slice(-2000)}`);
+}
+
+async function allHealthy(start, timeoutMs = 300_000) {
+  while (performance.now() - start < timeoutMs) {
+    const ids = compose("ps", "-q", ...SERVICES).split("\n").filter(Boolean);
+    if (ids.length === SERVICES.length) {
+      const health = sh("docker", ["inspect", "-f", "{{.State.Health.Status}}", ...ids]).split("\n");
+      if (health.every((h) => h === "healthy")) return performance.now() - start;
+    }
+    await sleep(200);
+  }
+  throw new Error("the service containers did not all turn healthy");
+}
+
+function stageTimes() {
+  const times = {};
+  for (const line of compose("logs", "--no-color", "init").split("\n")) {
+    const m = /✓ (\S+)\s+(\d+) ms/.exec(line);
+    if (m) times[m[1]] = Number(m[2]);
+  }
+  return times;
+}
+
+async function boot(label) {
+  const start = performance.now();
+  compose("up", "-d");
+  const upReturnedMs = performance.now() - start;
+  const gatesMs = await gatesOpen(start);
+  const healthyMs = await allHealthy(start);
+  return { label, upReturnedMs, gatesMs, healthyMs, stages: stageTimes() };
+}
+
+const results = [];
+try {
+  for (let i = 0; i < runs; i++) {
+    compose("down", "-v", "-t", "5");
+    results.push(await boot(`first boot #${i + 1}`));
+    t = performance.now();
+    compose("down", "-t", "20");
+    const downMs = performance.now() - t;
+    results.push({ ...(await boot(`reboot #${i + 1}`)), downMs });
+  }
+} finally {
+  compose("down", "-v", "-t", "5");
+}
+
+const stageNames = ["pki-init", "secretstore-setup", "db-seed", "gateway-cert", "proxy-setup"];
+console.log(`compose stack (${composeBin.join(" ")}, ${sh("docker", ["info", "-f", "{{.Driver}}"])} storage), images ready in ${fmt(prepareMs)} ms`);
+console.log(
+  table(
+    ["boot", "up -d returned", "all gates open", "all healthy", ...stageNames, "down before"],
+    results.map((r) => [r.label, fmt(r.upReturnedMs), fmt(r.gatesMs), fmt(r.healthyMs), ...stageNames.map((s) => fmt(r.stages[s])), r.downMs ? fmt(r.downMs) : "-"]),
+  ),
+);
+console.log("(ms; `all gates open` counts from the start of `up -d`; health checks run every 5 s, so `all healthy` is coarse)");
+console.log(`saved ${saveResult("compose", { prepareMs, results })}`);
