@@ -36,6 +36,11 @@ const stop = async () => {
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
+// `reload: SIGHUP` in bootgate's config: PostgreSQL rereads its certificate files on SIGHUP.
+process.on("SIGHUP", () => {
+  if (pg.pid !== undefined) process.kill(pg.pid, "SIGHUP");
+  console.log("postgres: reloaded (SIGHUP passed to the server)");
+});
 // The server dying on its own takes the container down with it.
 const watch = setInterval(() => {
   if (pg.pid === undefined) return;

@@ -76,3 +76,13 @@ const stop = () => {
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
+// `reload: SIGHUP` in bootgate's config: a run that reissued this service's certificate (a new
+// CA, too, in ephemeral mode) signals the container; new connections get the new files.
+process.on("SIGHUP", () => {
+  try {
+    server.setSecureContext({ cert: read("cert.pem"), key: read("key.pem"), ca: read("ca.pem"), minVersion: "TLSv1.2" });
+    console.log(`${service}: reloaded its certificate`);
+  } catch (error) {
+    console.error(`${service}: reload failed, still serving the previous certificate: ${error.message}`);
+  }
+});

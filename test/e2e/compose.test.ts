@@ -161,6 +161,31 @@ describe("the stack in docker compose", () => {
     await expectRoutesServed(ca, "bob");
   });
 
+  it("should reissue every certificate on a rerun within the boot and have the running containers reload them through the Docker socket", async () => {
+    const before = await leafSerials();
+    // renewBefore = validity: every leaf is due, as it would be near its expiry.
+    const dir = mkdtempSync(join(tmpdir(), "bootgate-compose-renew-"));
+    try {
+      const good = readFileSync(resolve(REPO, "compose/bootgate.yaml"), "utf8");
+      writeFileSync(join(dir, "bootgate.yaml"), good.replace("keyAlgorithm: ecdsa-p256", "keyAlgorithm: ecdsa-p256\n  validity: 90d\n  renewBefore: 90d"));
+      copyFileSync(resolve(REPO, "compose/routes.toml"), join(dir, "routes.toml"));
+      const rerun = composeProject(command, project.name, project.gatewayPort, { BOOTGATE_CONFIG_DIR: dir }, ["compose/docker-socket.yml"]);
+      const out = await rerun.run(["run", "--rm", "--no-deps", "-T", "init"], 300_000, "all");
+      for (const service of ["vault", "postgres", "core-data", "core-metadata"]) expect(out).toMatch(new RegExp(`sent SIGHUP to container \\S+ \\(service ${service}\\)`));
+      expect(out).toMatch(/✓ proxy-setup .*reloaded/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const after = await leafSerials();
+    for (const service of LONG_RUNNING) expect(after[service], service).not.toBe(before[service]);
+    // Each running server now serves its new certificate, and the stack still answers end to end.
+    await waitFor("every server to serve its reissued certificate", 60_000, async () => {
+      const served = [await servedSerial("vault", 8200), await servedSerial("postgres", 5432, "postgres"), await servedSerial("core-data", 59880), await servedSerial("gateway", 8443)];
+      return served.join() === [after.vault, after.postgres, after["core-data"], after.gateway].map((s) => s!.toUpperCase()).join() ? true : undefined;
+    });
+    await expectRoutesServed(await secretFile(project, "ca/ca.pem"), "carol");
+  });
+
   it("should leave no container, volume or network behind after down -v", async () => {
     await project.run(["down", "-v", "-t", "20"], 300_000);
     const label = `label=com.docker.compose.project=${project.name}`;

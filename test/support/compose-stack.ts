@@ -29,22 +29,23 @@ export interface ComposeProject {
   name: string;
   gatewayPort: number;
   /** Runs `<compose> -p NAME -f compose/docker-compose.yml ARGS`; throws with its output on failure. */
-  run(args: string[], timeoutMs?: number): Promise<string>;
+  run(args: string[], timeoutMs?: number, output?: "stdout" | "all"): Promise<string>;
   /** The container id of a service ('' when it has none). */
   containerId(service: string): Promise<string>;
   /** `docker exec -i` in the service's container; `input` goes to stdin (secrets never on argv). */
   exec(service: string, argv: string[], options?: { input?: string; user?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
-export function composeProject(command: string[], name: string, gatewayPort: number, extraEnv: NodeJS.ProcessEnv = {}): ComposeProject {
+export function composeProject(command: string[], name: string, gatewayPort: number, extraEnv: NodeJS.ProcessEnv = {}, extraFiles: string[] = []): ComposeProject {
   const env = { BOOTGATE_GATEWAY_PUBLISH: String(gatewayPort), COMPOSE_HTTP_TIMEOUT: "600", ...extraEnv };
-  const run = async (args: string[], timeoutMs = 300_000) => {
+  const files = [COMPOSE_FILE, ...extraFiles.map((f) => resolve(REPO, f))].flatMap((f) => ["-f", f]);
+  const run = async (args: string[], timeoutMs = 300_000, output: "stdout" | "all" = "stdout") => {
     const [bin, ...pre] = command;
-    const result = await execa(bin!, [...pre, "-p", name, "-f", COMPOSE_FILE, ...args], { cwd: REPO, env, reject: false, all: true, timeout: timeoutMs });
+    const result = await execa(bin!, [...pre, "-p", name, ...files, ...args], { cwd: REPO, env, reject: false, all: true, timeout: timeoutMs });
     if (result.exitCode !== 0) {
       throw new Error(`compose ${args.join(" ")} failed (exit ${result.exitCode ?? result.signal}${result.timedOut ? ", timed out" : ""}):\n${String(result.all ?? "").trim().slice(-3000)}`);
     }
-    return String(result.stdout ?? "");
+    return String((output === "all" ? result.all : result.stdout) ?? "");
   };
   return {
     name,
