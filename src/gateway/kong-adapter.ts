@@ -51,8 +51,8 @@ export class KongAdapter implements GatewayAdapter {
 
     const { id: pluginId, ...plugin } = e.jwtPlugin;
     await step(`/plugins/${pluginId}`, plugin);
-    await step(`/consumers/${e.consumer.username}`, e.consumer);
-    await step(`/consumers/${e.consumer.username}/jwt/${encodeURIComponent(e.jwtSecret.key)}`, e.jwtSecret);
+    await step(`/consumers/${e.consumer.username}`, { ...e.consumer });
+    await step(`/consumers/${e.consumer.username}/jwt/${encodeURIComponent(e.jwtSecret.key)}`, { ...e.jwtSecret });
     return { summary: `Kong configured (${e.routes.length} routes, ${e.snis.length} SNIs${pruned.length ? `, removed ${pruned.join(", ")}` : ""})` };
   }
 
