@@ -13,6 +13,7 @@ import { exitCodeFor, messageFor } from "/app/dist/cli/exit-code.js";
 import { loadConfig } from "/app/dist/config/load.js";
 import { ensureDir } from "/app/dist/fs/atomic-write.js";
 import { ensureLocalIkm, writeDerivedAdminPassword } from "/app/dist/local/local-secrets.js";
+import { applyVolumeOwners, parseVolumeOwners } from "/app/dist/local/volume-owners.js";
 import { ALL_STAGES } from "/app/dist/stages/all.js";
 import { preflightStages } from "/app/dist/stages/registry.js";
 
@@ -22,11 +23,14 @@ try {
   // written: exit 2 naming the file and field, as `bootgate run` would.
   const config = await loadConfig({ file: configFile });
   await preflightStages(ALL_STAGES, config);
+  // Public images: the data volumes' roots go to their services (compose/public-images.yml).
+  const volumeOwners = parseVolumeOwners(process.env.BOOTGATE_VOLUME_OWNERS ?? "", config);
   // The keyring volume is init's alone.
   await ensureDir(config.stateDir, { mode: 0o700 });
   const ikm = await ensureLocalIkm(config);
   if (ikm === "created") console.log(`init: made the keyring's input key material on the keyring volume (0600)`);
   await writeDerivedAdminPassword(config);
+  await applyVolumeOwners(volumeOwners);
 } catch (error) {
   console.error(`bootgate init: ${messageFor(error)}`);
   process.exit(exitCodeFor(error));

@@ -7,6 +7,7 @@ import { X509Certificate, randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/local/free-port.js";
 import { LOGIN_WITH_CREDENTIALS, LOOKUP_TOKEN, READ_DB_CREDENTIALS } from "../support/compose-probes.js";
@@ -104,6 +105,18 @@ describe("the stack in docker compose", () => {
     firstCa = ca;
   });
 
+  it("should show each container's state and health in `bootgate status` on the host, read through the Docker socket", async () => {
+    const result = await execa(process.execPath, [resolve(REPO, "bin/bootgate.js"), "status", "--json", "--config", resolve(REPO, "compose/bootgate.yaml")], {
+      env: { ...process.env, BOOTGATE_SECRETS_DIR: await volumePath(project, "secrets"), BOOTGATE_COMPOSE_PROJECT: project.name },
+      reject: false,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const status = JSON.parse(result.stdout) as { containers: { available: boolean; containers: { service: string; state: string; health: string }[] } };
+    expect(status.containers.available).toBe(true);
+    const rows = Object.fromEntries(status.containers.containers.map((c) => [c.service, `${c.state} ${c.health}`]));
+    expect(rows).toEqual({ ...Object.fromEntries(LONG_RUNNING.map((s) => [s, "running healthy"])), init: "exited (0) none" });
+  });
+
   it("should have each service serve the certificate from its own folder, with its key 0600 and owned by its user inside its container", async () => {
     const files = await leafSerials();
     // Service names only: a client that connects by IP must name the service to be verified.
@@ -192,6 +205,25 @@ describe("the stack in docker compose", () => {
     expect(await docker(["ps", "-aq", "--filter", label])).toBe("");
     expect(await docker(["volume", "ls", "-q", "--filter", label])).toBe("");
     expect(await docker(["network", "ls", "-q", "--filter", label])).toBe("");
+  });
+});
+
+describe("the compose overrides", () => {
+  // Syntax and merge only: public images cannot be pulled here (no registry), and the socket
+  // override is exercised for real by the rerun above.
+  it("should merge compose/public-images.yml and compose/docker-socket.yml onto the stack", async () => {
+    for (const file of ["compose/public-images.yml", "compose/docker-socket.yml"]) {
+      const merged = await composeProject(command, "bgconfig", 8443, {}, [file]).run(["config"], 60_000);
+      expect(merged, file).toMatch(/^services:/m);
+      if (file.includes("public")) {
+        expect(merged).toContain("image: openbao/openbao:2.7.2");
+        expect(merged).toContain("/volumes/vault-data=vault,/volumes/postgres-data=postgres");
+        // The hardening of the base file survives the override.
+        expect(merged.match(/no-new-privileges:true/g)?.length).toBe(6);
+      } else {
+        expect(merged).toContain("/var/run/docker.sock:/var/run/docker.sock");
+      }
+    }
   });
 });
 
