@@ -26,6 +26,7 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
       routes: absOpt(gateway.routes),
       importCert: absOpt(gateway.importCert),
       nginx: { ...gateway.nginx, configDir: absOpt(gateway.nginx.configDir), runtimeDir: absOpt(gateway.nginx.runtimeDir) },
+      kong: { ...gateway.kong, configDir: absOpt(gateway.kong.configDir) },
     },
   };
 }

@@ -33,7 +33,20 @@ export const gatewaySection = z
       })
       .prefault({}),
     kong: z
-      .strictObject({ adminUrl: httpUrl.default("http://127.0.0.1:8001") })
+      .strictObject({
+        /**
+         * admin-api: PUT entities into a running Kong with a database. declarative: write a DB-less
+         * declarative config onto the secrets volume for Kong to start on (no Admin API at boot).
+         */
+        mode: z.enum(["admin-api", "declarative"], { error: "expected `admin-api` or `declarative`" }).default("admin-api"),
+        adminUrl: httpUrl.default("http://127.0.0.1:8001"),
+        /** declarative: the folder of kong.yml; default `<secretsDir>/<service>/kong` (tmpfs: the keys are in it). */
+        configDir: path.optional(),
+        /** declarative: the port of Kong's TLS proxy listener, probed for the new certificate after a reload. */
+        proxyPort: port.default(8443),
+        /** declarative: how long proxy-setup waits for a reloaded Kong to serve the new certificate. */
+        reloadTimeout: duration.prefault("15s"),
+      })
       .prefault({}),
     jwt: z
       .strictObject({
