@@ -1,0 +1,72 @@
+// gateway.kong.mode and the declarative settings: defaults that change nothing for existing
+// users, bad values refused with their path (exit 2, nothing written), and the adapter chosen.
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfigText } from "../../../src/config/load.js";
+import { ConfigError } from "../../../src/errors.js";
+import { adapterFor } from "../../../src/gateway/adapter-for.js";
+import { kongConfigDir } from "../../../src/gateway/gateway-paths.js";
+import { KongAdapter } from "../../../src/gateway/kong-adapter.js";
+import { KongDeclarativeAdapter } from "../../../src/gateway/kong-declarative-adapter.js";
+import { runCli } from "../../support/cli.js";
+import { tempDir } from "../../support/tmp-dir.js";
+
+const parse = (text: string) => parseConfigText(text, { source: "/etc/bootgate.yaml", baseDir: "/etc/bg", env: {} });
+const KONG = "services:\n  - name: gateway\n    uid: 1000\n    gid: 1000\ngateway:\n  kind: kong\n";
+
+function refusal(text: string): ConfigError {
+  try {
+    parse(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("gateway.kong config", () => {
+  it("should default to the Admin API, so existing configs keep their behaviour", () => {
+    const c = parse(KONG);
+    expect(c.gateway.kong).toMatchObject({ mode: "admin-api", adminUrl: "http://127.0.0.1:8001", proxyPort: 8443, reloadTimeout: 15_000 });
+    expect(c.gateway.kong.configDir).toBeUndefined();
+    expect(adapterFor(c, "")).toBeInstanceOf(KongAdapter);
+  });
+
+  it("should pick the declarative adapter, writing to <secretsDir>/<gateway>/kong by default", () => {
+    const c = parse(`${KONG}  kong:\n    mode: declarative\n`);
+    expect(kongConfigDir(c)).toBe("/etc/bg/secrets-volume/gateway/kong");
+    const adapter = adapterFor(c, "");
+    expect(adapter).toBeInstanceOf(KongDeclarativeAdapter);
+    expect((adapter as KongDeclarativeAdapter).configFile).toBe("/etc/bg/secrets-volume/gateway/kong/kong.yml");
+  });
+
+  it("should resolve a relative configDir against the config file's folder", () => {
+    const c = parse(`${KONG}  kong:\n    mode: declarative\n    configDir: ./run/kong\n    proxyPort: 9443\n    reloadTimeout: 30s\n`);
+    expect(kongConfigDir(c)).toBe("/etc/bg/run/kong");
+    expect(c.gateway.kong).toMatchObject({ proxyPort: 9443, reloadTimeout: 30_000 });
+  });
+
+  it.each([
+    ["an unknown mode", "  kong:\n    mode: dbless\n", "gateway.kong.mode", /expected `admin-api` or `declarative`/],
+    ["a proxy port out of range", "  kong:\n    proxyPort: 0\n", "gateway.kong.proxyPort", /port between 1 and 65535/],
+    ["an empty configDir", "  kong:\n    configDir: ''\n", "gateway.kong.configDir", /non-empty path/],
+    ["a reload timeout that is not a duration", "  kong:\n    reloadTimeout: soon\n", "gateway.kong.reloadTimeout", /duration/],
+    ["an unknown kong key", "  kong:\n    declarative: true\n", "gateway.kong", /unknown key `declarative`/],
+  ])("should refuse %s, naming the field", (_title, section, path, expected) => {
+    const issue = refusal(`${KONG}${section}`).issues.find((i) => i.path === path);
+    expect(issue).toBeDefined();
+    expect(issue!.message).toMatch(expected);
+  });
+
+  it("should exit 2 naming the file and field, and write nothing, for a bad mode", async () => {
+    await using dir = await tempDir();
+    const file = join(dir.path, "bootgate.yaml");
+    await writeFile(file, `secretsDir: ./secrets\nstateDir: ./state\n${KONG}  kong:\n    mode: dbless\n`);
+    const { code, stderr } = await runCli(["run", "--config", file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(file);
+    expect(stderr).toContain("gateway.kong.mode:");
+    expect(await readdir(dir.path)).toEqual(["bootgate.yaml"]);
+  });
+});
