@@ -6,7 +6,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gatewayTlsFrom, type GatewayTls } from "../../src/gateway/gateway-tls.js";
+import type { GatewayMaterial } from "../../src/gateway/adapter.js";
 import type { JwtKey } from "../../src/gateway/jwt.js";
+import { parseRouteMap } from "../../src/gateway/route-map.js";
 import { issueTestLeaf, makeTestCa, type TestCa } from "./gateway-pki.js";
 import { startTestUpstream, type TestUpstream } from "./gateway-upstream.js";
 
@@ -75,3 +77,12 @@ service = "core-rogue"
     [Symbol.asyncDispose]: close,
   };
 }
+
+/** What proxy-setup would hand an adapter for this bed: its certificate both ways, the CA, routes and JWT key. */
+export const bedMaterial = (bed: GatewayBed, issuer: string): GatewayMaterial => ({
+  tls: bed.gatewayTls,
+  clientTls: bed.gatewayTls,
+  caPem: bed.ca.certPem,
+  routes: parseRouteMap(bed.routesToml, "routes.toml"),
+  jwt: { key: bed.jwtKey, issuer },
+});

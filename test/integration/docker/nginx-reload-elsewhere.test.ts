@@ -8,10 +8,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayMaterial } from "../../../src/gateway/adapter.js";
 import { NginxAdapter, type NginxAdapterOptions } from "../../../src/gateway/nginx-adapter.js";
-import { parseRouteMap } from "../../../src/gateway/route-map.js";
 import { startNginx, type NginxHandle } from "../../../src/local/nginx-process.js";
 import { gatewayGet } from "../../support/gateway-client.js";
-import { startGatewayBed, type GatewayBed } from "../../support/gateway-stack.js";
+import { bedMaterial, startGatewayBed, type GatewayBed } from "../../support/gateway-stack.js";
 import { freePort } from "../../support/gateway-upstream.js";
 
 describe("reloading an nginx the adapter cannot signal by pid", () => {
@@ -26,13 +25,7 @@ describe("reloading an nginx the adapter cannot signal by pid", () => {
   beforeAll(async () => {
     bed = await startGatewayBed();
     port = await freePort();
-    material = {
-      tls: bed.gatewayTls,
-      clientTls: bed.gatewayTls,
-      caPem: bed.ca.certPem,
-      routes: parseRouteMap(bed.routesToml, "routes.toml"),
-      jwt: { key: bed.jwtKey, issuer: "bootgate-test" },
-    };
+    material = bedMaterial(bed, "bootgate-test");
     // Before nginx runs: nothing to reload anywhere, nginx starts on the config.
     const first = await adapterWith(async () => ({ reloaded: false, reason: "no running gateway container in compose project t" })).apply(material);
     expect(first.summary).toContain("nginx not running here");

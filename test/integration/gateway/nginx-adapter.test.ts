@@ -10,7 +10,7 @@ import { NginxAdapter } from "../../../src/gateway/nginx-adapter.js";
 import { parseRouteMap } from "../../../src/gateway/route-map.js";
 import { startNginx, type NginxHandle } from "../../../src/local/nginx-process.js";
 import { gatewayGet } from "../../support/gateway-client.js";
-import { newJwtKey, startGatewayBed, type GatewayBed } from "../../support/gateway-stack.js";
+import { bedMaterial, newJwtKey, startGatewayBed, type GatewayBed } from "../../support/gateway-stack.js";
 import { freePort, type UpstreamReply } from "../../support/gateway-upstream.js";
 
 const ISSUER = "bootgate-test";
@@ -27,13 +27,7 @@ describe("the nginx gateway adapter with a real nginx", () => {
     bed = await startGatewayBed();
     port = await freePort();
     adapter = new NginxAdapter({ configDir: join(bed.dir, "nginx"), listenAddress: "127.0.0.1", listenPort: port, serverName: "gateway" });
-    material = {
-      tls: bed.gatewayTls,
-      clientTls: bed.gatewayTls,
-      caPem: bed.ca.certPem,
-      routes: parseRouteMap(bed.routesToml, "routes.toml"),
-      jwt: { key: bed.jwtKey, issuer: ISSUER },
-    };
+    material = bedMaterial(bed, ISSUER);
     const first = await adapter.apply(material);
     expect(first.summary).toContain("not running");
     nginx = await startNginx({ prefixDir: join(bed.dir, "nginx") });

@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayMaterial } from "../../../src/gateway/adapter.js";
 import { signJwt } from "../../../src/gateway/jwt.js";
 import { NginxAdapter } from "../../../src/gateway/nginx-adapter.js";
-import { parseRouteMap } from "../../../src/gateway/route-map.js";
 import { startNginx, type NginxHandle } from "../../../src/local/nginx-process.js";
 import { gatewayGet } from "../../support/gateway-client.js";
-import { startGatewayBed, type GatewayBed } from "../../support/gateway-stack.js";
+import { bedMaterial, startGatewayBed, type GatewayBed } from "../../support/gateway-stack.js";
 import { freePort } from "../../support/gateway-upstream.js";
 
 describe("the nginx adapter with a separate runtime folder", () => {
@@ -28,13 +27,7 @@ describe("the nginx adapter with a separate runtime folder", () => {
     configDir = join(bed.dir, "config");
     runtimeDir = join(bed.dir, "run");
     adapter = new NginxAdapter({ configDir, runtimeDir, listenAddress: "127.0.0.1", listenPort: port, serverName: "gateway" });
-    material = {
-      tls: bed.gatewayTls,
-      clientTls: bed.gatewayTls,
-      caPem: bed.ca.certPem,
-      routes: parseRouteMap(bed.routesToml, "routes.toml"),
-      jwt: { key: bed.jwtKey, issuer: "bootgate-test" },
-    };
+    material = bedMaterial(bed, "bootgate-test");
     expect((await adapter.apply(material)).summary).toContain("not running");
     nginx = await startNginx({ prefixDir: runtimeDir, configFile: adapter.configFile });
   });
