@@ -6,7 +6,7 @@
 // Not checked against a real Kong here (it cannot run on this machine): the shape follows Kong's
 // declarative schema (kong/db/schema/others/declarative_config.lua); `kong config parse kong.yml`
 // in a Kong container is the check to run where Kong exists.
-import { Document } from "yaml";
+import { Document, parse } from "yaml";
 import type { KongEntities } from "./kong-entities.js";
 
 /** Kong 3.x's declarative format (accepted by every 3.x release). */
@@ -52,4 +52,24 @@ export function renderKongDeclarative(e: KongEntities): string {
     " Written by bootgate proxy-setup on every boot (Kong DB-less). Do not edit: the next boot\n" +
     " writes it again from Vault and the route map. Holds private keys: keep it on the tmpfs.";
   return doc.toString({ lineWidth: 0 });
+}
+
+/** The public part of a written file, for `bootgate status`: the served leaf and the routes. */
+export interface KongDeclarativeSummary {
+  /** The served certificate's leaf (PEM), the first of its chain. */
+  certificatePem: string | undefined;
+  routes: string[];
+}
+
+export function summarizeKongDeclarative(text: string): KongDeclarativeSummary {
+  const doc = parse(text) as Partial<Record<"certificates" | "services", unknown>> | null;
+  const certificates = Array.isArray(doc?.certificates) ? (doc.certificates as { cert?: unknown; snis?: unknown }[]) : [];
+  // The served certificate is the one with SNIs; the client certificate has none.
+  const served = certificates.find((c) => Array.isArray(c.snis)) ?? certificates[0];
+  const leaf = typeof served?.cert === "string" ? /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(served.cert)?.[0] : undefined;
+  const services = Array.isArray(doc?.services) ? (doc.services as { routes?: { name?: unknown }[] }[]) : [];
+  return {
+    certificatePem: leaf === undefined ? undefined : leaf + "\n",
+    routes: services.flatMap((s) => (Array.isArray(s.routes) ? s.routes.map((r) => String(r.name)) : [])),
+  };
 }

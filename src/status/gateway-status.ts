@@ -5,6 +5,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeCause } from "../errors.js";
 import { nginxConfigDir } from "../gateway/gateway-paths.js";
+import { kongDeclarativeRows } from "./kong-declarative-status.js";
 import { NginxAdapter } from "../gateway/nginx-adapter.js";
 import { GENERATION_FILES } from "../gateway/nginx-config.js";
 import { loadRouteMap } from "../gateway/route-map.js";
@@ -25,7 +26,9 @@ export const gatewayStatus: StatusProvider = async (config) => {
     rows.push(["routes", `invalid: ${describeCause(error).split("\n").slice(0, 2).join(" ")}`]);
     data.routesError = describeCause(error);
   }
-  if (gateway.kind === "kong") {
+  if (gateway.kind === "kong" && gateway.kong.mode === "declarative") {
+    await kongDeclarativeRows(config, rows, data);
+  } else if (gateway.kind === "kong") {
     rows.push(["admin api", gateway.kong.adminUrl]);
     data.adminUrl = gateway.kong.adminUrl;
   } else {
