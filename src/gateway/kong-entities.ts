@@ -3,8 +3,10 @@
 // decides names, ids, tags, TLS and JWT settings, so the two ways cannot drift apart.
 import { createHash, X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
+import { ConfigError, type ConfigIssue } from "../errors.js";
 import type { GatewayMaterial } from "./adapter.js";
 import { fullChain } from "./gateway-tls.js";
+import type { Route } from "./route-map.js";
 
 export const KONG_TAG = "bootgate";
 
@@ -96,14 +98,25 @@ export interface KongEntities {
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
+const ipUpstream = (route: Route) => isIP(route.upstreamHost.replace(/^\[|\]$/g, "")) !== 0;
+const ipUpstreamMessage = (route: Route) =>
+  `Kong verifies an upstream's certificate by the service's host, so the upstream must be named by its service name (https://${route.service}:${route.upstreamPort}), not an IP address`;
+
+/**
+ * A route map Kong cannot use is bad config: refused with the route named as the route map
+ * names it (`routes[0] ("core-data").upstream`), before anything is written (exit 2).
+ */
+export function assertKongRoutes(routes: readonly Route[], routesFile: string): void {
+  const issues: ConfigIssue[] = routes.flatMap((route, i) =>
+    ipUpstream(route) ? [{ path: `routes[${i}] (${JSON.stringify(route.name)}).upstream`, message: `expected a service name: ${ipUpstreamMessage(route)}` }] : [],
+  );
+  if (issues.length > 0) throw new ConfigError(routesFile, issues);
+}
+
 /** Throws (before anything is sent or written) on material Kong could not use safely. */
 export function kongEntities(material: GatewayMaterial, gateway: string): KongEntities {
   for (const route of material.routes) {
-    if (isIP(route.upstreamHost.replace(/^\[|\]$/g, "")) !== 0) {
-      throw new Error(
-        `route ${route.name}: Kong verifies an upstream's certificate by the service's host, so the upstream must be named by its service name (https://${route.service}:${route.upstreamPort}), not an IP address`,
-      );
-    }
+    if (ipUpstream(route)) throw new Error(`route ${route.name}: ${ipUpstreamMessage(route)}`);
   }
   // A fresh array per entity: YAML would otherwise print one shared array as anchor and aliases.
   const tags = () => [KONG_TAG];

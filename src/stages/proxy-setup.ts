@@ -8,6 +8,7 @@ import type { GatewayAdapter } from "../gateway/adapter.js";
 import { adapterFor } from "../gateway/adapter-for.js";
 import { caBundlePath } from "../gateway/gateway-paths.js";
 import { fromKvRecord, gatewayClientTlsKey, gatewayTlsKey } from "../gateway/gateway-tls.js";
+import { assertKongRoutes } from "../gateway/kong-entities.js";
 import { ensureJwtKey } from "../gateway/jwt-key.js";
 import { loadRouteMap } from "../gateway/route-map.js";
 import type { Stage } from "../runner/stage.js";
@@ -31,6 +32,7 @@ export function createProxySetupStage(config: Config, deps: ProxySetupDeps = { .
       const routesFile = config.gateway.routes;
       if (!routesFile) throw new ConfigError(config.source, [{ path: "gateway.routes", message: "expected the path of a TOML route map" }]);
       const routes = await loadRouteMap(routesFile, { knownServices: config.services.map((s) => s.name) });
+      if (config.gateway.kind === "kong") assertKongRoutes(routes, routesFile);
       const caFile = caBundlePath(config);
       const caPem = await readFile(caFile, "utf8").catch((error: NodeJS.ErrnoException) => {
         throw new Error(`cannot read the stack's CA bundle ${caFile} (${error.code ?? error.message}); run pki-init first`, { cause: error });
@@ -60,7 +62,9 @@ export const proxySetupEntry: StageEntry = {
   name: "proxy-setup",
   enabled: (config) => config.gateway.routes !== undefined,
   preflight: async (config) => {
-    if (config.gateway.routes) await loadRouteMap(config.gateway.routes, { knownServices: config.services.map((s) => s.name) });
+    if (!config.gateway.routes) return;
+    const routes = await loadRouteMap(config.gateway.routes, { knownServices: config.services.map((s) => s.name) });
+    if (config.gateway.kind === "kong") assertKongRoutes(routes, config.gateway.routes);
   },
   create: (config) => createProxySetupStage(config),
 };

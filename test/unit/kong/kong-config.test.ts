@@ -13,7 +13,7 @@ import { runCli } from "../../support/cli.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
 const parse = (text: string) => parseConfigText(text, { source: "/etc/bootgate.yaml", baseDir: "/etc/bg", env: {} });
-const KONG = "services:\n  - name: gateway\n    uid: 1000\n    gid: 1000\ngateway:\n  kind: kong\n";
+const KONG = "services:\n  - name: gateway\n    uid: 1000\n    gid: 1000\n  - name: core-data\ngateway:\n  kind: kong\n";
 
 function refusal(text: string): ConfigError {
   try {
@@ -69,4 +69,21 @@ describe("gateway.kong config", () => {
     expect(stderr).toContain("gateway.kong.mode:");
     expect(await readdir(dir.path)).toEqual(["bootgate.yaml"]);
   });
+
+  it.each(["admin-api", "declarative"])(
+    "should exit 2 before writing anything, naming the route map and the route, for an upstream Kong cannot verify by name (%s)",
+    async (mode) => {
+      await using dir = await tempDir();
+      const file = join(dir.path, "bootgate.yaml");
+      const routes = join(dir.path, "routes.toml");
+      await writeFile(routes, `[[routes]]\nname = "ok"\npath = "/ok"\nupstream = "https://core-data:1"\n\n[[routes]]\nname = "by-ip"\npath = "/ip"\nupstream = "https://10.0.0.7:8443"\nservice = "core-data"\n`);
+      await writeFile(file, `secretsDir: ./secrets\nstateDir: ./state\n${KONG}  routes: ./routes.toml\n  kong:\n    mode: ${mode}\n`);
+      const { code, stderr } = await runCli(["run", "--config", file]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(routes);
+      expect(stderr).toContain('routes[1] ("by-ip").upstream: expected a service name');
+      expect(stderr).toContain("https://core-data:8443");
+      expect((await readdir(dir.path)).sort()).toEqual(["bootgate.yaml", "routes.toml"]);
+    },
+  );
 });
