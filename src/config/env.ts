@@ -17,6 +17,7 @@ export const ENV_OVERRIDES: EnvOverride[] = [
   { env: "BOOTGATE_GATEWAY_KIND", path: ["gateway", "kind"] },
   { env: "BOOTGATE_GATEWAY_PORT", path: ["gateway", "nginx", "listen"], parse: (t) => (/^\d+$/.test(t) ? Number(t) : t) },
   { env: "BOOTGATE_KONG_ADMIN_URL", path: ["gateway", "kong", "adminUrl"] },
+  { env: "BOOTGATE_KONG_MODE", path: ["gateway", "kong", "mode"] },
   { env: "BOOTGATE_DOCKER_SOCKET", path: ["docker", "socket"] },
 ];
 

@@ -211,8 +211,8 @@ describe("the stack in docker compose", () => {
 describe("the compose overrides", () => {
   // Syntax and merge only: public images cannot be pulled here (no registry), and the socket
   // override is exercised for real by the rerun above.
-  it("should merge compose/public-images.yml and compose/docker-socket.yml onto the stack", async () => {
-    for (const file of ["compose/public-images.yml", "compose/docker-socket.yml"]) {
+  it("should merge compose/public-images.yml, compose/docker-socket.yml and compose/kong.yml onto the stack", async () => {
+    for (const file of ["compose/public-images.yml", "compose/docker-socket.yml", "compose/kong.yml"]) {
       const merged = await composeProject(command, "bgconfig", 8443, {}, [file]).run(["config"], 60_000);
       expect(merged, file).toMatch(/^services:/m);
       if (file.includes("public")) {
@@ -220,6 +220,11 @@ describe("the compose overrides", () => {
         expect(merged).toContain("/volumes/vault-data=vault,/volumes/postgres-data=postgres");
         // The hardening of the base file survives the override.
         expect(merged.match(/no-new-privileges:true/g)?.length).toBe(6);
+      } else if (file.includes("kong")) {
+        expect(merged).toContain("image: kong:3.9.1");
+        expect(merged).toContain("KONG_DECLARATIVE_CONFIG: /secrets/gateway/kong/kong.yml");
+        expect(merged).toContain("BOOTGATE_KONG_MODE: declarative");
+        expect(merged.match(/- \/tmp:/g)?.length).toBe(6);
       } else {
         expect(merged).toContain("/var/run/docker.sock:/var/run/docker.sock");
       }

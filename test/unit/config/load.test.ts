@@ -63,6 +63,14 @@ services:
     expect(c.postgres.port).toBe(6543);
   });
 
+  it("should switch the gateway to DB-less Kong from the environment (compose/kong.yml)", () => {
+    const c = parse("services: [{ name: gateway }]\n", { BOOTGATE_GATEWAY_KIND: "kong", BOOTGATE_KONG_MODE: "declarative" });
+    expect(c.gateway.kind).toBe("kong");
+    expect(c.gateway.kong.mode).toBe("declarative");
+    const e = issuesOf("services: []\n", { BOOTGATE_KONG_MODE: "dbless" });
+    expect(e.issues).toEqual([expect.objectContaining({ path: "gateway.kong.mode", message: expect.stringContaining("BOOTGATE_KONG_MODE") })]);
+  });
+
   it("should say which variable a bad overridden value came from", () => {
     const e = issuesOf("services: []\n", { BOOTGATE_VAULT_ADDR: "http://vault:8200" });
     expect(e.issues).toEqual([expect.objectContaining({ path: "vault.address", message: expect.stringContaining("BOOTGATE_VAULT_ADDR") })]);
