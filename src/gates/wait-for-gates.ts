@@ -1,8 +1,8 @@
 // Blocks until every named gate of the current boot exists. chokidar does the watching (inotify
-// through fs.watch here); we only re-read the small gate files when something in .gates moves.
+// through fs.watch here); we only re-read the small gate files when something moves.
 import { existsSync } from "node:fs";
-import { dirname, resolve, sep } from "node:path";
-import { watch } from "chokidar";
+import { dirname, resolve } from "node:path";
+import { type FSWatcher, watch } from "chokidar";
 import { WaitTimeoutError } from "../errors.js";
 import { type GateRecord, gateIsCurrent, gatesDir, readBootSync, readGateSync } from "./gate-file.js";
 
@@ -17,7 +17,7 @@ export interface WaitOptions {
 
 export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> {
   const { secretsDir, gates, timeoutMs } = options;
-  const dir = gatesDir(secretsDir);
+  const dir = resolve(gatesDir(secretsDir));
 
   const check = (): { done: GateRecord[]; missing: string[] } => {
     const boot = readBootSync(secretsDir);
@@ -28,31 +28,32 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
     return { done, missing };
   };
 
-  // Watch the nearest folder that exists: .gates, else the secrets folder, else its parent.
-  const target = existsSync(dir) ? dir : existsSync(secretsDir) ? secretsDir : dirname(secretsDir);
-  // Until .gates exists only the way down to it matters: the service folders beside it are
-  // closed to a waiter running as another service's user, and watching them would fail (EACCES).
-  const gatesPath = resolve(dir);
-  const onTheWay = (p: string) => p === gatesPath || gatesPath.startsWith(p.endsWith(sep) ? p : p + sep) || p.startsWith(gatesPath + sep);
-  const watcher = watch(target, {
-    ignoreInitial: true,
-    depth: target === dir ? 0 : 2,
-    persistent: true,
-    ignored: (p: string) => !onTheWay(resolve(p)),
-    ignorePermissionErrors: true,
-  });
+  // The nearest folder that exists on the way down to .gates: .gates, the secrets folder, its parent.
+  const nearest = () => [dir, resolve(secretsDir), dirname(resolve(secretsDir))].find((p) => existsSync(p)) ?? dirname(resolve(secretsDir));
 
+  let watcher: FSWatcher | undefined;
+  let target = "";
+  // chokidar drops the handle of a folder it was still adding when it is closed, and that watch
+  // then keeps the process alive: a watcher is closed only once it is ready.
+  const readyWatchers = new WeakSet<FSWatcher>();
+  const close = (w: FSWatcher | undefined) => {
+    if (!w) return;
+    if (readyWatchers.has(w)) w.close().catch(() => {});
+    else w.once("ready", () => void w.close().catch(() => {}));
+  };
   try {
-    return await new Promise<GateRecord[]>((resolve, reject) => {
+    return await new Promise<GateRecord[]>((resolvePromise, reject) => {
       let settled = false;
+      let announced = false;
       let lastMissing = gates;
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
         // Closed at once, so chokidar starts none of its own re-reads of the folder for the
         // events still queued: a hundred waiters waking together share two cores.
-        watcher.close().catch(() => {});
+        close(watcher);
         clearTimeout(timer);
+        clearInterval(safety);
         options.signal?.removeEventListener("abort", onAbort);
         fn();
       };
@@ -61,28 +62,50 @@ export async function waitForGates(options: WaitOptions): Promise<GateRecord[]> 
         try {
           const { done, missing } = check();
           lastMissing = missing;
-          if (missing.length === 0) finish(() => resolve(done));
+          if (missing.length === 0) finish(() => resolvePromise(done));
+          else if (target !== dir && nearest() !== target) watchNearest();
         } catch (error) {
           finish(() => reject(error));
         }
       };
+      // One folder at a time and nothing inside it: the service folders beside .gates are closed
+      // to a waiter running as another service's user, and chokidar's own watches of entries that
+      // appear just as it is closed can be left behind, keeping the process alive. When a folder
+      // nearer to .gates appears, the watch moves down to it; its `ready` looks once, so a gate
+      // written in between is not missed.
+      const watchNearest = () => {
+        close(watcher);
+        target = nearest();
+        const here = target;
+        // Everything inside is ignored, so chokidar adds (and watches) nothing of its own beneath
+        // the folder; its `raw` events, straight from fs.watch, still name every entry that moves.
+        const w = watch(here, { ignoreInitial: true, depth: 0, persistent: true, ignorePermissionErrors: true, ignored: (p: string) => resolve(p) !== here });
+        watcher = w;
+        // `raw` is chokidar's own fs.watch event, before any re-read or stat of the folder: the
+        // cheapest wake-up there is.
+        w.on("raw", recheck);
+        w.on("error", (error) => finish(() => reject(error)));
+        w.on("ready", () => {
+          readyWatchers.add(w);
+          if (watcher !== w) return;
+          recheck();
+          if (!settled && !announced) {
+            announced = true;
+            options.onWaiting?.(lastMissing);
+          }
+        });
+      };
       const timer = setTimeout(() => finish(() => reject(new WaitTimeoutError(lastMissing, timeoutMs))), timeoutMs);
+      // A safety net, not the wake-up path: an event lost between two watches costs a second at most.
+      const safety = setInterval(recheck, 1000);
+      safety.unref();
       const onAbort = () => finish(() => reject(options.signal!.reason));
       options.signal?.addEventListener("abort", onAbort, { once: true });
-      // `raw` is chokidar's own fs.watch event, before it re-reads and stats the folder for its
-      // `add`: reacting to it saves those round trips, which is most of a waiter's wake-up cost.
-      watcher.on("raw", recheck);
-      watcher.on("all", recheck);
-      watcher.on("error", (error) => finish(() => reject(error)));
-      // Check once the watch is in place, so a gate written before it is not missed.
-      watcher.on("ready", () => {
-        recheck();
-        if (!settled) options.onWaiting?.(lastMissing);
-      });
+      watchNearest();
     });
   } finally {
     // Closed in the background (a no-op when finish already did): whoever waited should not
     // wait for the watcher's teardown too.
-    watcher.close().catch(() => {});
+    close(watcher);
   }
 }

@@ -101,7 +101,14 @@ console.log("released");`;
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    while (!err.includes("waiting") && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 15_000;
+    while (!err.includes("waiting") && child.exitCode === null && child.signalCode === null) {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`the waiter never said it was waiting; stderr: ${err}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await new Promise((r) => setTimeout(r, 200));
     const boot = await beginBoot(secrets);
     await openGate(secrets, "pki-ready", boot.bootId);
