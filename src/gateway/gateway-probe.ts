@@ -1,8 +1,11 @@
 // Looks at the running gateway from outside, as a client would: TLS verified, by name, against
 // the given trust, then GET /_bootgate/generation. Used to confirm a reload took effect (the new
 // generation answers with the new certificate) before gateway-ready opens.
+import { X509Certificate } from "node:crypto";
 import { request } from "node:https";
 import { rootCertificates, type TLSSocket } from "node:tls";
+import { TimeoutError } from "../errors.js";
+import type { GatewayMaterial } from "./adapter.js";
 
 export interface ProbeTarget {
   host: string;
@@ -51,3 +54,64 @@ export function probeGateway(target: ProbeTarget, timeoutMs = 3_000): Promise<Pr
  */
 export const probeTrust = (caPem: string, importedChain?: string): string[] =>
   importedChain === undefined ? [caPem] : [...rootCertificates, caPem, ...(importedChain.trim() ? [importedChain] : [])];
+
+/**
+ * The probe's target for a gateway about to serve `material`: the name it is verified by is the
+ * gateway's service name when the certificate carries it, else the certificate's first DNS name
+ * (an imported public certificate), and the trust is probeTrust's.
+ */
+export function probeTargetFor(material: GatewayMaterial, host: string, port: number, service: string): ProbeTarget {
+  const cert = new X509Certificate(material.tls.certificate);
+  const firstDns = cert.subjectAltName
+    ?.split(", ")
+    .find((s) => s.startsWith("DNS:"))
+    ?.slice(4);
+  return {
+    host,
+    port,
+    serverName: cert.checkHost(service) ? service : (firstDns ?? service),
+    ca: probeTrust(material.caPem, material.tls.source === "import" ? material.tls.chain : undefined),
+  };
+}
+
+export interface AwaitServedOptions {
+  /** What the gateway must answer with. */
+  served: (seen: ProbeResult) => boolean;
+  /** How an answer that is not it reads in the timeout message. */
+  describe: (seen: ProbeResult) => string;
+  /** What was awaited, for the timeout message. */
+  what: string;
+  timeoutMs: number;
+  /** Answers in a row: old workers in another pid namespace cannot be watched leave. */
+  inARow?: number;
+  signal?: AbortSignal;
+  probe?: (target: ProbeTarget) => Promise<ProbeResult>;
+  /** More for the timeout message (e.g. nginx's last error line). */
+  detail?: () => Promise<string>;
+}
+
+/** Probes every 50 ms until the gateway serves what is awaited; a timeout is transient (a rerun may succeed). */
+export async function awaitServed(target: ProbeTarget, options: AwaitServedOptions): Promise<void> {
+  const probe = options.probe ?? ((t: ProbeTarget) => probeGateway(t));
+  const deadline = Date.now() + options.timeoutMs;
+  let last = "no answer yet";
+  let inARow = 0;
+  while (Date.now() < deadline) {
+    options.signal?.throwIfAborted();
+    try {
+      const seen = await probe(target);
+      if (options.served(seen)) {
+        if (++inARow >= (options.inARow ?? 1)) return;
+        continue;
+      }
+      inARow = 0;
+      last = options.describe(seen);
+    } catch (error) {
+      inARow = 0;
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const detail = (await options.detail?.()) ?? "";
+  throw Object.assign(new TimeoutError(`${options.what} (last: ${last}${detail ? `; ${detail}` : ""})`, options.timeoutMs), { transient: true });
+}

@@ -7,12 +7,10 @@
 // by KONG_DECLARATIVE_CONFIG again (Kong/kong#4592). That is Kong's documented behaviour, not
 // something checked here: Kong cannot run on this machine. What proxy-setup can check is that
 // Kong then serves the certificate it was given, so it waits for that before gateway-ready.
-import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
-import { TimeoutError } from "../errors.js";
 import { ensureDir, writeFileAtomic } from "../fs/atomic-write.js";
 import type { ApplyResult, GatewayAdapter, GatewayMaterial } from "./adapter.js";
-import { probeGateway, probeTrust, type ProbeResult, type ProbeTarget } from "./gateway-probe.js";
+import { awaitServed, probeTargetFor, type ProbeResult, type ProbeTarget } from "./gateway-probe.js";
 import { renderKongDeclarative } from "./kong-declarative-config.js";
 import { kongEntities } from "./kong-entities.js";
 
@@ -70,43 +68,16 @@ export class KongDeclarativeAdapter implements GatewayAdapter {
    * pick-up of a route change alone cannot be seen from outside without an authorised request.
    */
   private async awaitCertificate(material: GatewayMaterial, host: string, signal?: AbortSignal): Promise<void> {
-    const timeoutMs = this.options.reloadTimeoutMs ?? 15_000;
-    const probe = this.options.probe ?? ((t: ProbeTarget) => probeGateway(t));
-    const cert = new X509Certificate(material.tls.certificate);
-    const target: ProbeTarget = {
-      host,
-      port: this.options.proxyPort,
-      serverName: cert.checkHost(this.options.gateway) ? this.options.gateway : (firstDnsName(cert) ?? this.options.gateway),
-      ca: probeTrust(material.caPem, material.tls.source === "import" ? material.tls.chain : undefined),
-    };
-    const deadline = Date.now() + timeoutMs;
-    let last = "no answer yet";
-    let inARow = 0;
-    while (Date.now() < deadline) {
-      signal?.throwIfAborted();
-      try {
-        const seen = await probe(target);
-        if (seen.fingerprint === material.tls.fingerprint) {
-          if (++inARow >= 3) return;
-          continue;
-        }
-        inARow = 0;
-        last = `serving certificate ${seen.fingerprint}`;
-      } catch (error) {
-        inARow = 0;
-        last = (error as Error).message;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw Object.assign(new TimeoutError(`Kong at ${host}:${target.port} to serve certificate ${material.tls.fingerprint} (last: ${last})`, timeoutMs), {
-      transient: true,
+    const target = probeTargetFor(material, host, this.options.proxyPort, this.options.gateway);
+    await awaitServed(target, {
+      served: (seen) => seen.fingerprint === material.tls.fingerprint,
+      describe: (seen) => `serving certificate ${seen.fingerprint}`,
+      what: `Kong at ${host}:${target.port} to serve certificate ${material.tls.fingerprint}`,
+      timeoutMs: this.options.reloadTimeoutMs ?? 15_000,
+      inARow: 3,
+      ...(signal ? { signal } : {}),
+      ...(this.options.probe ? { probe: this.options.probe } : {}),
     });
   }
-}
 
-function firstDnsName(cert: X509Certificate): string | undefined {
-  return cert.subjectAltName
-    ?.split(", ")
-    .find((s) => s.startsWith("DNS:"))
-    ?.slice(4);
 }

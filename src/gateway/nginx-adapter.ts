@@ -2,15 +2,14 @@
 // gateway's config folder on the tmpfs secrets volume, has nginx test it, and only then swaps
 // it in and reloads with SIGHUP. A candidate nginx refuses leaves the running config and its
 // files exactly as they were.
-import { randomBytes, X509Certificate } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureDir, writeFileAtomic, writeFilesAtomic } from "../fs/atomic-write.js";
 import { findNginx, testNginxConfig } from "../local/nginx-process.js";
-import { TimeoutError } from "../errors.js";
 import type { ApplyResult, GatewayAdapter, GatewayMaterial } from "./adapter.js";
 import { fullChain } from "./gateway-tls.js";
-import { probeGateway, probeTrust } from "./gateway-probe.js";
+import { awaitServed, probeTargetFor } from "./gateway-probe.js";
 import { GENERATION_FILES, renderNginxConfig, UNSAFE_NGINX_PATH } from "./nginx-config.js";
 import { renderNjsAuth } from "./njs-auth.js";
 
@@ -140,40 +139,23 @@ export class NginxAdapter implements GatewayAdapter {
   }
 
   private async awaitGeneration(generation: string, material: GatewayMaterial, signal?: AbortSignal, probe: { host?: string; inARow?: number } = {}): Promise<void> {
-    const timeoutMs = this.options.reloadTimeoutMs ?? 15_000;
-    const cert = new X509Certificate(material.tls.certificate);
-    const serverName = cert.checkHost(this.options.serverName) ? this.options.serverName : firstDnsName(cert) ?? this.options.serverName;
-    const target = {
-      host: probe.host ?? (this.options.listenAddress === "0.0.0.0" ? "127.0.0.1" : this.options.listenAddress === "::" ? "::1" : this.options.listenAddress),
-      port: this.options.listenPort,
-      serverName,
-      ca: probeTrust(material.caPem, material.tls.source === "import" ? material.tls.chain : undefined),
-    };
-    const deadline = Date.now() + timeoutMs;
-    let last = "no answer yet";
-    let inARow = 0;
-    while (Date.now() < deadline) {
-      signal?.throwIfAborted();
-      try {
-        const seen = await probeGateway(target);
-        if (seen.generation === generation && seen.fingerprint === material.tls.fingerprint) {
-          if (++inARow >= (probe.inARow ?? 1)) return;
-          continue;
-        }
-        inARow = 0;
-        last = `serving generation ${seen.generation || "(none)"} with certificate ${seen.fingerprint}`;
-      } catch (error) {
-        inARow = 0;
-        last = (error as Error).message;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const log = await readFile(join(this.runtimeDir, "error.log"), "utf8").catch(() => "");
-    const lastLog = log.trim().split("\n").filter((l) => /\[(emerg|alert|crit|error)\]/.test(l)).at(-1);
-    throw Object.assign(new TimeoutError(`nginx to serve generation ${generation} (last: ${last}${lastLog ? `; error.log: ${lastLog}` : ""})`, timeoutMs), {
-      transient: true,
+    const { listenAddress } = this.options;
+    const host = probe.host ?? (listenAddress === "0.0.0.0" ? "127.0.0.1" : listenAddress === "::" ? "::1" : listenAddress);
+    await awaitServed(probeTargetFor(material, host, this.options.listenPort, this.options.serverName), {
+      served: (seen) => seen.generation === generation && seen.fingerprint === material.tls.fingerprint,
+      describe: (seen) => `serving generation ${seen.generation || "(none)"} with certificate ${seen.fingerprint}`,
+      what: `nginx to serve generation ${generation}`,
+      timeoutMs: this.options.reloadTimeoutMs ?? 15_000,
+      inARow: probe.inARow ?? 1,
+      ...(signal ? { signal } : {}),
+      detail: async () => {
+        const log = await readFile(join(this.runtimeDir, "error.log"), "utf8").catch(() => "");
+        const line = log.trim().split("\n").filter((l) => /\[(emerg|alert|crit|error)\]/.test(l)).at(-1);
+        return line ? `error.log: ${line}` : "";
+      },
     });
   }
+
 
   private async removeGenerationsExcept(keep: string): Promise<void> {
     const entries = await readdir(this.options.configDir);
@@ -217,11 +199,4 @@ async function waitGone(pids: number[], timeoutMs: number, signal?: AbortSignal)
     signal?.throwIfAborted();
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-function firstDnsName(cert: X509Certificate): string | undefined {
-  return cert.subjectAltName
-    ?.split(", ")
-    .find((s) => s.startsWith("DNS:"))
-    ?.slice(4);
 }
