@@ -5,11 +5,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../../src/config/normalize.js";
-import { beginBoot, openGate, readBoot } from "../../src/gates/gate-file.js";
 import { nginxConfigDir } from "../../src/gateway/gateway-paths.js";
 import { startNginx, type NginxHandle } from "../../src/local/nginx-process.js";
 import type { RunnerEvent } from "../../src/runner/events.js";
-import { runStages, type RunResult } from "../../src/runner/runner.js";
+import type { RunResult } from "../../src/runner/runner.js";
+import { runInBoot, runNewBoot } from "./run-in-boot.js";
 import type { Stage } from "../../src/runner/stage.js";
 import { ALL_STAGES } from "../../src/stages/all.js";
 import { buildStages } from "../../src/stages/registry.js";
@@ -99,20 +99,11 @@ service = "core-rogue"
 
     // One run of every enabled stage, as `bootgate run` does: the gateway leaf goes from
     // pki-init to gateway-cert in memory. OpenBao and the services start when pki-ready opens.
-    const { bootId } = await beginBoot(config.secretsDir);
-    const events: RunnerEvent[] = [];
-    const result = await runStages({
-      stages: await buildStages(ALL_STAGES, config),
-      config,
-      bootId,
-      emit: (e) => events.push(e),
-      openGate: async (gate, stage) => {
-        await openGate(config.secretsDir, gate, bootId, stage);
-        if (gate === "pki-ready") {
-          await vault.startBao();
-          await startUpstreams();
-        }
-      },
+    const { events, ...result } = await runNewBoot(config, await buildStages(ALL_STAGES, config), async (gate) => {
+      if (gate === "pki-ready") {
+        await vault.startBao();
+        await startUpstreams();
+      }
     });
     if (!result.ok) throw new Error(`boot failed: ${result.failures.map((f) => f.message).join("; ")}`);
     if (!result.opened.includes("gateway-ready")) throw new Error(`boot did not open gateway-ready: ${result.opened.join(", ")}`);
@@ -132,20 +123,7 @@ service = "core-rogue"
       routesFile,
       goodRoutes,
       bootEvents: events,
-      async runInBoot(stages) {
-        const boot = await readBoot(config.secretsDir);
-        const runEvents: RunnerEvent[] = [];
-        const run = await runStages({
-          stages,
-          config,
-          bootId: boot!.bootId,
-          emit: (e) => runEvents.push(e),
-          openGate: async (gate, stage) => void (await openGate(config.secretsDir, gate, boot!.bootId, stage)),
-          awaitExternalGate: async () => {},
-          backoff: { baseMs: 10, capMs: 50 },
-        });
-        return { ...run, events: runEvents };
-      },
+      runInBoot: (stages) => runInBoot(config, stages),
       [Symbol.asyncDispose]: dispose,
     };
   } catch (error) {

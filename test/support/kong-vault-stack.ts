@@ -5,9 +5,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../../src/config/normalize.js";
-import { beginBoot, openGate, readBoot } from "../../src/gates/gate-file.js";
 import type { RunnerEvent } from "../../src/runner/events.js";
-import { runStages, type RunResult } from "../../src/runner/runner.js";
+import type { RunResult } from "../../src/runner/runner.js";
+import { runInBoot, runNewBoot } from "./run-in-boot.js";
 import type { Stage } from "../../src/runner/stage.js";
 import { ALL_STAGES } from "../../src/stages/all.js";
 import { buildStages } from "../../src/stages/registry.js";
@@ -50,17 +50,8 @@ export async function startKongVaultStack(): Promise<KongVaultStack> {
     const { config } = vault;
     const routesFile = join(vault.dir, "routes.toml");
     await writeFile(routesFile, KONG_TEST_ROUTES);
-    const { bootId } = await beginBoot(config.secretsDir);
-    const events: RunnerEvent[] = [];
-    const bootResult = await runStages({
-      stages: await buildStages(ALL_STAGES, config),
-      config,
-      bootId,
-      emit: (e) => events.push(e),
-      openGate: async (gate, stage) => {
-        await openGate(config.secretsDir, gate, bootId, stage);
-        if (gate === "pki-ready") await vault.startBao();
-      },
+    const { events, ...bootResult } = await runNewBoot(config, await buildStages(ALL_STAGES, config), async (gate) => {
+      if (gate === "pki-ready") await vault.startBao();
     });
     return {
       vault,
@@ -69,20 +60,7 @@ export async function startKongVaultStack(): Promise<KongVaultStack> {
       routesFile,
       bootEvents: events,
       bootResult,
-      async runInBoot(stages) {
-        const boot = await readBoot(config.secretsDir);
-        const runEvents: RunnerEvent[] = [];
-        const run = await runStages({
-          stages,
-          config,
-          bootId: boot!.bootId,
-          emit: (e) => runEvents.push(e),
-          openGate: async (gate, stage) => void (await openGate(config.secretsDir, gate, boot!.bootId, stage)),
-          awaitExternalGate: async () => {},
-          backoff: { baseMs: 10, capMs: 50 },
-        });
-        return { ...run, events: runEvents };
-      },
+      runInBoot: (stages) => runInBoot(config, stages),
       [Symbol.asyncDispose]: () => vault[Symbol.asyncDispose](),
     };
   } catch (error) {
