@@ -1,4 +1,6 @@
 // The process entry point: the only place that ends the process.
+// First: heap tuning must be in place before the dependencies load (see heap-flags.ts).
+import "./heap-flags.js";
 import { main } from "./main.js";
 
 const code = await main(process.argv.slice(2));
