@@ -4,7 +4,6 @@ import { loadConfig } from "../config/load.js";
 import { StageError, UsageError } from "../errors.js";
 import { beginBoot, openGate, readBoot } from "../gates/gate-file.js";
 import { installWaiterScript } from "../gates/install-waiter.js";
-import { waitForGates } from "../gates/wait-for-gates.js";
 import { createReporter, pickReportMode } from "../runner/reporter.js";
 import { DEFAULT_STAGE_TIMEOUT_MS, runStages } from "../runner/runner.js";
 import { ALL_STAGES } from "../stages/all.js";
@@ -36,6 +35,7 @@ export async function runCommandLine(argv: string[], entries: readonly StageEntr
     // Split init containers start together: wait (within the stage's budget) for what it needs.
     const needs = [...new Set(stages.flatMap((s) => s.needs))];
     const budgetMs = Math.max(...stages.map((s) => s.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS));
+    const { waitForGates } = await import("../gates/wait-for-gates.js");
     await waitForGates({ secretsDir, gates: needs, timeoutMs: budgetMs });
     const boot = await readBoot(secretsDir);
     if (!boot) throw new UsageError(`bootgate run --only ${values.only}: no boot has started in ${secretsDir}`);
@@ -54,6 +54,7 @@ export async function runCommandLine(argv: string[], entries: readonly StageEntr
       ? {}
       : {
           awaitExternalGate: async (gate: string, signal: AbortSignal) => {
+            const { waitForGates } = await import("../gates/wait-for-gates.js");
             await waitForGates({ secretsDir, gates: [gate], timeoutMs: 24 * 3_600_000, signal });
           },
         }),

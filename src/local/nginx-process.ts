@@ -5,7 +5,6 @@
 import { spawn } from "node:child_process";
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { TimeoutError } from "../errors.js";
 import { signalGroup, stopProcessGroup } from "./process-group.js";
 
@@ -49,6 +48,8 @@ export interface NginxTestResult {
 
 /** `nginx -t` on a config file, without touching a running nginx. */
 export async function testNginxConfig(binary: string, prefixDir: string, configFile: string): Promise<NginxTestResult> {
+  // Loaded here: `bootgate run` reaches this file through the nginx adapter and need not carry execa.
+  const { execa } = await import("execa");
   const result = await execa(binary, ["-t", "-q", "-p", prefixDir, "-c", configFile], { reject: false, all: true, timeout: 30_000 });
   return { ok: result.exitCode === 0, output: (result.all ?? "").trim() };
 }

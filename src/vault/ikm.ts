@@ -2,7 +2,6 @@
 // (hex). It stays in memory: never logged, never written, never on a command line, and never
 // quoted in an error (a message says what was wrong with it, not what it was).
 import { readFile } from "node:fs/promises";
-import { execa } from "execa";
 import type { Config } from "../config/normalize.js";
 import { ConfigError } from "../errors.js";
 
@@ -42,6 +41,8 @@ export async function readIkmFile(file: string, source: string): Promise<Buffer>
 export async function runIkmHook(argv: readonly string[], source: string): Promise<Buffer> {
   const [command, ...args] = argv;
   const shown = `the hook \`${command}\``;
+  // Loaded here: a run without a hook need not carry execa (memory at 500 services, heap-flags.ts).
+  const { execa } = await import("execa");
   // reject:false — execa's own error text quotes the child's output, which is the secret.
   const result = await execa(command!, args, { reject: false, stdin: "ignore", stderr: "ignore", timeout: HOOK_TIMEOUT_MS, encoding: "utf8" });
   if (result.failed) {
