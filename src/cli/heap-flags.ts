@@ -7,7 +7,8 @@
 //
 // Only these two flags: V8 reads them at each GC, so setting them after start takes effect
 // (flags such as --max-semi-space-size are read once when the heap is made and would do
-// nothing here). Whoever starts node with one of them (argv or NODE_OPTIONS) keeps their value.
+// nothing here). Whoever starts node with one of them keeps their value (node refuses both in
+// NODE_OPTIONS, so its own arguments are the only other place they can come from).
 import { setFlagsFromString } from "node:v8";
 
 export const HEAP_FLAGS: readonly string[] = [
@@ -20,10 +21,10 @@ export const HEAP_FLAGS: readonly string[] = [
 
 const flagName = (flag: string) => flag.replace(/^--/, "").split("=")[0]!.replace(/_/g, "-");
 
-/** The tuning flags that neither node's own arguments nor NODE_OPTIONS already set. */
-export function heapFlagsToSet(execArgv: readonly string[], nodeOptions = ""): string[] {
-  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].filter((a) => a.startsWith("--")).map(flagName));
+/** The tuning flags that node's own arguments do not already set. */
+export function heapFlagsToSet(execArgv: readonly string[]): string[] {
+  const given = new Set(execArgv.filter((a) => a.startsWith("--")).map(flagName));
   return HEAP_FLAGS.filter((flag) => !given.has(flagName(flag)));
 }
 
-for (const flag of heapFlagsToSet(process.execArgv, process.env.NODE_OPTIONS)) setFlagsFromString(flag);
+for (const flag of heapFlagsToSet(process.execArgv)) setFlagsFromString(flag);
