@@ -11,20 +11,11 @@ import { runInBoot, runNewBoot } from "./run-in-boot.js";
 import type { Stage } from "../../src/runner/stage.js";
 import { ALL_STAGES } from "../../src/stages/all.js";
 import { buildStages } from "../../src/stages/registry.js";
+import { KONG_TEST_ROUTES } from "./kong-routes.js";
 import { startVaultStack, type VaultStack } from "./vault-stack.js";
 
 export const KONG_TEST_ISSUER = "bootgate-kong-test";
 
-export const KONG_TEST_ROUTES = `[[routes]]
-name = "core-data"
-path = "/api/core-data"
-upstream = "https://core-data:59880"
-
-[[routes]]
-name = "core-metadata"
-path = "/api/core-metadata"
-upstream = "https://core-metadata:59881/v2"
-`;
 
 export interface KongVaultStack extends AsyncDisposable {
   vault: VaultStack;

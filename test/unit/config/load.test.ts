@@ -2,22 +2,13 @@ import { existsSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig, parseConfigText } from "../../../src/config/load.js";
-import { ConfigError } from "../../../src/errors.js";
+import { loadConfig } from "../../../src/config/load.js";
 import { runCli } from "../../support/cli.js";
+import { configRefusal, parseConfig } from "../../support/config-text.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
-const parse = (text: string, env: NodeJS.ProcessEnv = {}) => parseConfigText(text, { source: "/etc/bootgate.yaml", baseDir: "/etc/bg", env });
-
-function issuesOf(text: string, env: NodeJS.ProcessEnv = {}): ConfigError {
-  try {
-    parse(text, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected the config to be refused");
-}
+const parse = parseConfig;
+const issuesOf = configRefusal;
 
 describe("config loading", () => {
   it("should fill the documented defaults for a minimal config", () => {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../../src/config/load.js";
-import { ConfigError } from "../../../src/errors.js";
+import { CONFIG_SOURCE, configRefusal, parseConfig } from "../../support/config-text.js";
 
-const SOURCE = "/etc/bootgate/bootgate.yaml";
-const parse = (text: string, env: NodeJS.ProcessEnv = {}) => parseConfigText(text, { source: SOURCE, baseDir: "/etc/bootgate", env });
-
-function refusal(text: string, env: NodeJS.ProcessEnv = {}): ConfigError {
-  try {
-    parse(text, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected the config to be refused");
-}
+const SOURCE = CONFIG_SOURCE;
+const parse = parseConfig;
+const refusal = configRefusal;
 
 describe("the services' `reload` setting", () => {
   it("should accept a signal name such as SIGHUP and leave it unset by default", () => {

@@ -10,18 +10,10 @@ import { KongAdapter, stableUuid } from "../../../src/gateway/kong-adapter.js";
 import { KongAdminClient } from "../../../src/gateway/kong-admin-client.js";
 import { parseRouteMap } from "../../../src/gateway/route-map.js";
 import { KongRecorder } from "../../support/kong-recorder.js";
+import { KONG_TEST_ROUTES } from "../../support/kong-routes.js";
 import { mint, type Minted } from "../../support/pki-fixtures.js";
 
-const ROUTES = `[[routes]]
-name = "core-data"
-path = "/api/core-data"
-upstream = "https://core-data:59880"
-
-[[routes]]
-name = "core-metadata"
-path = "/api/core-metadata"
-upstream = "https://core-metadata:59881/v2"
-`;
+const ROUTES = KONG_TEST_ROUTES;
 
 describe("the Kong adapter, against a recorder of Kong's documented Admin API", () => {
   let root: Minted;

@@ -3,27 +3,17 @@
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfigText } from "../../../src/config/load.js";
-import { ConfigError } from "../../../src/errors.js";
 import { adapterFor } from "../../../src/gateway/adapter-for.js";
 import { kongConfigDir } from "../../../src/gateway/gateway-paths.js";
 import { KongAdapter } from "../../../src/gateway/kong-adapter.js";
 import { KongDeclarativeAdapter } from "../../../src/gateway/kong-declarative-adapter.js";
 import { runCli } from "../../support/cli.js";
+import { configRefusal, parseConfig } from "../../support/config-text.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
-const parse = (text: string) => parseConfigText(text, { source: "/etc/bootgate.yaml", baseDir: "/etc/bg", env: {} });
+const parse = (text: string) => parseConfig(text);
 const KONG = "services:\n  - name: gateway\n    uid: 1000\n    gid: 1000\n  - name: core-data\ngateway:\n  kind: kong\n";
-
-function refusal(text: string): ConfigError {
-  try {
-    parse(text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected the config to be refused");
-}
+const refusal = (text: string) => configRefusal(text);
 
 describe("gateway.kong config", () => {
   it("should default to the Admin API, so existing configs keep their behaviour", () => {

@@ -22,19 +22,11 @@ import { kongEntities, stableUuid } from "../../../src/gateway/kong-entities.js"
 import { parseRouteMap } from "../../../src/gateway/route-map.js";
 import { comparableState, declarativeAsPuts, loadDeclarative } from "../../support/kong-declarative.js";
 import { KongRecorder } from "../../support/kong-recorder.js";
+import { KONG_TEST_ROUTES } from "../../support/kong-routes.js";
 import { mint, type Minted } from "../../support/pki-fixtures.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
-const ROUTES = `[[routes]]
-name = "core-data"
-path = "/api/core-data"
-upstream = "https://core-data:59880"
-
-[[routes]]
-name = "core-metadata"
-path = "/api/core-metadata"
-upstream = "https://core-metadata:59881/v2"
-
+const ROUTES = `${KONG_TEST_ROUTES}
 [[routes]]
 name = "app-one"
 path = "/app"
