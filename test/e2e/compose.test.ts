@@ -4,7 +4,7 @@
 // reboot (down without -v: the tmpfs volume comes back empty, the persistent volumes stay), the
 // same checks again, a broken config that opens no gate, and a final `down -v` that leaves nothing.
 import { X509Certificate, randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
@@ -182,10 +182,18 @@ describe("the stack in docker compose", () => {
       const good = readFileSync(resolve(REPO, "compose/bootgate.yaml"), "utf8");
       writeFileSync(join(dir, "bootgate.yaml"), good.replace("keyAlgorithm: ecdsa-p256", "keyAlgorithm: ecdsa-p256\n  validity: 90d\n  renewBefore: 90d"));
       copyFileSync(resolve(REPO, "compose/routes.toml"), join(dir, "routes.toml"));
-      const rerun = composeProject(command, project.name, project.gatewayPort, { BOOTGATE_CONFIG_DIR: dir }, ["compose/docker-socket.yml"]);
+      // A mode the run must mend: init gives the data volumes to their services (public images need it).
+      const vaultData = await volumePath(project, "vault-data");
+      chmodSync(vaultData, 0o755);
+      const rerun = composeProject(command, project.name, project.gatewayPort, { BOOTGATE_CONFIG_DIR: dir }, [
+        "compose/docker-socket.yml",
+        "test/support/compose-volume-owners.yml",
+      ]);
       const out = await rerun.run(["run", "--rm", "--no-deps", "-T", "init"], 300_000, "all");
       for (const service of ["vault", "postgres", "core-data", "core-metadata"]) expect(out).toMatch(new RegExp(`sent SIGHUP to container \\S+ \\(service ${service}\\)`));
       expect(out).toMatch(/✓ proxy-setup .*reloaded/);
+      const owned = statSync(vaultData);
+      expect([owned.uid, owned.gid, owned.mode & 0o777]).toEqual([1001, 1001, 0o700]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

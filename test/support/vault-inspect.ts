@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Config } from "../../src/config/normalize.js";
 import { generateRootToken } from "../../src/vault/generate-root.js";
 import { readIkmFile } from "../../src/vault/ikm.js";
+import { openKvClient } from "../../src/vault/open-kv-client.js";
 import { type KeyringSecrets, loadKeyring } from "../../src/vault/keyring.js";
 import { lookupAccessor, lookupSelf, revokeSelf, type TokenInfo } from "../../src/vault/tokens.js";
 import { type VaultClient, vaultClientFor } from "../../src/vault/vault-client.js";
@@ -73,4 +74,14 @@ export async function whereFound(dirs: string[], texts: Record<string, string>, 
   for (const f of files) if (forms.some((needle) => f.bytes.includes(needle))) hits.push(f.path);
   for (const [name, text] of Object.entries(texts)) if (forms.some((needle) => Buffer.from(text).includes(needle))) hits.push(name);
   return hits;
+}
+
+/** One KV record read with bootgate's own token, as a later stage would read it. */
+export async function readAsBootgate(config: Config, key: string) {
+  const kv = await openKvClient(config, "bootgate");
+  try {
+    return await kv.read(key);
+  } finally {
+    kv.close();
+  }
 }

@@ -10,6 +10,7 @@ import { gatewayTlsFrom, toKvRecord } from "../../../src/gateway/gateway-tls.js"
 import { signJwt } from "../../../src/gateway/jwt.js";
 import { readJwtKey } from "../../../src/gateway/jwt-key.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
+import { readAsBootgate } from "../../support/vault-inspect.js";
 import { createGatewayCertStage } from "../../../src/stages/gateway-cert.js";
 import { createProxySetupStage } from "../../../src/stages/proxy-setup.js";
 import { runCli } from "../../support/cli.js";
@@ -24,14 +25,7 @@ describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", 
 
   const get = (path: string, bearer?: string) =>
     gatewayGet(stack.gatewayPort, path, { caPem: stack.caPem, ...(bearer !== undefined ? { token: bearer } : {}) });
-  const vaultRecord = async (key: string) => {
-    const kv = await openKvClient(stack.config, "bootgate");
-    try {
-      return await kv.read(key);
-    } finally {
-      kv.close();
-    }
-  };
+  const vaultRecord = (key: string) => readAsBootgate(stack.config, key);
 
   beforeAll(async () => {
     stack = await startGatewayVaultStack();

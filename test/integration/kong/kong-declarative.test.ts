@@ -12,6 +12,7 @@ import { readJwtKey } from "../../../src/gateway/jwt-key.js";
 import { KONG_DECLARATIVE_FILE } from "../../../src/gateway/kong-declarative-adapter.js";
 import { createProxySetupStage } from "../../../src/stages/proxy-setup.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
+import { readAsBootgate } from "../../support/vault-inspect.js";
 import { runCli } from "../../support/cli.js";
 import { loadDeclarative } from "../../support/kong-declarative.js";
 import { KongRecorder } from "../../support/kong-recorder.js";
@@ -28,14 +29,7 @@ describe("Kong DB-less: proxy-setup writes kong.yml from Vault, with real OpenBa
   let stack: KongVaultStack;
   let file: string;
 
-  const vaultRecord = async (key: string) => {
-    const kv = await openKvClient(stack.config, "bootgate");
-    try {
-      return await kv.read(key);
-    } finally {
-      kv.close();
-    }
-  };
+  const vaultRecord = (key: string) => readAsBootgate(stack.config, key);
 
   beforeAll(async () => {
     stack = await startKongVaultStack();

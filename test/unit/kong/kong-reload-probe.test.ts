@@ -9,12 +9,16 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayMaterial } from "../../../src/gateway/adapter.js";
 import { fullChain, gatewayTlsFrom, type GatewayTls } from "../../../src/gateway/gateway-tls.js";
 import type { JwtKey } from "../../../src/gateway/jwt.js";
-import { KongDeclarativeAdapter } from "../../../src/gateway/kong-declarative-adapter.js";
+import { KongDeclarativeAdapter, type KongDeclarativeAdapterOptions } from "../../../src/gateway/kong-declarative-adapter.js";
 import { parseRouteMap } from "../../../src/gateway/route-map.js";
 import { mint, type Minted } from "../../support/pki-fixtures.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
 const ROUTES = `[[routes]]\nname = "core-data"\npath = "/api/core-data"\nupstream = "https://core-data:59880"\n`;
+
+/** An adapter writing into `dir` whose "Kong" is the stand-in on `port`, reloaded by `reloadElsewhere`. */
+const adapterAt = (dir: string, port: number, reloadTimeoutMs: number, reloadElsewhere: KongDeclarativeAdapterOptions["reloadElsewhere"]) =>
+  new KongDeclarativeAdapter({ gateway: "gateway", configDir: dir, proxyPort: port, reloadTimeoutMs, reloadElsewhere });
 
 describe("the declarative Kong adapter's wait for a reloaded Kong, against an HTTPS stand-in for Kong's proxy", () => {
   let root: Minted;
@@ -56,16 +60,10 @@ describe("the declarative Kong adapter's wait for a reloaded Kong, against an HT
   it("should return once Kong serves the new certificate, verified by the gateway's name", async () => {
     const port = await startKong(oldTls);
     await using dir = await tempDir("bootgate-kong-");
-    const adapter = new KongDeclarativeAdapter({
-      gateway: "gateway",
-      configDir: dir.path,
-      proxyPort: port,
-      reloadTimeoutMs: 10_000,
-      reloadElsewhere: async () => {
-        // What Kong's reload does to the listener: new workers serve the new certificate.
-        setTimeout(() => server!.setSecureContext({ cert: fullChain(newTls), key: newTls.privateKey }), 200);
-        return { reloaded: true, containers: ["stack-gateway-1"], probeHost: "127.0.0.1" };
-      },
+    const adapter = adapterAt(dir.path, port, 10_000, async () => {
+      // What Kong's reload does to the listener: new workers serve the new certificate.
+      setTimeout(() => server!.setSecureContext({ cert: fullChain(newTls), key: newTls.privateKey }), 200);
+      return { reloaded: true, containers: ["stack-gateway-1"], probeHost: "127.0.0.1" };
     });
     const result = await adapter.apply(material);
     expect(result.summary).toMatch(/serving the new certificate$/);
@@ -74,13 +72,7 @@ describe("the declarative Kong adapter's wait for a reloaded Kong, against an HT
   it("should time out, naming the certificate it kept seeing, when Kong keeps the old one", async () => {
     const port = await startKong(oldTls);
     await using dir = await tempDir("bootgate-kong-");
-    const adapter = new KongDeclarativeAdapter({
-      gateway: "gateway",
-      configDir: dir.path,
-      proxyPort: port,
-      reloadTimeoutMs: 300,
-      reloadElsewhere: async () => ({ reloaded: true, containers: ["g"], probeHost: "127.0.0.1" }),
-    });
+    const adapter = adapterAt(dir.path, port, 300, async () => ({ reloaded: true, containers: ["g"], probeHost: "127.0.0.1" }));
     await expect(adapter.apply(material)).rejects.toThrow(`last: serving certificate ${oldTls.fingerprint}`);
   });
 
@@ -88,13 +80,7 @@ describe("the declarative Kong adapter's wait for a reloaded Kong, against an HT
     const foreign = await leaf(stranger);
     const port = await startKong(foreign);
     await using dir = await tempDir("bootgate-kong-");
-    const adapter = new KongDeclarativeAdapter({
-      gateway: "gateway",
-      configDir: dir.path,
-      proxyPort: port,
-      reloadTimeoutMs: 300,
-      reloadElsewhere: async () => ({ reloaded: true, containers: ["g"], probeHost: "127.0.0.1" }),
-    });
+    const adapter = adapterAt(dir.path, port, 300, async () => ({ reloaded: true, containers: ["g"], probeHost: "127.0.0.1" }));
     await expect(adapter.apply(material)).rejects.toThrow(/Kong at 127\.0\.0\.1:\d+ to serve certificate .* \(last: unable to verify the first certificate\)/);
   });
 });
