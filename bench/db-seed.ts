@@ -11,7 +11,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { findPostgresBinDir } from "../src/local/postgres-process.js";
+import { findPostgresBinDir } from "../src/servers/postgres-process.js";
 import { startDbStack } from "../test/support/db-stack.js";
 // @ts-expect-error: plain JS helpers shared by the benchmarks
 import { fmt, saveResult, table } from "./lib.mjs";

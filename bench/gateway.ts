@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { signJwt } from "../src/gateway/jwt.js";
 import { NginxAdapter } from "../src/gateway/nginx-adapter.js";
 import { parseRouteMap } from "../src/gateway/route-map.js";
-import { findNginx, startNginx, testNginxConfig } from "../src/local/nginx-process.js";
+import { findNginx, startNginx, testNginxConfig } from "../src/servers/nginx-process.js";
 import { gatewayGet } from "../test/support/gateway-client.js";
 import { issueTestLeaf } from "../test/support/gateway-pki.js";
 import { startGatewayBed } from "../test/support/gateway-stack.js";

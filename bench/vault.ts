@@ -10,7 +10,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { findBaoBinary } from "../src/local/openbao-process.js";
+import { findBaoBinary } from "../src/servers/openbao-process.js";
 import { servicePolicy } from "../src/vault/policies.js";
 import { inspectVault } from "../test/support/vault-inspect.js";
 import { startVaultStack, type VaultStack } from "../test/support/vault-stack.js";

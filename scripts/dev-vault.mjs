@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { loadConfig } from "../dist/config/load.js";
-import { startOpenBao } from "../dist/local/openbao-process.js";
+import { startOpenBao } from "../dist/servers/openbao-process.js";
 
 const config = await loadConfig();
 const tlsDir = join(config.secretsDir, config.vault.service);

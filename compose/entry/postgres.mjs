@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `postgres` container, started after `wait.sh pki-ready`, as the image's `postgres` user:
-// the project's own launcher (src/local/postgres-process.ts) — initdb on first boot with the
+// the project's own launcher (src/servers/postgres-process.ts) — initdb on first boot with the
 // admin password init left in the postgres service's folder (through a pipe, never argv),
 // ssl=on with the `postgres` service's certificate read in place, no Unix socket — listening on
 // the compose network instead of loopback, with an hba that accepts nothing but TLS with
@@ -9,7 +9,7 @@
 // BOOTGATE_PG_PASSWORD_FILE (<secrets>/postgres/admin.password).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startPostgres } from "/app/dist/local/postgres-process.js";
+import { startPostgres } from "/app/dist/servers/postgres-process.js";
 
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR ?? "/secrets";
 const dir = process.env.BOOTGATE_PG_DIR ?? "/var/lib/postgresql/bootgate";

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureDir, writeFileAtomic, writeFilesAtomic } from "../fs/atomic-write.js";
-import { findNginx, testNginxConfig } from "../local/nginx-process.js";
+import { findNginx, testNginxConfig } from "../servers/nginx-process.js";
 import type { ApplyResult, GatewayAdapter, GatewayMaterial } from "./adapter.js";
 import { fullChain } from "./gateway-tls.js";
 import { awaitServed, probeTargetFor } from "./gateway-probe.js";

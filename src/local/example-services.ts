@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TimeoutError } from "../errors.js";
-import { stopProcessGroup } from "./process-group.js";
+import { stopProcessGroup } from "../servers/process-group.js";
 
 const SERVER = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "compose", "example-service", "server.mjs");
 

@@ -1,6 +1,7 @@
 // `bootgate up --local`: the whole stack as local processes, each started the way its container
 // would be — after the gate it needs, read from the same gate files — while the runner goes
 // through every stage in this process. Ctrl-C stops every child; nothing is left behind.
+import { DB_READY, GATEWAY_READY, PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import { X509Certificate } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
@@ -16,11 +17,11 @@ import { ALL_STAGES } from "../stages/all.js";
 import { buildStages, preflightStages } from "../stages/registry.js";
 import { exampleRoutesToml, type ExampleService, startExampleService } from "./example-services.js";
 import { ensureLocalIkm, writeDerivedAdminPassword } from "./local-secrets.js";
-import { startNginx } from "./nginx-process.js";
-import { startOpenBao } from "./openbao-process.js";
-import { startPostgres } from "./postgres-process.js";
+import { startNginx } from "../servers/nginx-process.js";
+import { startOpenBao } from "../servers/openbao-process.js";
+import { startPostgres } from "../servers/postgres-process.js";
 import { prepareSecretsVolume, type SecretsVolume } from "./secrets-volume.js";
-import { serverUserFor } from "./server-user.js";
+import { serverUserFor } from "../servers/server-user.js";
 import { Supervisor } from "./supervisor.js";
 
 const INFRA_WAIT_MS = 10 * 60_000;
@@ -94,7 +95,7 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
     const vaultPort = Number(new URL(config.vault.address).port || 8200);
     const parts = [
       (async () => {
-        await gate(["pki-ready"]);
+        await gate([PKI_READY]);
         const bao = await startOpenBao({
           dir: join(config.stateDir, "openbao"),
           tlsDir: join(config.secretsDir, config.vault.service),
@@ -106,7 +107,7 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
         supervisor.add({ name: "openbao", stop: bao.stop });
       })(),
       (async () => {
-        await gate(["pki-ready"]);
+        await gate([PKI_READY]);
         const pg = await startPostgres({
           dir: join(config.stateDir, "postgres"),
           port: config.postgres.port,
@@ -135,13 +136,13 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
     if (!result.ok) throw result.failures[0] ?? new StageError(result.skipped[0] ?? "up", "skipped");
 
     // nginx's config is proxy-setup's output: like the nginx container, it waits for gateway-ready.
-    await gate(["gateway-ready"]);
+    await gate([GATEWAY_READY]);
     const configDir = config.gateway.nginx.configDir ?? join(config.secretsDir, config.gateway.service, "nginx");
     const nginx = await startNginx({ prefixDir: configDir });
     supervisor.add({ name: "nginx", stop: nginx.stop });
 
     for (const service of services) {
-      await gate(["vault-ready", "db-ready"]);
+      await gate([VAULT_READY, DB_READY]);
       const handle = await startExampleService(service, config.secretsDir);
       supervisor.add({ name: service.name, stop: handle.stop });
     }

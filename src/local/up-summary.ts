@@ -1,4 +1,5 @@
 // What `up --local` shows once the stack is up: a table per service, then how to call a route.
+import { DB_READY, GATEWAY_READY, PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import { relative } from "node:path";
 import { renderTable } from "../status/table.js";
 import { certificateExpiry, type LocalStack } from "./up-local.js";
@@ -8,13 +9,13 @@ export async function renderSummary(stack: LocalStack): Promise<string> {
   const port = config.gateway.nginx.listen;
   const gw = config.gateway.service;
   const rows = await Promise.all(
-    stack.services.map(async (s) => [s.name, `https://${gw}:${port}${s.path}`, await certificateExpiry(config, s.name), "vault-ready db-ready"]),
+    stack.services.map(async (s) => [s.name, `https://${gw}:${port}${s.path}`, await certificateExpiry(config, s.name), `${VAULT_READY} ${DB_READY}`]),
   );
   const infra = await Promise.all(
     [
-      [config.vault.service, config.vault.address.replace("127.0.0.1", config.vault.service), "pki-ready"],
-      [config.postgres.service, `postgresql://${config.postgres.service}:${config.postgres.port} (verify-full)`, "pki-ready"],
-      [gw, `https://${gw}:${port}`, "gateway-ready"],
+      [config.vault.service, config.vault.address.replace("127.0.0.1", config.vault.service), PKI_READY],
+      [config.postgres.service, `postgresql://${config.postgres.service}:${config.postgres.port} (verify-full)`, PKI_READY],
+      [gw, `https://${gw}:${port}`, GATEWAY_READY],
     ].map(async ([name, url, gates]) => [name!, url!, name === gw ? "(in Vault)" : await certificateExpiry(config, name!), gates!]),
   );
   const ca = relative(process.cwd(), `${config.secretsDir}/ca/ca.pem`) || `${config.secretsDir}/ca/ca.pem`;

@@ -2,6 +2,7 @@
 // Vault (the source of truth) at `<service>/database`, plus the database or schema it owns.
 // Needs vault-ready (bootgate's own Vault token), opens db-ready once every role exists and
 // every service's credentials are in Vault.
+import { DB_READY, VAULT_READY } from "../gates/gate-names.js";
 import type { Config } from "../config/normalize.js";
 import { convergeTarget, type ConvergeResult } from "../db/converge.js";
 import { crashHookFrom, type CrashPoint } from "../db/crash-hook.js";
@@ -49,8 +50,8 @@ export function createDbSeedStage(config: Config, deps: DbSeedDeps = realDbSeedD
   const targets: DbTarget[] = planDatabases(config);
   return {
     name: DB_SEED,
-    needs: ["vault-ready"],
-    opens: ["db-ready"],
+    needs: [VAULT_READY],
+    opens: [DB_READY],
     async run(ctx: StageContext) {
       const admin = await deps.openAdmin(ctx.config);
       const kv = await deps.openKv(ctx.config);

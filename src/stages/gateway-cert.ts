@@ -14,7 +14,7 @@ import type { KvClient } from "../vault/kv-client.js";
 import { BOOTGATE_IDENTITY } from "../vault/layout.js";
 import type { StageEntry } from "./registry.js";
 
-export const GATEWAY_CERT_READY = "gateway-cert-ready";
+import { GATEWAY_CERT_READY, PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 
 export interface GatewayKv extends KvClient {
   close?(): void;
@@ -36,7 +36,7 @@ export function createGatewayCertStage(config: Config, deps: GatewayStageDeps = 
   let carried: GatewayLeaf | undefined;
   return {
     name: "gateway-cert",
-    needs: ["pki-ready", "vault-ready"],
+    needs: [PKI_READY, VAULT_READY],
     opens: [GATEWAY_CERT_READY],
     async run(ctx) {
       carried = takeGatewayLeaf(ctx.handoff) ?? carried;

@@ -10,7 +10,7 @@ import { DEFAULT_STAGE_TIMEOUT_MS } from "../runner/runner.js";
 import type { Stage } from "../runner/stage.js";
 import type { StageEntry } from "./registry.js";
 
-export const PKI_READY = "pki-ready";
+import { PKI_READY } from "../gates/gate-names.js";
 
 /** Large RSA keys take seconds each on a small machine; the budget grows with them. */
 const RSA_KEYGEN_BUDGET_MS: Record<string, number> = { "rsa-3072": 2_000, "rsa-4096": 6_000 };

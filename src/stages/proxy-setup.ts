@@ -13,10 +13,10 @@ import { ensureJwtKey } from "../gateway/jwt-key.js";
 import { loadRouteMap } from "../gateway/route-map.js";
 import type { Stage } from "../runner/stage.js";
 import { serviceKey } from "../vault/layout.js";
-import { defaultGatewayDeps, GATEWAY_CERT_READY, type GatewayStageDeps } from "./gateway-cert.js";
+import { defaultGatewayDeps, type GatewayStageDeps } from "./gateway-cert.js";
 import type { StageEntry } from "./registry.js";
 
-export const GATEWAY_READY = "gateway-ready";
+import { GATEWAY_CERT_READY, GATEWAY_READY } from "../gates/gate-names.js";
 
 export interface ProxySetupDeps extends GatewayStageDeps {
   adapterFor(config: Config, caPem: string): GatewayAdapter;

@@ -1,6 +1,7 @@
 // secretstore-setup: Vault initialized once, unsealed every boot, one policy and token per
 // service (and one for bootgate's later stages), the root token used in memory and revoked.
 // Opens `vault-ready` only when every token file is on disk.
+import { PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import type { Config } from "../config/normalize.js";
 import type { Stage, StageContext } from "../runner/stage.js";
 import { loadIkm } from "../vault/ikm.js";
@@ -55,8 +56,8 @@ async function run(ctx: StageContext) {
 export function secretstoreSetupStage(config: Config): Stage {
   return {
     name: SECRETSTORE_SETUP,
-    needs: ["pki-ready"],
-    opens: ["vault-ready"],
+    needs: [PKI_READY],
+    opens: [VAULT_READY],
     timeoutMs: config.vault.waitTimeout + WORK_BUDGET_MS,
     retries: 3,
     run,

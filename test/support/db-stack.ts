@@ -1,6 +1,6 @@
 // A real PostgreSQL beside a real OpenBao for the database tests: certificates from the real
 // pki-init, secretstore-setup for the given services (via test/support/vault-stack.ts), then
-// PostgreSQL started by src/local/postgres-process.ts with the `postgres` service's cert.
+// PostgreSQL started by src/servers/postgres-process.ts with the `postgres` service's cert.
 //
 //   await using stack = await startDbStack({ services: [{ name: "core-data", database: "coredata" }] });
 //   const run = await stack.runDbSeed();
@@ -12,9 +12,9 @@ import type { Config } from "../../src/config/normalize.js";
 import { credentialsKey } from "../../src/db/credentials.js";
 import { parseCredentials, serviceClientConfig } from "../../src/db/service-connection.js";
 import { isRoot } from "../../src/fs/atomic-write.js";
-import { freePort } from "../../src/local/free-port.js";
-import { startPostgres, type PostgresHandle } from "../../src/local/postgres-process.js";
-import { serverUserFor } from "../../src/local/server-user.js";
+import { freePort } from "../../src/servers/free-port.js";
+import { startPostgres, type PostgresHandle } from "../../src/servers/postgres-process.js";
+import { serverUserFor } from "../../src/servers/server-user.js";
 import { openGate, readBoot } from "../../src/gates/gate-file.js";
 import type { RunnerEvent } from "../../src/runner/events.js";
 import { runStages } from "../../src/runner/runner.js";

@@ -54,4 +54,4 @@ export async function startTestUpstream(name: string, tls: { certPem: string; ke
   };
 }
 
-export { freePort } from "../../src/local/free-port.js";
+export { freePort } from "../../src/servers/free-port.js";

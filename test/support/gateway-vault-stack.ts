@@ -6,7 +6,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../../src/config/normalize.js";
 import { nginxConfigDir } from "../../src/gateway/gateway-paths.js";
-import { startNginx, type NginxHandle } from "../../src/local/nginx-process.js";
+import { startNginx, type NginxHandle } from "../../src/servers/nginx-process.js";
 import type { RunnerEvent } from "../../src/runner/events.js";
 import type { RunResult } from "../../src/runner/runner.js";
 import { runInBoot, runNewBoot } from "./run-in-boot.js";

@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { request } from "node:https";
-import { freePort } from "../../src/local/free-port.js";
+import { freePort } from "../../src/servers/free-port.js";
 import { BOOTGATE_BIN } from "./waiters.js";
 
 export interface UpRun {

@@ -4,7 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { credentialsKey } from "../../../src/db/credentials.js";
 import { parseScramVerifier, scramVerifier, verifierMatches } from "../../../src/db/scram-verifier.js";
-import { freePort } from "../../../src/local/free-port.js";
+import { freePort } from "../../../src/servers/free-port.js";
 import { dbStatus } from "../../../src/status/db-status.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { type DbStack, startDbStack } from "../../support/db-stack.js";

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { isRoot } from "../../../src/fs/atomic-write.js";
-import { freePort } from "../../../src/local/free-port.js";
-import { findPostgresBinDir, startPostgres } from "../../../src/local/postgres-process.js";
-import { serverUserFor } from "../../../src/local/server-user.js";
+import { freePort } from "../../../src/servers/free-port.js";
+import { findPostgresBinDir, startPostgres } from "../../../src/servers/postgres-process.js";
+import { serverUserFor } from "../../../src/servers/server-user.js";
 import { opensslPki } from "../../support/db-openssl-pki.js";
 import { tempDir } from "../../support/tmp-dir.js";
 

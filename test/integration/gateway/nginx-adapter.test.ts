@@ -8,7 +8,7 @@ import type { GatewayMaterial } from "../../../src/gateway/adapter.js";
 import { signJwt } from "../../../src/gateway/jwt.js";
 import { NginxAdapter } from "../../../src/gateway/nginx-adapter.js";
 import { parseRouteMap } from "../../../src/gateway/route-map.js";
-import { startNginx, type NginxHandle } from "../../../src/local/nginx-process.js";
+import { startNginx, type NginxHandle } from "../../../src/servers/nginx-process.js";
 import { gatewayGet } from "../../support/gateway-client.js";
 import { bedMaterial, newJwtKey, startGatewayBed, type GatewayBed } from "../../support/gateway-stack.js";
 import { freePort, type UpstreamReply } from "../../support/gateway-upstream.js";

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findNginx, startNginx, testNginxConfig } from "../../../src/local/nginx-process.js";
+import { findNginx, startNginx, testNginxConfig } from "../../../src/servers/nginx-process.js";
 import { freePort } from "../../support/gateway-upstream.js";
 
 const plainConfig = (dir: string, port: number, body = "return 200 'up';") => `pid ${dir}/nginx.pid;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../../src/gateway/jwt.js";
 import { NginxAdapter } from "../../../src/gateway/nginx-adapter.js";
 import { parseRouteMap } from "../../../src/gateway/route-map.js";
-import { startNginx, type NginxHandle } from "../../../src/local/nginx-process.js";
+import { startNginx, type NginxHandle } from "../../../src/servers/nginx-process.js";
 import { gatewayGet } from "../../support/gateway-client.js";
 import { startGatewayBed, type GatewayBed } from "../../support/gateway-stack.js";
 import { freePort } from "../../support/gateway-upstream.js";

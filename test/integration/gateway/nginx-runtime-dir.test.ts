@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayMaterial } from "../../../src/gateway/adapter.js";
 import { signJwt } from "../../../src/gateway/jwt.js";
 import { NginxAdapter } from "../../../src/gateway/nginx-adapter.js";
-import { startNginx, type NginxHandle } from "../../../src/local/nginx-process.js";
+import { startNginx, type NginxHandle } from "../../../src/servers/nginx-process.js";
 import { gatewayGet } from "../../support/gateway-client.js";
 import { bedMaterial, startGatewayBed, type GatewayBed } from "../../support/gateway-stack.js";
 import { freePort } from "../../support/gateway-upstream.js";

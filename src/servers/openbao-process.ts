@@ -55,7 +55,7 @@ export function findBaoBinary(explicit?: string): string {
 
 export function openBaoConfig(options: { dataDir: string; port: number; clusterPort: number; certFile: string; keyFile: string; extraHcl?: string }): string {
   const q = JSON.stringify;
-  return `# written by bootgate (src/local/openbao-process.ts)
+  return `# written by bootgate (src/servers/openbao-process.ts)
 storage "raft" {
   path = ${q(options.dataDir)}
   node_id = "bootgate-local"
