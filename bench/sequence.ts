@@ -8,7 +8,7 @@
 //             sealed): unseal from the keyring, new tokens (old ones revoked), roles checked
 //             against Vault; pki-init keeps the certificates the servers were restarted with
 // Services use schema mode in one shared database (500 CREATE DATABASE would measure PostgreSQL's
-// template copies, see bench/db-seed.ts for that). Targets (DESIGN.md): 20 services < 2 s,
+// template copies, see bench/db-seed.ts for that). Targets: 20 services < 2 s,
 // 500 < 15 s, peak memory at 500 < 150 MB.
 // Usage: node --import tsx bench/sequence.ts [--sizes 20,500]   (needs `make build tools`)
 import { copyFile, readdir, rm } from "node:fs/promises";

@@ -1,4 +1,4 @@
-// The whole config: public keys from DESIGN.md plus one section per part of the stack.
+// The whole config: the public keys the README documents, plus one section per part of the stack.
 // Strict objects everywhere: a typo is reported, not silently ignored.
 import { z } from "zod";
 import { duration, path } from "./fields.js";

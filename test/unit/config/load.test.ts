@@ -21,7 +21,7 @@ describe("config loading", () => {
     expect(c.services[0]).toMatchObject({ name: "vault", dns: [], ip: [] });
   });
 
-  it("should accept the example from the design notes", () => {
+  it("should accept the example config of the README", () => {
     const c = parse(`secretsDir: ./secrets-volume
 stateDir: ./state
 pki:
