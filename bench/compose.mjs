@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, fmt, saveResult, table } from "./lib.mjs";
 
+const { bootPath, gatePath, gatesDir } = await import(join(ROOT, "dist/volume/layout.js"));
+
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 2) || 2;
 const GATES = ["pki-ready", "vault-ready", "gateway-cert-ready", "gateway-ready", "db-ready"];
 const SERVICES = ["vault", "postgres", "gateway", "core-data", "core-metadata"];
@@ -40,9 +42,9 @@ async function gatesOpen(start, timeoutMs = 300_000) {
   let mount;
   while (performance.now() - start < timeoutMs) {
     mount ??= spawnSync("docker", ["volume", "inspect", "-f", "{{.Mountpoint}}", `${project}_secrets`], { encoding: "utf8" }).stdout?.trim() || undefined;
-    if (mount && existsSync(join(mount, ".gates"))) {
-      const boot = json(join(mount, ".gates", "boot"));
-      if (boot && GATES.every((g) => json(join(mount, ".gates", g))?.bootId === boot.bootId)) return performance.now() - start;
+    if (mount && existsSync(gatesDir(mount))) {
+      const boot = json(bootPath(mount));
+      if (boot && GATES.every((g) => json(gatePath(mount, g))?.bootId === boot.bootId)) return performance.now() - start;
     }
     await sleep(10);
   }

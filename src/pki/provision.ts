@@ -7,7 +7,7 @@
 import type { Config } from "../config/normalize.js";
 import type { ServiceConfig } from "../config/schema.js";
 import { kernelBootId as currentKernelBootId } from "../gates/gate-file.js";
-import { caBundlePath, SERVICE_FILES, type ServiceWrite, writeCaBundle, writeServices } from "./bundle-writer.js";
+import { type ServiceWrite, writeCaBundle, writeServices } from "./bundle-writer.js";
 import { createEphemeralCa } from "./ephemeral-ca.js";
 import type { GatewayLeaf } from "./gateway-handoff.js";
 import { loadImportedCa } from "./imported-ca.js";
@@ -16,7 +16,7 @@ import type { IssuingCa } from "./issuing-ca.js";
 import { judgeExistingLeaf } from "./kept-leaf.js";
 import { findThisBootsCa } from "./this-boot-ca.js";
 import { type IssuedLeaf, issueLeaves } from "./leaf-issue.js";
-import { serviceDir } from "../fs/service-dir.js";
+import { caBundlePath, SERVICE_FILES, serviceDir } from "../volume/layout.js";
 
 export interface ProvisionOptions {
   now?: Date;

@@ -13,6 +13,7 @@ import { stopProcessGroup } from "./process-group.js";
 import { sleep } from "../runner/abortable.js";
 import { createVaultClient } from "../vault/vault-client.js";
 import { isVaultUnavailable } from "../vault/vault-errors.js";
+import { SERVICE_FILES } from "../volume/layout.js";
 import { readFile } from "node:fs/promises";
 
 export interface OpenBaoOptions {
@@ -110,7 +111,7 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
   const configFile = join(options.dir, "bao.hcl");
   await writeFile(
     configFile,
-    openBaoConfig({ dataDir, port, clusterPort, certFile: join(options.tlsDir, "cert.pem"), keyFile: join(options.tlsDir, "key.pem"), extraHcl: options.extraHcl }),
+    openBaoConfig({ dataDir, port, clusterPort, certFile: join(options.tlsDir, SERVICE_FILES.cert), keyFile: join(options.tlsDir, SERVICE_FILES.key), extraHcl: options.extraHcl }),
     { mode: 0o600 },
   );
   const logFile = join(options.dir, "bao.log");

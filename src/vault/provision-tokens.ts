@@ -2,13 +2,13 @@
 // A token on disk is kept when it is the one the registry says we issued, still valid, with the
 // expected policies — so a rerun in the same boot changes nothing. An empty tmpfs (a reboot)
 // means no token files: every identity gets a new token and the previous ones are revoked.
-import { join } from "node:path";
 import type { Config } from "../config/normalize.js";
 import type { ServiceConfig } from "../config/schema.js";
 import { ensureDir, type WriteOptions } from "../fs/atomic-write.js";
 import { ensureServiceDir, secretFileOptions } from "../fs/service-dir.js";
 import { BOOTGATE_IDENTITY, type TokenFile } from "./layout.js";
 import { mapLimit } from "../util/map-limit.js";
+import { bootgateDir } from "../volume/layout.js";
 import { BOOTGATE_POLICY, bootgatePolicy, servicePolicy, servicePolicyName, TOKEN_SELF_POLICY, TOKEN_SELF_RULES } from "./policies.js";
 import { readTokenFile, writeTokenFile } from "./token-file.js";
 import { readTokenRegistry, type TokenRegistry, writeTokenRegistry } from "./token-registry.js";
@@ -45,7 +45,7 @@ function identities(config: Config): Identity[] {
     name: BOOTGATE_IDENTITY,
     policies: [BOOTGATE_POLICY, TOKEN_SELF_POLICY],
     kvPrefix: "",
-    prepareDir: () => ensureDir(join(config.secretsDir, BOOTGATE_IDENTITY), { mode: 0o700, uid: 0, gid: 0 }),
+    prepareDir: () => ensureDir(bootgateDir(config.secretsDir), { mode: 0o700, uid: 0, gid: 0 }),
     fileOptions: { mode: 0o600, uid: 0, gid: 0 },
   };
   return [...services, bootgate];

@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { beginBoot, gatesDir, openGate } from "../../../src/gates/gate-file.js";
+import { beginBoot, openGate } from "../../../src/gates/gate-file.js";
+import { gatePath, gatesDir } from "../../../src/volume/layout.js";
 import { tempDir } from "../../support/tmp-dir.js";
 import { settledWithin, startWaiter, type Waiter } from "../../support/waiters.js";
 
@@ -45,7 +46,7 @@ describe("bootgate wait (real processes)", () => {
     await writeFile(temp, body.slice(0, body.length / 2));
     expect(await settledWithin(w.exited, 500)).toBe(false);
     await writeFile(temp, body);
-    await rename(temp, join(gatesDir(dir.path), "vault-ready"));
+    await rename(temp, gatePath(dir.path, "vault-ready"));
     expect((await w.exited).code).toBe(0);
   });
 
@@ -56,7 +57,7 @@ describe("bootgate wait (real processes)", () => {
     await w.watching;
     // What a non-atomic writer would expose: the waiter must not pass on it.
     const body = JSON.stringify({ gate: "db-ready", time: new Date().toISOString(), bootId: boot.bootId });
-    await writeFile(join(gatesDir(dir.path), "db-ready"), body.slice(0, body.indexOf(boot.bootId) + 4));
+    await writeFile(gatePath(dir.path, "db-ready"), body.slice(0, body.indexOf(boot.bootId) + 4));
     expect(await settledWithin(w.exited, 500)).toBe(false);
     await openGate(dir.path, "db-ready", boot.bootId);
     expect((await w.exited).code).toBe(0);
