@@ -5,8 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { TimeoutError } from "../errors.js";
 import { ensureDir, writeFileAtomic, writeFilesAtomic } from "../fs/atomic-write.js";
 import { findNginx, testNginxConfig } from "../servers/nginx-process.js";
+import { poll } from "../util/poll.js";
 import type { ApplyResult, GatewayAdapter, GatewayMaterial } from "./adapter.js";
 import { fullChain } from "./gateway-tls.js";
 import { awaitServed, probeTargetFor } from "./gateway-probe.js";
@@ -186,7 +188,6 @@ async function childrenOf(pid: number): Promise<number[]> {
 }
 
 async function waitGone(pids: number[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const alive = (p: number) => {
     try {
       process.kill(p, 0);
@@ -195,8 +196,10 @@ async function waitGone(pids: number[], timeoutMs: number, signal?: AbortSignal)
       return false;
     }
   };
-  while (pids.some(alive) && Date.now() < deadline) {
-    signal?.throwIfAborted();
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    await poll(() => (pids.some(alive) ? undefined : true), { timeoutMs, intervalMs: 20, signal, what: `nginx's old workers ${pids.join(", ")} to leave` });
+  } catch (error) {
+    // The new generation already answers; a worker slow to finish its last request is no failure.
+    if (!(error instanceof TimeoutError)) throw error;
   }
 }

@@ -210,7 +210,7 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
     await stack.pg.stop();
     try {
       const down = (await dbStatus(stack.config))!;
-      expect(down.title).toMatch(/PostgreSQL: .*not reachable/);
+      expect(down.title).toMatch(/PostgreSQL: PostgreSQL at [\d.:]+: list roles failed: /);
       expect(down.rows.every((r) => r[2] === "unknown" && r[3] === "no")).toBe(true);
     } finally {
       await stack.pg.start();

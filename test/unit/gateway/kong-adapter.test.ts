@@ -116,7 +116,7 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(error?.message).toMatch(/Kong Admin API refused PUT \/certificates\/.*400 schema violation/);
+    expect(error?.message).toMatch(/^Kong Admin API: PUT \/certificates\/.* failed: HTTP 400: schema violation/);
     expect(error?.message).not.toContain("PRIVATE KEY");
   });
 
