@@ -62,7 +62,7 @@ export const probeTrust = (caPem: string, importedChain?: string): string[] =>
  * (an imported public certificate), and the trust is probeTrust's.
  */
 export function probeTargetFor(material: GatewayMaterial, host: string, port: number, service: string): ProbeTarget {
-  const cert = new X509Certificate(material.tls.certificate);
+  const cert = new X509Certificate(material.tls.certPem);
   const firstDns = cert.subjectAltName
     ?.split(", ")
     .find((s) => s.startsWith("DNS:"))
@@ -71,7 +71,7 @@ export function probeTargetFor(material: GatewayMaterial, host: string, port: nu
     host,
     port,
     serverName: cert.checkHost(service) ? service : (firstDns ?? service),
-    ca: probeTrust(material.caPem, material.tls.source === "import" ? material.tls.chain : undefined),
+    ca: probeTrust(material.caPem, material.tls.source === "import" ? material.tls.chainPem : undefined),
   };
 }
 

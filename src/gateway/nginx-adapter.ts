@@ -89,9 +89,9 @@ export class NginxAdapter implements GatewayAdapter {
       await ensureDir(generationDir, { mode: 0o700, ...owner });
       await writeFilesAtomic([
         { path: join(generationDir, GENERATION_FILES.fullchain), data: fullChain(material.tls), mode: 0o600, ...owner },
-        { path: join(generationDir, GENERATION_FILES.key), data: material.tls.privateKey, mode: 0o600, ...owner },
+        { path: join(generationDir, GENERATION_FILES.key), data: material.tls.keyPem, mode: 0o600, ...owner },
         { path: join(generationDir, GENERATION_FILES.clientChain), data: fullChain(material.clientTls), mode: 0o600, ...owner },
-        { path: join(generationDir, GENERATION_FILES.clientKey), data: material.clientTls.privateKey, mode: 0o600, ...owner },
+        { path: join(generationDir, GENERATION_FILES.clientKey), data: material.clientTls.keyPem, mode: 0o600, ...owner },
         { path: join(generationDir, GENERATION_FILES.ca), data: material.caPem, mode: 0o600, ...owner },
         { path: join(generationDir, GENERATION_FILES.auth), data: renderNjsAuth(material.jwt.key, material.jwt.issuer), mode: 0o600, ...owner },
       ]);

@@ -109,7 +109,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const bundle = currentCa.bundlePem;
   for (const leaf of issued) {
     const service = byName.get(leaf.service)!;
-    writes.push({ service, certPem: leaf.leafPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle });
+    writes.push({ service, certPem: leaf.certPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle });
     outcomes.push({ service: leaf.service, action: "issued", serial: leaf.serial, notAfter: leaf.notAfter, ...(hadLeaf.has(leaf.service) ? { reissued: true } : {}) });
   }
   for (const [name, k] of kept) {
@@ -126,7 +126,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
       writes.push({ service, caPem: bundle, remove: [SERVICE_FILES.cert, SERVICE_FILES.key] });
       outcomes.push({ service: leaf.service, action: "handed-over", serial: leaf.serial, notAfter: leaf.notAfter });
     } else {
-      writes.push({ service, certPem: leaf.leafPem + leaf.chainPem, keyPem: leaf.keyPem, caPem: bundle });
+      writes.push({ service, certPem: leaf.certPem + leaf.chainPem, keyPem: leaf.keyPem, caPem: bundle });
       outcomes.push({ service: leaf.service, action: "imported", serial: leaf.serial, notAfter: leaf.notAfter });
     }
   }
@@ -155,6 +155,6 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   };
 }
 
-function toGatewayLeaf(leaf: Pick<IssuedLeaf, "service" | "leafPem" | "keyPem" | "serial" | "notAfter"> & { chainPem: string }, source: GatewayLeaf["source"], caPem: string): GatewayLeaf {
-  return { service: leaf.service, certPem: leaf.leafPem, keyPem: leaf.keyPem, chainPem: leaf.chainPem, caPem, source, serial: leaf.serial, notAfter: leaf.notAfter };
+function toGatewayLeaf(leaf: Pick<IssuedLeaf, "service" | "certPem" | "keyPem" | "serial" | "notAfter"> & { chainPem: string }, source: GatewayLeaf["source"], caPem: string): GatewayLeaf {
+  return { service: leaf.service, certPem: leaf.certPem, keyPem: leaf.keyPem, chainPem: leaf.chainPem, caPem, source, serial: leaf.serial, notAfter: leaf.notAfter };
 }

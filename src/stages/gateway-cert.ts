@@ -41,9 +41,7 @@ export function createGatewayCertStage(config: Config, deps: GatewayStageDeps = 
     async run(ctx) {
       carried = takeGatewayLeaf(ctx.handoff) ?? carried;
       const imported = config.gateway.importCert ? await loadImportedGatewayCert(config.gateway.importCert) : undefined;
-      const handed = carried
-        ? gatewayTlsFrom({ certPem: carried.certPem, keyPem: carried.keyPem, chainPem: carried.chainPem, source: carried.source === "imported" ? "import" : "pki-init" })
-        : undefined;
+      const handed = carried ? gatewayTlsFrom({ ...carried, source: carried.source === "imported" ? "import" : "pki-init" }) : undefined;
       const caPem = await readFile(caBundlePath(config.secretsDir), "utf8").catch(() => "");
       const kv = await deps.openKv(config);
       let served: GatewayTls | undefined;

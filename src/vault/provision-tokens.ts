@@ -26,7 +26,8 @@ interface Identity {
   fileOptions: WriteOptions;
 }
 
-export interface ProvisionResult {
+/** What secretstore-setup did to the tokens, counted. */
+export interface TokensProvisioned {
   issued: number;
   kept: number;
   revoked: number;
@@ -66,7 +67,7 @@ export async function writePolicies(root: VaultClient, config: Config): Promise<
 const samePolicies = (a: readonly string[], b: readonly string[]) =>
   a.filter((p) => p !== "default").sort().join(",") === b.filter((p) => p !== "default").sort().join(",");
 
-export async function provisionTokens(root: VaultClient, config: Config, bootId: string): Promise<ProvisionResult> {
+export async function provisionTokens(root: VaultClient, config: Config, bootId: string): Promise<TokensProvisioned> {
   const mount = config.vault.kvMount;
   const registry = await readTokenRegistry(root, mount);
   const next: TokenRegistry["tokens"] = {};
