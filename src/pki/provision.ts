@@ -53,7 +53,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const now = options.now ?? new Date();
   const log = options.log ?? (() => {});
   const bootKey = "kernelBootId" in options ? options.kernelBootId : currentKernelBootId();
-  const { keyAlgorithm, validity, renewBefore } = config.pki;
+  const { keyAlgorithm, validityMs, renewBeforeMs } = config.pki;
   const gateway = gatewayServiceOf(config);
 
   // 1. Imported material, all of it checked before anything else happens.
@@ -78,7 +78,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const hadLeaf = new Set<string>();
   if (ca) {
     const verdicts = await Promise.all(
-      onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBefore, now)),
+      onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBeforeMs, now)),
     );
     verdicts.forEach((v, i) => {
       if (v.keep) kept.set(onVolume[i]!.name, v);
@@ -89,7 +89,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
     // An ephemeral CA whose key is gone cannot issue the missing leaves: a new CA, and so new
     // leaves for everyone (the old ones would not chain to the new bundle).
     if (ca) log(`renewing this boot's CA: ${onVolume.length - kept.size} certificate(s) must be reissued`);
-    ca = await createEphemeralCa({ algorithm: keyAlgorithm, validityMs: validity, now, kernelBootId: bootKey });
+    ca = await createEphemeralCa({ algorithm: keyAlgorithm, validityMs, now, kernelBootId: bootKey });
     kept.clear();
     renewed = true;
   }
@@ -98,7 +98,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   // 4. Issue what is missing (keys generated concurrently), then write.
   const toIssue = onVolume.filter((s) => !kept.has(s.name));
   const gatewayIssues = gateway !== undefined && !imported.has(gateway.name) && currentCa.signer !== undefined;
-  const requests = [...toIssue, ...(gatewayIssues ? [gateway] : [])].map((service) => ({ service, algorithm: keyAlgorithm, validityMs: validity, now }));
+  const requests = [...toIssue, ...(gatewayIssues ? [gateway] : [])].map((service) => ({ service, algorithm: keyAlgorithm, validityMs, now }));
   const leaves = await issueLeaves(currentCa, requests);
   const gatewayIssued = gatewayIssues ? leaves.pop() : undefined;
   const issued = leaves;

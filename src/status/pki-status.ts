@@ -50,7 +50,7 @@ export const pkiStatus: StatusProvider = async (config) => {
       const msLeft = notAfter.getTime() - now;
       return {
         service: s.name,
-        state: msLeft <= 0 ? "expired" : msLeft <= config.pki.renewBefore ? "renew soon" : "ok",
+        state: msLeft <= 0 ? "expired" : msLeft <= config.pki.renewBeforeMs ? "renew soon" : "ok",
         subject: oneLine(cert.subject),
         sans: (cert.subjectAltName ?? "").split(", ").filter(Boolean),
         notAfter: notAfter.toISOString(),

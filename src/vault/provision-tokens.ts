@@ -88,7 +88,7 @@ export async function provisionTokens(root: VaultClient, config: Config, bootId:
     }
     const token = await createPeriodicToken(root, {
       policies: id.policies,
-      periodMs: config.vault.tokenPeriod,
+      periodMs: config.vault.tokenPeriodMs,
       displayName: `bootgate-${id.name}`,
       meta: { service: id.name, bootId },
     });
