@@ -119,7 +119,8 @@ export async function awaitServed(target: ProbeTarget, options: AwaitServedOptio
   try {
     await poll(servedInARow, { timeoutMs: options.timeoutMs, intervalMs: 50, signal: options.signal, what });
   } catch (error) {
-    if (error instanceof TimeoutError) throw Object.assign(error, { transient: true });
+    // Our own wait ran out, not the stage's budget (its signal's reason may be a TimeoutError too).
+    if (error instanceof TimeoutError && !options.signal?.aborted) throw Object.assign(error, { transient: true });
     throw error;
   }
 }

@@ -34,7 +34,7 @@ export function fromKvRecord(data: Record<string, unknown> | undefined, where: s
   if (!data) throw new Error(`no gateway certificate in Vault at ${where} (run gateway-cert first)`);
   const text = (field: string) => {
     const value = data[field];
-    if (typeof value !== "string") throw new Error(`Vault ${where}: expected \`${field}\` to be a string`);
+    if (typeof value !== "string") throw new Error(`Vault ${where}: expected \`${field}\` to be a string, got ${value === undefined ? "none" : typeof value}`);
     return value;
   };
   const tls: GatewayTls = {

@@ -200,6 +200,7 @@ async function waitGone(pids: number[], timeoutMs: number, signal?: AbortSignal)
     await poll(() => (pids.some(alive) ? undefined : true), { timeoutMs, intervalMs: 20, signal, what: `nginx's old workers ${pids.join(", ")} to leave` });
   } catch (error) {
     // The new generation already answers; a worker slow to finish its last request is no failure.
-    if (!(error instanceof TimeoutError)) throw error;
+    // The stage's budget running out is (its signal's reason may be a TimeoutError too).
+    if (!(error instanceof TimeoutError) || signal?.aborted) throw error;
   }
 }
