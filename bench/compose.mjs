@@ -9,6 +9,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, fmt, saveResult, table } from "./lib.mjs";
 
+const { bootPath, gatePath, gatesDir } = await import(join(ROOT, "dist/volume/layout.js"));
+const { poll } = await import(join(ROOT, "dist/util/poll.js"));
+
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 2) || 2;
 const GATES = ["pki-ready", "vault-ready", "gateway-cert-ready", "gateway-ready", "db-ready"];
 const SERVICES = ["vault", "postgres", "gateway", "core-data", "core-metadata"];
@@ -26,7 +29,6 @@ sh("bash", ["scripts/docker-engine.sh"]);
 sh("bash", ["compose/image/build.sh"], { stdio: ["ignore", "pipe", "inherit"] });
 const prepareMs = performance.now() - t;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const json = (file) => {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
@@ -38,27 +40,24 @@ const json = (file) => {
 /** Milliseconds from `start` until every gate of the current boot is on the volume. */
 async function gatesOpen(start, timeoutMs = 300_000) {
   let mount;
-  while (performance.now() - start < timeoutMs) {
+  const open = () => {
     mount ??= spawnSync("docker", ["volume", "inspect", "-f", "{{.Mountpoint}}", `${project}_secrets`], { encoding: "utf8" }).stdout?.trim() || undefined;
-    if (mount && existsSync(join(mount, ".gates"))) {
-      const boot = json(join(mount, ".gates", "boot"));
-      if (boot && GATES.every((g) => json(join(mount, ".gates", g))?.bootId === boot.bootId)) return performance.now() - start;
-    }
-    await sleep(10);
-  }
-  throw new Error(`the gates did not all open within ${timeoutMs / 1000} s:\n${compose("logs", "--no-color", "init").slice(-2000)}`);
+    if (!mount || !existsSync(gatesDir(mount))) return undefined;
+    const boot = json(bootPath(mount));
+    return boot && GATES.every((g) => json(gatePath(mount, g))?.bootId === boot.bootId) ? performance.now() - start : undefined;
+  };
+  const left = timeoutMs - (performance.now() - start);
+  return poll(open, { timeoutMs: left, intervalMs: 10, what: () => `every gate of the boot:\n${compose("logs", "--no-color", "init").slice(-2000)}` });
 }
 
 async function allHealthy(start, timeoutMs = 300_000) {
-  while (performance.now() - start < timeoutMs) {
+  const healthy = () => {
     const ids = compose("ps", "-q", ...SERVICES).split("\n").filter(Boolean);
-    if (ids.length === SERVICES.length) {
-      const health = sh("docker", ["inspect", "-f", "{{.State.Health.Status}}", ...ids]).split("\n");
-      if (health.every((h) => h === "healthy")) return performance.now() - start;
-    }
-    await sleep(200);
-  }
-  throw new Error("the service containers did not all turn healthy");
+    if (ids.length !== SERVICES.length) return undefined;
+    const health = sh("docker", ["inspect", "-f", "{{.State.Health.Status}}", ...ids]).split("\n");
+    return health.every((h) => h === "healthy") ? performance.now() - start : undefined;
+  };
+  return poll(healthy, { timeoutMs: timeoutMs - (performance.now() - start), intervalMs: 200, what: "the service containers to turn healthy" });
 }
 
 function stageTimes() {

@@ -15,6 +15,7 @@ import { findPostgresBinDir } from "../src/servers/postgres-process.js";
 import { startDbStack } from "../test/support/db-stack.js";
 // @ts-expect-error: plain JS helpers shared by the benchmarks
 import { fmt, saveResult, table } from "./lib.mjs";
+import { bootgateDir, caBundlePath } from "../src/volume/layout.js";
 
 const sizesArg = process.argv.indexOf("--sizes");
 const SIZES = sizesArg > 0 ? process.argv[sizesArg + 1]!.split(",").map(Number) : [20, 200];
@@ -23,12 +24,12 @@ const CONCURRENCY = concurrencyArg > 0 ? Number(process.argv[concurrencyArg + 1]
 
 async function psqlPeer(stack: Awaited<ReturnType<typeof startDbStack>>, n: number): Promise<number> {
   const bin = join(await findPostgresBinDir(), "psql");
-  const pwFile = join(stack.config.secretsDir, "bootgate", "pgpass");
+  const pwFile = join(bootgateDir(stack.config.secretsDir), "pgpass");
   await writeFile(pwFile, `*:${stack.config.postgres.port}:*:postgres:${stack.adminPassword}\n`, { mode: 0o600 });
   const env = {
     PGPASSFILE: pwFile,
     PGSSLMODE: "verify-full",
-    PGSSLROOTCERT: join(stack.config.secretsDir, "ca", "ca.pem"),
+    PGSSLROOTCERT: caBundlePath(stack.config.secretsDir),
     PGHOST: "postgres",
     PGHOSTADDR: "127.0.0.1",
     PGPORT: String(stack.config.postgres.port),

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fmt, percentile, ROOT, saveResult, table, wallNs } from "./lib.mjs";
 
 const { beginBoot, openGate } = await import(join(ROOT, "dist/gates/gate-file.js"));
+const { gatePath, gatesDir } = await import(join(ROOT, "dist/volume/layout.js"));
 const BIN = join(ROOT, "bin/bootgate.js");
 const GATE = "bench-ready";
 const scale = Number(process.argv[process.argv.indexOf("--rounds-scale") + 1] || 1) || 1;
@@ -32,8 +33,8 @@ process.stderr.write("ready\\n"); fire();`;
 
 const PEERS = {
   bootgate: (dir) => ({ cmd: process.execPath, args: [BIN, "wait", GATE, "--secrets-dir", dir, "--timeout", "300s", "--", "date", "+%s%N"], ready: "waiting for" }),
-  floor: (dir) => ({ cmd: process.execPath, args: ["-e", FLOOR_SRC, join(dir, ".gates"), GATE], ready: "ready" }),
-  polling: (dir) => ({ cmd: "sh", args: ["-c", `echo ready >&2; while [ ! -f '${join(dir, ".gates", GATE)}' ]; do sleep 1; done; exec date +%s%N`], ready: "ready" }),
+  floor: (dir) => ({ cmd: process.execPath, args: ["-e", FLOOR_SRC, gatesDir(dir), GATE], ready: "ready" }),
+  polling: (dir) => ({ cmd: "sh", args: ["-c", `echo ready >&2; while [ ! -f '${gatePath(dir, GATE)}' ]; do sleep 1; done; exec date +%s%N`], ready: "ready" }),
 };
 
 function start({ cmd, args, ready }) {

@@ -15,6 +15,7 @@ import { copyFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { startDbStack } from "../test/support/db-stack.js";
+import { bootgateDir, localAdminPasswordPath } from "../src/volume/layout.js";
 // @ts-expect-error: plain JS helpers shared by the benchmarks
 import { ROOT, saveResult, table } from "./lib.mjs";
 
@@ -49,11 +50,11 @@ for (const n of SIZES) {
   const first = await runCli(stack.configFile);
   const rerun = await runCli(stack.configFile);
   // A reboot empties the tmpfs; the harness keeps its admin password file there, so it goes back.
-  const pw = join(secrets, "bootgate", "postgres-admin.password");
+  const pw = localAdminPasswordPath(secrets);
   const saved = join(stack.vault.dir, "pw.keep");
   await copyFile(pw, saved);
   for (const e of await readdir(secrets)) await rm(join(secrets, e), { recursive: true, force: true });
-  await import("node:fs/promises").then((fs) => fs.mkdir(join(secrets, "bootgate"), { mode: 0o700 }));
+  await import("node:fs/promises").then((fs) => fs.mkdir(bootgateDir(secrets), { mode: 0o700 }));
   await copyFile(saved, pw);
   // …and a reboot restarts the servers: they come back on the new boot's certificates (pki-init
   // runs first; Vault comes back sealed). Their start is not bootgate's time: restarted after it.

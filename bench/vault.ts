@@ -16,6 +16,7 @@ import { inspectVault } from "../test/support/vault-inspect.js";
 import { startVaultStack, type VaultStack } from "../test/support/vault-stack.js";
 // @ts-expect-error: plain JS helpers shared by the benchmarks
 import { fmt, saveResult, table } from "./lib.mjs";
+import { caBundlePath, servicePath } from "../src/volume/layout.js";
 
 const sizesArg = process.argv.indexOf("--sizes");
 const SIZES = sizesArg > 0 ? process.argv[sizesArg + 1]!.split(",").map(Number) : [20, 200];
@@ -33,7 +34,7 @@ async function baoCliPeer(stack: VaultStack, n: number): Promise<number> {
   const bao = findBaoBinary();
   const env = {
     BAO_ADDR: stack.config.vault.address,
-    BAO_CACERT: join(stack.config.secretsDir, "ca", "ca.pem"),
+    BAO_CACERT: caBundlePath(stack.config.secretsDir),
     BAO_TLS_SERVER_NAME: stack.config.vault.service,
     BAO_TOKEN: inspector.root.api.token,
     PATH: process.env.PATH ?? "",
@@ -63,7 +64,7 @@ for (const n of SIZES) {
     const rerun = await timedSetup(stack, "rerun");
     await stack.restartBao();
     const restart = await timedSetup(stack, "restart");
-    for (const s of [...stack.config.services.map((x) => x.name), "bootgate"]) await rm(join(stack.config.secretsDir, s, "token.json"), { force: true });
+    for (const s of [...stack.config.services.map((x) => x.name), "bootgate"]) await rm(servicePath(stack.config.secretsDir, s, "token"), { force: true });
     await stack.restartBao();
     const reboot = await timedSetup(stack, "reboot");
     const peer = await baoCliPeer(stack, n);

@@ -70,6 +70,30 @@ export class TransientError extends Error {
   readonly transient = true;
 }
 
+/**
+ * A call to a server failed (Vault, PostgreSQL, the Docker engine, Kong's Admin API): names the
+ * server and what was attempted, keeps what the server said. `transient` when a retry may cure
+ * it (see src/util/transient.ts); the runner retries those.
+ */
+export class RequestError extends Error {
+  override name = "RequestError";
+  readonly transient: boolean;
+  readonly statusCode: number | undefined;
+  readonly code: string | undefined;
+  constructor(
+    /** `Vault at https://vault:8200`, `PostgreSQL at db:5432`, `docker engine at /var/run/docker.sock`. */
+    readonly server: string,
+    readonly what: string,
+    detail: string,
+    options: { transient?: boolean; statusCode?: number | undefined; code?: string | undefined; cause?: unknown } = {},
+  ) {
+    super(`${server}: ${what} failed: ${detail}`, "cause" in options ? { cause: options.cause } : undefined);
+    this.transient = options.transient ?? false;
+    this.statusCode = options.statusCode;
+    this.code = options.code;
+  }
+}
+
 export function isTransient(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { transient?: unknown }).transient === true;
 }

@@ -22,7 +22,7 @@ export async function tokenCommand(argv: string[], deps: GatewayStageDeps = defa
   const user = positionals[0]!;
   if (!USER.test(user)) throw new UsageError(`Expected the user to be 1-128 letters, digits or . _ @ + -, got \`${user}\``);
   const config = await loadConfig({ file: values.config, overrides: { secretsDir: secretsDirFlag(values["secrets-dir"]) } });
-  const ttlMs = durationFlag("ttl", values.ttl, config.gateway.jwt.ttl);
+  const ttlMs = durationFlag("ttl", values.ttl, config.gateway.jwt.ttlMs);
   if (ttlMs < 1000) throw new UsageError(`Expected \`--ttl\` to be at least 1s, got \`${values.ttl}\``);
   const kv = await deps.openKv(config);
   let key;

@@ -3,8 +3,7 @@
 // and quoted; the only literal is a SCRAM verifier, checked against its format before use.
 import pg from "pg";
 import type { Config } from "../config/normalize.js";
-import { TimeoutError } from "../errors.js";
-import { sleep } from "../runner/abortable.js";
+import { poll } from "../util/poll.js";
 import { adminSettings, type AdminSettings } from "./admin-connection.js";
 import type { DbAdmin, Inventory, RoleState } from "./db-admin.js";
 import { quoteIdent } from "./identifiers.js";
@@ -57,19 +56,18 @@ export class PgDbAdmin implements DbAdmin {
   }
 
   async waitUntilReady(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await this.pool(this.settings.adminDatabase).query("SELECT 1");
-        return;
-      } catch (error) {
-        if (!isPgUnavailable(error)) throw pgFailure(this.settings.server, "connect as the admin", error, [this.settings.password]);
-        if (Date.now() + READY_POLL_MS > deadline) {
-          throw new TimeoutError(`PostgreSQL at ${this.settings.server} to accept connections (postgres.waitTimeout)`, timeoutMs);
+    await poll(
+      async () => {
+        try {
+          await this.pool(this.settings.adminDatabase).query("SELECT 1");
+          return true;
+        } catch (error) {
+          if (!isPgUnavailable(error)) throw pgFailure(this.settings.server, "connect as the admin", error, [this.settings.password]);
+          return undefined;
         }
-        await sleep(READY_POLL_MS, signal);
-      }
-    }
+      },
+      { timeoutMs, intervalMs: READY_POLL_MS, signal, what: `PostgreSQL at ${this.settings.server} to accept connections (postgres.waitTimeout)` },
+    );
   }
 
   async inventory(): Promise<Inventory> {

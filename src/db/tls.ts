@@ -5,7 +5,7 @@
 // checkServerIdentity pins the check to the service name whatever the host is.
 import { readFile } from "node:fs/promises";
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from "node:tls";
-import { caBundlePath } from "../vault/vault-client.js";
+import { caBundlePath } from "../volume/layout.js";
 
 export function verifyFullSsl(caPem: string | Buffer, serverName: string): ConnectionOptions {
   return {

@@ -6,7 +6,7 @@
 import Docker from "dockerode";
 import type { ContainerInspectInfo } from "dockerode";
 import { type ContainerEngine, type ContainerHealth, type ContainerState, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL } from "./container-engine.js";
-import { DockerEngineError } from "./engine-error.js";
+import { engineFailure } from "./engine-error.js";
 
 export interface DockerodeEngineOptions {
   socketPath: string;
@@ -56,7 +56,7 @@ export class DockerodeEngine implements ContainerEngine {
     } catch (error) {
       // Gone between list and inspect, or never there: not an engine failure.
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      throw new DockerEngineError(this.options.socketPath, `inspect container ${idOrName}`, error);
+      throw engineFailure(this.options.socketPath, `inspect container ${idOrName}`, error);
     }
   }
 
@@ -68,7 +68,7 @@ export class DockerodeEngine implements ContainerEngine {
     try {
       return await fn();
     } catch (error) {
-      throw new DockerEngineError(this.options.socketPath, action, error);
+      throw engineFailure(this.options.socketPath, action, error);
     }
   }
 }

@@ -1,8 +1,7 @@
 // What went wrong talking to the engine, in one sentence that names the socket. Refused, reset
 // and timed-out connections are worth a retry (an engine restarting); the rest are not.
-import { describeCause } from "../errors.js";
-
-const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EAGAIN"]);
+import { describeCause, RequestError } from "../errors.js";
+import { errorCode, TRANSIENT_CODES } from "../util/transient.js";
 
 const HINTS: Record<string, string> = {
   ENOENT: "no socket there",
@@ -11,19 +10,16 @@ const HINTS: Record<string, string> = {
   ECONNRESET: "connection reset by the engine",
 };
 
-export class DockerEngineError extends Error {
-  override name = "DockerEngineError";
-  readonly transient: boolean;
-  constructor(
-    readonly socket: string,
-    readonly action: string,
-    cause: unknown,
-  ) {
-    const code = (cause as { code?: unknown } | undefined)?.code;
-    const statusCode = (cause as { statusCode?: unknown } | undefined)?.statusCode;
-    const hint = typeof code === "string" ? (HINTS[code] ?? code) : undefined;
-    const detail = hint ? `${hint} (${describeCause(cause).trim()})` : describeCause(cause).trim();
-    super(`docker engine at ${socket}: ${action} failed: ${typeof statusCode === "number" ? `HTTP ${statusCode}: ` : ""}${detail}`, { cause });
-    this.transient = typeof code === "string" ? TRANSIENT_CODES.has(code) : /socket hang up|timeout/i.test(describeCause(cause));
-  }
+export function engineFailure(socket: string, action: string, cause: unknown): RequestError {
+  const code = errorCode(cause);
+  const statusCode = (cause as { statusCode?: unknown } | undefined)?.statusCode;
+  const hint = code !== undefined ? (HINTS[code] ?? code) : undefined;
+  const detail = hint ? `${hint} (${describeCause(cause).trim()})` : describeCause(cause).trim();
+  return new RequestError(`docker engine at ${socket}`, action, `${typeof statusCode === "number" ? `HTTP ${statusCode}: ` : ""}${detail}`, {
+    // docker-modem reports a dropped connection or its own timeout by message, without a code.
+    transient: code !== undefined ? TRANSIENT_CODES.has(code) : /socket hang up|timeout/i.test(describeCause(cause)),
+    statusCode: typeof statusCode === "number" ? statusCode : undefined,
+    code,
+    cause,
+  });
 }

@@ -1,7 +1,7 @@
 // Sends each service's reload signal to its running containers in the compose project. A service
 // with no running container is not an error: it reads its new certificate when it starts.
 import { describeCause, isTransient } from "../errors.js";
-import { sleep } from "../runner/abortable.js";
+import { sleep } from "../util/sleep.js";
 import { backoffDelayMs } from "../runner/backoff.js";
 import { projectContainers, type StackDocker } from "./stack-docker.js";
 

@@ -43,7 +43,7 @@ export async function openStackDocker(config: Config, deps: DockerDeps = {}): Pr
   const env = deps.env ?? process.env;
   const socket = await findDockerSocket({ configured: config.docker.socket, env, ...(deps.isSocket ? { isSocket: deps.isSocket } : {}) });
   if (!socket.found) return { available: false, reason: socket.reason };
-  const engine = lazyEngine(() => (deps.createEngine ?? dockerodeEngine)(socket.path, config.docker.timeout));
+  const engine = lazyEngine(() => (deps.createEngine ?? dockerodeEngine)(socket.path, config.docker.timeoutMs));
   let project: Promise<ProjectLookup> | undefined;
   return {
     available: true,

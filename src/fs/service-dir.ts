@@ -1,9 +1,7 @@
 // The per-service folder on the secrets volume: the public interface services read.
-import { join } from "node:path";
 import type { ServiceConfig } from "../config/schema.js";
+import { serviceDir } from "../volume/layout.js";
 import { ensureDir, type WriteOptions } from "./atomic-write.js";
-
-export const serviceDir = (secretsDir: string, service: string) => join(secretsDir, service);
 
 /** 0700, or 0750 where a group must read it; owned by the service when running as root. */
 export function serviceDirOptions(service: Pick<ServiceConfig, "uid" | "gid">): WriteOptions {

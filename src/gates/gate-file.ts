@@ -7,10 +7,8 @@ import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs/atomic-write.js";
+import { BOOT_FILE, bootPath, gatePath, gatesDir, WAITER_SCRIPT } from "../volume/layout.js";
 
-export const GATES_DIR = ".gates";
-export const BOOT_FILE = "boot";
-export const WAITER_SCRIPT = "wait.sh";
 const RESERVED = new Set([BOOT_FILE, WAITER_SCRIPT]);
 
 export interface GateRecord {
@@ -26,10 +24,6 @@ export interface BootRecord {
   time: string;
   kernelBootId?: string;
 }
-
-export const gatesDir = (secretsDir: string) => join(secretsDir, GATES_DIR);
-export const gatePath = (secretsDir: string, gate: string) => join(gatesDir(secretsDir), gate);
-export const bootPath = (secretsDir: string) => join(gatesDir(secretsDir), BOOT_FILE);
 
 const GATE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export function isGateName(name: string): boolean {

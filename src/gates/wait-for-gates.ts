@@ -4,7 +4,8 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
 import { WaitTimeoutError } from "../errors.js";
-import { type GateRecord, gateIsCurrent, gatesDir, readBootSync, readGateSync } from "./gate-file.js";
+import { gatesDir } from "../volume/layout.js";
+import { type GateRecord, gateIsCurrent, readBootSync, readGateSync } from "./gate-file.js";
 
 export interface WaitOptions {
   secretsDir: string;

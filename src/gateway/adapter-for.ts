@@ -16,7 +16,7 @@ export function adapterFor(config: Config, caPem: string): GatewayAdapter {
       configDir: kongConfigDir(config),
       owner: { uid: service?.uid, gid: service?.gid },
       proxyPort: gateway.kong.proxyPort,
-      reloadTimeoutMs: gateway.kong.reloadTimeout,
+      reloadTimeoutMs: gateway.kong.reloadTimeoutMs,
       // SIGHUP to Kong's container: its nginx master reloads and Kong reads the file again.
       reloadElsewhere: async (signal) => (await import("../docker/gateway-reload.js")).reloadGatewayContainer(config, signal ? { signal } : {}),
     });
@@ -33,7 +33,7 @@ export function adapterFor(config: Config, caPem: string): GatewayAdapter {
     listenAddress: gateway.nginx.address,
     listenPort: gateway.nginx.listen,
     serverName: gateway.service,
-    reloadTimeoutMs: gateway.nginx.reloadTimeout,
+    reloadTimeoutMs: gateway.nginx.reloadTimeoutMs,
     njsModule: gateway.nginx.njsModule,
     ...(gateway.nginx.resolver ? { resolver: gateway.nginx.resolver } : {}),
     // Loaded only when nginx's pid is no use here (nginx in its own container).

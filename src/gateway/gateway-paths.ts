@@ -1,11 +1,9 @@
-// Where the gateway's generated files live on the secrets volume.
-import { join } from "node:path";
+// Where the gateway's generated files live: the configured folder, else the default in the
+// gateway's folder on the secrets volume.
 import type { Config } from "../config/normalize.js";
+import { kongDir, nginxDir } from "../volume/layout.js";
 
-/** The nginx config folder: the configured one, else `<secretsDir>/<gateway>/nginx` (tmpfs). */
-export const nginxConfigDir = (config: Config) => config.gateway.nginx.configDir ?? join(config.secretsDir, config.gateway.service, "nginx");
+export const nginxConfigDir = (config: Config) => config.gateway.nginx.configDir ?? nginxDir(config.secretsDir, config.gateway.service);
 
-/** Kong's declarative config folder (DB-less): the configured one, else `<secretsDir>/<gateway>/kong` (tmpfs). */
-export const kongConfigDir = (config: Config) => config.gateway.kong.configDir ?? join(config.secretsDir, config.gateway.service, "kong");
-
-export const caBundlePath = (config: Config) => join(config.secretsDir, "ca", "ca.pem");
+/** Kong's declarative config folder (DB-less). */
+export const kongConfigDir = (config: Config) => config.gateway.kong.configDir ?? kongDir(config.secretsDir, config.gateway.service);

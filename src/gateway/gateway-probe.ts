@@ -5,6 +5,7 @@ import { X509Certificate } from "node:crypto";
 import { request } from "node:https";
 import { rootCertificates, type TLSSocket } from "node:tls";
 import { TimeoutError } from "../errors.js";
+import { poll } from "../util/poll.js";
 import type { GatewayMaterial } from "./adapter.js";
 
 export interface ProbeTarget {
@@ -61,7 +62,7 @@ export const probeTrust = (caPem: string, importedChain?: string): string[] =>
  * (an imported public certificate), and the trust is probeTrust's.
  */
 export function probeTargetFor(material: GatewayMaterial, host: string, port: number, service: string): ProbeTarget {
-  const cert = new X509Certificate(material.tls.certificate);
+  const cert = new X509Certificate(material.tls.certPem);
   const firstDns = cert.subjectAltName
     ?.split(", ")
     .find((s) => s.startsWith("DNS:"))
@@ -70,7 +71,7 @@ export function probeTargetFor(material: GatewayMaterial, host: string, port: nu
     host,
     port,
     serverName: cert.checkHost(service) ? service : (firstDns ?? service),
-    ca: probeTrust(material.caPem, material.tls.source === "import" ? material.tls.chain : undefined),
+    ca: probeTrust(material.caPem, material.tls.source === "import" ? material.tls.chainPem : undefined),
   };
 }
 
@@ -93,25 +94,33 @@ export interface AwaitServedOptions {
 /** Probes every 50 ms until the gateway serves what is awaited; a timeout is transient (a rerun may succeed). */
 export async function awaitServed(target: ProbeTarget, options: AwaitServedOptions): Promise<void> {
   const probe = options.probe ?? ((t: ProbeTarget) => probeGateway(t));
-  const deadline = Date.now() + options.timeoutMs;
   let last = "no answer yet";
-  let inARow = 0;
-  while (Date.now() < deadline) {
-    options.signal?.throwIfAborted();
-    try {
-      const seen = await probe(target);
-      if (options.served(seen)) {
-        if (++inARow >= (options.inARow ?? 1)) return;
-        continue;
+  // The answers in a row are asked back to back: a pause between them would only add time.
+  const servedInARow = async (): Promise<true | undefined> => {
+    for (let i = 0; i < (options.inARow ?? 1); i++) {
+      options.signal?.throwIfAborted();
+      try {
+        const seen = await probe(target);
+        if (!options.served(seen)) {
+          last = options.describe(seen);
+          return undefined;
+        }
+      } catch (error) {
+        last = (error as Error).message;
+        return undefined;
       }
-      inARow = 0;
-      last = options.describe(seen);
-    } catch (error) {
-      inARow = 0;
-      last = (error as Error).message;
     }
-    await new Promise((r) => setTimeout(r, 50));
+    return true;
+  };
+  const what = async () => {
+    const detail = (await options.detail?.()) ?? "";
+    return `${options.what} (last: ${last}${detail ? `; ${detail}` : ""})`;
+  };
+  try {
+    await poll(servedInARow, { timeoutMs: options.timeoutMs, intervalMs: 50, signal: options.signal, what });
+  } catch (error) {
+    // Our own wait ran out, not the stage's budget (its signal's reason may be a TimeoutError too).
+    if (error instanceof TimeoutError && !options.signal?.aborted) throw Object.assign(error, { transient: true });
+    throw error;
   }
-  const detail = (await options.detail?.()) ?? "";
-  throw Object.assign(new TimeoutError(`${options.what} (last: ${last}${detail ? `; ${detail}` : ""})`, options.timeoutMs), { transient: true });
 }

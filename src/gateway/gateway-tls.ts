@@ -2,6 +2,7 @@
 // by gateway-cert, read back by proxy-setup. The fingerprint lets anyone compare what the
 // gateway serves with what Vault holds without reading the key.
 import { createPrivateKey, X509Certificate } from "node:crypto";
+import type { PemTriple } from "../pki/pem-triple.js";
 import { serviceKey } from "../vault/layout.js";
 
 /** What the gateway serves to clients (possibly a public certificate). */
@@ -9,13 +10,7 @@ export const gatewayTlsKey = (gateway: string) => serviceKey(gateway, "tls");
 /** What the gateway presents to services: always from the stack's CA (mutual TLS inside). */
 export const gatewayClientTlsKey = (gateway: string) => serviceKey(gateway, "client-tls");
 
-export interface GatewayTls {
-  /** The leaf, PEM. */
-  certificate: string;
-  /** PKCS#8 PEM. */
-  privateKey: string;
-  /** Issuing chain (intermediates), PEM; may be empty. */
-  chain: string;
+export interface GatewayTls extends PemTriple {
   /** SHA-256 of the leaf's DER, as Node's `fingerprint256` prints it (AB:CD:…). */
   fingerprint: string;
   /** Where it came from: `pki-init` or `import`. */
@@ -26,9 +21,9 @@ export interface GatewayTls {
 /** The KV record: snake_case field names as in src/vault/layout.ts. */
 export function toKvRecord(tls: GatewayTls): Record<string, unknown> {
   return {
-    certificate: tls.certificate,
-    private_key: tls.privateKey,
-    chain: tls.chain,
+    certificate: tls.certPem,
+    private_key: tls.keyPem,
+    chain: tls.chainPem,
     fingerprint_sha256: tls.fingerprint,
     source: tls.source,
     not_after: tls.notAfter,
@@ -39,18 +34,18 @@ export function fromKvRecord(data: Record<string, unknown> | undefined, where: s
   if (!data) throw new Error(`no gateway certificate in Vault at ${where} (run gateway-cert first)`);
   const text = (field: string) => {
     const value = data[field];
-    if (typeof value !== "string") throw new Error(`Vault ${where}: expected \`${field}\` to be a string`);
+    if (typeof value !== "string") throw new Error(`Vault ${where}: expected \`${field}\` to be a string, got ${value === undefined ? "none" : typeof value}`);
     return value;
   };
   const tls: GatewayTls = {
-    certificate: text("certificate"),
-    privateKey: text("private_key"),
-    chain: typeof data.chain === "string" ? data.chain : "",
+    certPem: text("certificate"),
+    keyPem: text("private_key"),
+    chainPem: typeof data.chain === "string" ? data.chain : "",
     fingerprint: text("fingerprint_sha256"),
     source: typeof data.source === "string" ? data.source : "unknown",
     notAfter: typeof data.not_after === "string" ? data.not_after : "",
   };
-  if (fingerprintOf(tls.certificate) !== tls.fingerprint) {
+  if (fingerprintOf(tls.certPem) !== tls.fingerprint) {
     throw new Error(`Vault ${where}: the certificate does not match its recorded fingerprint`);
   }
   return tls;
@@ -61,16 +56,16 @@ export function fingerprintOf(certificatePem: string): string {
 }
 
 /** Builds the record from PEM text, checking that the key belongs to the certificate. */
-export function gatewayTlsFrom(input: { certPem: string; keyPem: string; chainPem: string; source: string }): GatewayTls {
-  const cert = new X509Certificate(firstPem(input.certPem));
-  const key = createPrivateKey(input.keyPem);
+export function gatewayTlsFrom(pem: PemTriple & { source: string }): GatewayTls {
+  const cert = new X509Certificate(firstPem(pem.certPem));
+  const key = createPrivateKey(pem.keyPem);
   if (!cert.checkPrivateKey(key)) throw new Error("the gateway key does not belong to its certificate");
   return {
-    certificate: cert.toString(),
-    privateKey: key.export({ type: "pkcs8", format: "pem" }).toString(),
-    chain: input.chainPem.trim() === "" ? "" : input.chainPem.trim() + "\n",
+    certPem: cert.toString(),
+    keyPem: key.export({ type: "pkcs8", format: "pem" }).toString(),
+    chainPem: pem.chainPem.trim() === "" ? "" : pem.chainPem.trim() + "\n",
     fingerprint: cert.fingerprint256,
-    source: input.source,
+    source: pem.source,
     notAfter: new Date(cert.validTo).toISOString(),
   };
 }
@@ -83,13 +78,13 @@ export function firstPem(text: string): string {
 }
 
 /** Leaf followed by its chain, as servers present it. */
-export const fullChain = (tls: GatewayTls) => tls.certificate.trimEnd() + "\n" + tls.chain;
+export const fullChain = (tls: GatewayTls) => tls.certPem.trimEnd() + "\n" + tls.chainPem;
 
 const PEM_BLOCKS = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** Valid now (an imported public certificate is not checked against the stack's CA). */
 export function isCurrent(tls: GatewayTls, now = new Date()): boolean {
-  const cert = new X509Certificate(tls.certificate);
+  const cert = new X509Certificate(tls.certPem);
   return new Date(cert.validTo) > now && new Date(cert.validFrom) <= now;
 }
 
@@ -98,10 +93,10 @@ export function isCurrent(tls: GatewayTls, now = new Date()): boolean {
  * a certificate of the current trust bundle (an ephemeral CA is new every boot).
  */
 export function standsUnder(tls: GatewayTls, caPem: string, now = new Date()): boolean {
-  const leaf = new X509Certificate(tls.certificate);
+  const leaf = new X509Certificate(tls.certPem);
   if (new Date(leaf.validTo) <= now || new Date(leaf.validFrom) > now) return false;
   const anchors = (caPem.match(PEM_BLOCKS) ?? []).map((p) => new X509Certificate(p));
-  const intermediates = (tls.chain.match(PEM_BLOCKS) ?? []).map((p) => new X509Certificate(p));
+  const intermediates = (tls.chainPem.match(PEM_BLOCKS) ?? []).map((p) => new X509Certificate(p));
   let current = leaf;
   for (let hops = 0; hops <= intermediates.length; hops++) {
     if (anchors.some((a) => current.checkIssued(a) && current.verify(a.publicKey))) return true;

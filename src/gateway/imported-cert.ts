@@ -5,15 +5,16 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
+import { IMPORTED_LEAF_FILES } from "../pki/imported-leaf.js";
 import { gatewayTlsFrom, type GatewayTls } from "./gateway-tls.js";
 
 const FIELD = "gateway.importCert";
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 export async function loadImportedGatewayCert(dir: string, now = new Date()): Promise<GatewayTls> {
-  const certFile = join(dir, "cert.pem");
-  const keyFile = join(dir, "key.pem");
-  const chainFile = join(dir, "chain.pem");
+  const certFile = join(dir, IMPORTED_LEAF_FILES.cert);
+  const keyFile = join(dir, IMPORTED_LEAF_FILES.key);
+  const chainFile = join(dir, IMPORTED_LEAF_FILES.chain);
   const certText = await read(certFile, true);
   const keyText = await read(keyFile, true);
   const chainText = (await read(chainFile, false)) ?? "";

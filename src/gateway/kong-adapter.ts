@@ -5,6 +5,7 @@
 //
 // Kong cannot run on this machine: this adapter is tested against a recording server that
 // follows Kong's documented Admin API (test/support/kong-recorder.ts), not against a real Kong.
+import { RequestError } from "../errors.js";
 import type { ApplyResult, GatewayAdapter, GatewayMaterial } from "./adapter.js";
 import type { KongAdminClient, KongResponse } from "./kong-admin-client.js";
 import { KONG_TAG, kongEntities } from "./kong-entities.js";
@@ -80,8 +81,6 @@ function expectOk(res: KongResponse, path: string, method = "PUT"): void {
   if (res.status >= 200 && res.status < 300) return;
   // Kong's own message only: the request body carried the key and must not be echoed.
   const message = typeof res.body === "object" && res.body !== null ? (res.body as { message?: unknown }).message : undefined;
-  const text = typeof message === "string" ? message.slice(0, 300) : `HTTP ${res.status}`;
-  throw Object.assign(new Error(`Kong Admin API refused ${method} ${path.replace(/\/jwt\/.*/, "/jwt/…")}: ${res.status} ${text}`), {
-    transient: res.status >= 500,
-  });
+  const detail = `HTTP ${res.status}${typeof message === "string" ? `: ${message.slice(0, 300)}` : ""}`;
+  throw new RequestError("Kong Admin API", `${method} ${path.replace(/\/jwt\/.*/, "/jwt/…")}`, detail, { transient: res.status >= 500, statusCode: res.status });
 }

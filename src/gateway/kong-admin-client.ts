@@ -3,7 +3,8 @@
 // else must be https, verified against the stack's CA.
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { ConfigError, TransientError } from "../errors.js";
+import { ConfigError, RequestError } from "../errors.js";
+import { errorCode, hasTransientCode } from "../util/transient.js";
 
 export interface KongResponse {
   status: number;
@@ -11,7 +12,6 @@ export interface KongResponse {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-const TRANSIENT = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "EHOSTUNREACH"]);
 
 export class KongAdminClient {
   private readonly url: URL;
@@ -77,8 +77,7 @@ export class KongAdminClient {
       );
       req.on("timeout", () => req.destroy(Object.assign(new Error("Kong Admin API did not answer in time"), { code: "ETIMEDOUT" })));
       req.on("error", (error: NodeJS.ErrnoException) => {
-        const what = `Kong Admin API ${method} ${target.pathname} at ${this.url.origin}: ${error.message}`;
-        reject(error.code && TRANSIENT.has(error.code) ? new TransientError(what, { cause: error }) : new Error(what, { cause: error }));
+        reject(new RequestError(`Kong Admin API at ${this.url.origin}`, `${method} ${target.pathname}`, error.message, { transient: hasTransientCode(error), code: errorCode(error), cause: error }));
       });
       req.end(payload);
     });

@@ -130,11 +130,11 @@ export function kongEntities(material: GatewayMaterial, gateway: string): KongEn
   if (caCertificates.length === 0) throw new Error("the stack's CA bundle holds no certificate");
   const caIds = caCertificates.map((c) => c.id);
 
-  const certificate = { id: stableUuid(`certificate:${gateway}`), cert: fullChain(material.tls), key: material.tls.privateKey, tags: tags() };
+  const certificate = { id: stableUuid(`certificate:${gateway}`), cert: fullChain(material.tls), key: material.tls.keyPem, tags: tags() };
   const clientCertificate = {
     id: stableUuid(`client-certificate:${gateway}`),
     cert: fullChain(material.clientTls),
-    key: material.clientTls.privateKey,
+    key: material.clientTls.keyPem,
     tags: tags(),
   };
 
@@ -167,7 +167,7 @@ export function kongEntities(material: GatewayMaterial, gateway: string): KongEn
   return {
     caCertificates,
     certificate,
-    snis: dnsNames(material.tls.certificate).map((name) => ({ name, tags: tags() })),
+    snis: dnsNames(material.tls.certPem).map((name) => ({ name, tags: tags() })),
     clientCertificate,
     services,
     routes,

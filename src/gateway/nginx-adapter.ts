@@ -5,8 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { TimeoutError } from "../errors.js";
 import { ensureDir, writeFileAtomic, writeFilesAtomic } from "../fs/atomic-write.js";
 import { findNginx, testNginxConfig } from "../servers/nginx-process.js";
+import { poll } from "../util/poll.js";
 import type { ApplyResult, GatewayAdapter, GatewayMaterial } from "./adapter.js";
 import { fullChain } from "./gateway-tls.js";
 import { awaitServed, probeTargetFor } from "./gateway-probe.js";
@@ -87,9 +89,9 @@ export class NginxAdapter implements GatewayAdapter {
       await ensureDir(generationDir, { mode: 0o700, ...owner });
       await writeFilesAtomic([
         { path: join(generationDir, GENERATION_FILES.fullchain), data: fullChain(material.tls), mode: 0o600, ...owner },
-        { path: join(generationDir, GENERATION_FILES.key), data: material.tls.privateKey, mode: 0o600, ...owner },
+        { path: join(generationDir, GENERATION_FILES.key), data: material.tls.keyPem, mode: 0o600, ...owner },
         { path: join(generationDir, GENERATION_FILES.clientChain), data: fullChain(material.clientTls), mode: 0o600, ...owner },
-        { path: join(generationDir, GENERATION_FILES.clientKey), data: material.clientTls.privateKey, mode: 0o600, ...owner },
+        { path: join(generationDir, GENERATION_FILES.clientKey), data: material.clientTls.keyPem, mode: 0o600, ...owner },
         { path: join(generationDir, GENERATION_FILES.ca), data: material.caPem, mode: 0o600, ...owner },
         { path: join(generationDir, GENERATION_FILES.auth), data: renderNjsAuth(material.jwt.key, material.jwt.issuer), mode: 0o600, ...owner },
       ]);
@@ -186,7 +188,6 @@ async function childrenOf(pid: number): Promise<number[]> {
 }
 
 async function waitGone(pids: number[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const alive = (p: number) => {
     try {
       process.kill(p, 0);
@@ -195,8 +196,11 @@ async function waitGone(pids: number[], timeoutMs: number, signal?: AbortSignal)
       return false;
     }
   };
-  while (pids.some(alive) && Date.now() < deadline) {
-    signal?.throwIfAborted();
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    await poll(() => (pids.some(alive) ? undefined : true), { timeoutMs, intervalMs: 20, signal, what: `nginx's old workers ${pids.join(", ")} to leave` });
+  } catch (error) {
+    // The new generation already answers; a worker slow to finish its last request is no failure.
+    // The stage's budget running out is (its signal's reason may be a TimeoutError too).
+    if (!(error instanceof TimeoutError) || signal?.aborted) throw error;
   }
 }

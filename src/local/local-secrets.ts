@@ -6,11 +6,11 @@
 // boot) and db-seed read it. So the IKM stays the one secret of the local stack on disk.
 import { hkdfSync, randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { dirname, relative } from "node:path";
 import type { Config } from "../config/normalize.js";
 import { ensureDir, writeFileAtomic } from "../fs/atomic-write.js";
 import { loadIkm } from "../vault/ikm.js";
-import { BOOTGATE_IDENTITY } from "../vault/layout.js";
+import { localAdminPasswordPath } from "../volume/layout.js";
 import { pathExists } from "../util/path-exists.js";
 
 
@@ -39,7 +39,7 @@ export async function writeDerivedAdminPassword(config: Config): Promise<string>
   } finally {
     ikm.fill(0);
   }
-  const file = configured ?? join(config.secretsDir, BOOTGATE_IDENTITY, "postgres-admin.password");
+  const file = configured ?? localAdminPasswordPath(config.secretsDir);
   // In a service's own folder (compose: the postgres container runs initdb as its own user) the
   // file belongs to that service, as everything else in the folder does.
   const folder = relative(config.secretsDir, dirname(file));

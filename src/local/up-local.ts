@@ -4,7 +4,7 @@
 import { DB_READY, GATEWAY_READY, PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import { X509Certificate } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import type { Config } from "../config/normalize.js";
 import { StageError } from "../errors.js";
 import { ensureDir, isRoot } from "../fs/atomic-write.js";
@@ -23,6 +23,8 @@ import { startPostgres } from "../servers/postgres-process.js";
 import { prepareSecretsVolume, type SecretsVolume } from "./secrets-volume.js";
 import { serverUserFor } from "../servers/server-user.js";
 import { Supervisor } from "./supervisor.js";
+import { nginxConfigDir } from "../gateway/gateway-paths.js";
+import { caBundlePath, localServerDir, serviceDir, servicePath } from "../volume/layout.js";
 
 const INFRA_WAIT_MS = 10 * 60_000;
 export const EXAMPLE_BASE_PORT = 59880;
@@ -97,9 +99,9 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
       (async () => {
         await gate([PKI_READY]);
         const bao = await startOpenBao({
-          dir: join(config.stateDir, "openbao"),
-          tlsDir: join(config.secretsDir, config.vault.service),
-          caFile: join(config.secretsDir, "ca", "ca.pem"),
+          dir: localServerDir(config.stateDir, "openbao"),
+          tlsDir: serviceDir(config.secretsDir, config.vault.service),
+          caFile: caBundlePath(config.secretsDir),
           serverName: config.vault.service,
           port: vaultPort,
           readyTimeoutMs: 60_000,
@@ -109,9 +111,9 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
       (async () => {
         await gate([PKI_READY]);
         const pg = await startPostgres({
-          dir: join(config.stateDir, "postgres"),
+          dir: localServerDir(config.stateDir, "postgres"),
           port: config.postgres.port,
-          tlsDir: join(config.secretsDir, config.postgres.service),
+          tlsDir: serviceDir(config.secretsDir, config.postgres.service),
           adminPasswordFile,
           adminUser: config.postgres.admin.user,
           readyTimeoutMs: 60_000,
@@ -137,8 +139,7 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
 
     // nginx's config is proxy-setup's output: like the nginx container, it waits for gateway-ready.
     await gate([GATEWAY_READY]);
-    const configDir = config.gateway.nginx.configDir ?? join(config.secretsDir, config.gateway.service, "nginx");
-    const nginx = await startNginx({ prefixDir: configDir });
+    const nginx = await startNginx({ prefixDir: nginxConfigDir(config) });
     supervisor.add({ name: "nginx", stop: nginx.stop });
 
     for (const service of services) {
@@ -155,7 +156,7 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
 }
 
 export async function certificateExpiry(config: Config, service: string): Promise<string> {
-  const pem = await readFile(join(config.secretsDir, service, "cert.pem"), "utf8").catch(() => undefined);
+  const pem = await readFile(servicePath(config.secretsDir, service, "cert"), "utf8").catch(() => undefined);
   if (!pem) return "-";
   return new Date(new X509Certificate(pem).validTo).toISOString().slice(0, 10);
 }

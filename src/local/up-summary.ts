@@ -2,6 +2,7 @@
 import { DB_READY, GATEWAY_READY, PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import { relative } from "node:path";
 import { renderTable } from "../status/table.js";
+import { caBundlePath } from "../volume/layout.js";
 import { certificateExpiry, type LocalStack } from "./up-local.js";
 
 export async function renderSummary(stack: LocalStack): Promise<string> {
@@ -18,7 +19,7 @@ export async function renderSummary(stack: LocalStack): Promise<string> {
       [gw, `https://${gw}:${port}`, GATEWAY_READY],
     ].map(async ([name, url, gates]) => [name!, url!, name === gw ? "(in Vault)" : await certificateExpiry(config, name!), gates!]),
   );
-  const ca = relative(process.cwd(), `${config.secretsDir}/ca/ca.pem`) || `${config.secretsDir}/ca/ca.pem`;
+  const ca = relative(process.cwd(), caBundlePath(config.secretsDir)) || caBundlePath(config.secretsDir);
   const first = stack.services[0];
   const times = Object.entries(stack.stageTimes).map(([stage, ms]) => `${stage} ${ms} ms`).join(", ");
   return [

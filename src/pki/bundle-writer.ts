@@ -6,12 +6,7 @@ import { join } from "node:path";
 import type { ServiceConfig } from "../config/schema.js";
 import { ensureDir, type PendingFile, writeFilesAtomic } from "../fs/atomic-write.js";
 import { ensureServiceDir, publicFileOptions, secretFileOptions } from "../fs/service-dir.js";
-
-export const CA_DIR = "ca";
-export const CA_BUNDLE = "ca.pem";
-export const SERVICE_FILES = { cert: "cert.pem", key: "key.pem", ca: "ca.pem" } as const;
-
-export const caBundlePath = (secretsDir: string) => join(secretsDir, CA_DIR, CA_BUNDLE);
+import { caBundlePath, caDir, SERVICE_FILES } from "../volume/layout.js";
 
 export interface ServiceWrite {
   service: ServiceConfig;
@@ -25,10 +20,9 @@ export interface ServiceWrite {
 }
 
 export async function writeCaBundle(secretsDir: string, bundlePem: string): Promise<void> {
-  const dir = join(secretsDir, CA_DIR);
   // The trust bundle is public: every service and every user may read it.
-  await ensureDir(dir, { mode: 0o755 });
-  await writeFilesAtomic([{ path: join(dir, CA_BUNDLE), data: bundlePem, mode: 0o644 }]);
+  await ensureDir(caDir(secretsDir), { mode: 0o755 });
+  await writeFilesAtomic([{ path: caBundlePath(secretsDir), data: bundlePem, mode: 0o644 }]);
 }
 
 async function writeService(secretsDir: string, write: ServiceWrite): Promise<void> {

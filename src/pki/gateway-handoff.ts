@@ -4,18 +4,14 @@
 // No handoff (a `--only` run, or a rerun that kept this boot's ephemeral CA and so could not
 // issue) means: the gateway certificate in Vault from an earlier run of this boot stands.
 import type { StageContext } from "../runner/stage.js";
+import type { PemTriple } from "./pem-triple.js";
 
 export const GATEWAY_LEAF_HANDOFF = "gateway-leaf";
 
-export interface GatewayLeaf {
+/** The key is never written to the volume; the chain is the intermediate, or an imported leaf's chain. */
+export interface GatewayLeaf extends PemTriple {
   /** The gateway's service name (config.gateway.service). */
   service: string;
-  /** The leaf alone. */
-  certPem: string;
-  /** PKCS#8 PEM. A secret: never log it, never write it to the volume. */
-  keyPem: string;
-  /** The issuing chain that follows the leaf (intermediate, or an imported leaf's chain). */
-  chainPem: string;
   /** The stack's trust bundle (ca/ca.pem). */
   caPem: string;
   /** "issued" by the stack's CA in this run, or "imported" from the service's importCert. */

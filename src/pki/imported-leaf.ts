@@ -3,19 +3,16 @@
 import { join } from "node:path";
 import type { X509Certificate as NodeCertificate } from "node:crypto";
 import type { IssuingCa } from "./issuing-ca.js";
+import type { PemTriple } from "./pem-triple.js";
 import { checkIsCa, checkKeyMatches, checkValidAt, fail, isSignedBy, parseCertificates, parsePrivateKey, readMaterial } from "./material-checks.js";
 import { normalizedPem } from "./imported-ca.js";
 import { pathExists } from "../util/path-exists.js";
 
 export const IMPORTED_LEAF_FILES = { cert: "cert.pem", key: "key.pem", chain: "chain.pem" } as const;
 
-export interface ImportedLeaf {
+/** The chain is chain.pem's certificates, or the stack's intermediate; the key is re-encoded as PKCS#8, the layout's one key format. */
+export interface ImportedLeaf extends PemTriple {
   service: string;
-  leafPem: string;
-  /** The chain that follows the leaf: chain.pem's certificates, or the stack's intermediate. */
-  chainPem: string;
-  /** Re-encoded as PKCS#8, the layout's one key format. */
-  keyPem: string;
   serial: string;
   notAfter: Date;
   dir: string;
@@ -73,7 +70,7 @@ export async function loadImportedLeaf(service: string, dir: string, stackCa: Is
 
   return {
     service,
-    leafPem: normalizedPem(leaf),
+    certPem: normalizedPem(leaf),
     chainPem: chain.map(normalizedPem).join(""),
     keyPem: key.export({ type: "pkcs8", format: "pem" }).toString().trimEnd() + "\n",
     serial: leaf.serialNumber.toLowerCase(),

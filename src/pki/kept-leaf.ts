@@ -8,6 +8,7 @@ import type { ServiceConfig } from "../config/schema.js";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
 import { isRoot, type WriteOptions } from "../fs/atomic-write.js";
 import { publicFileOptions, secretFileOptions, serviceDirOptions } from "../fs/service-dir.js";
+import { SERVICE_FILES } from "../volume/layout.js";
 import { certNotAfter, certNotBefore, type IssuingCa } from "./issuing-ca.js";
 import { expectedSans } from "./leaf-issue.js";
 import { isSignedBy, keyKind } from "./material-checks.js";
@@ -35,9 +36,9 @@ async function hasModes(path: string, options: WriteOptions): Promise<boolean> {
 async function modesAreCurrent(dir: string, service: ServiceConfig): Promise<boolean> {
   const checks = await Promise.all([
     hasModes(dir, serviceDirOptions(service)),
-    hasModes(join(dir, "key.pem"), secretFileOptions(service)),
-    hasModes(join(dir, "cert.pem"), publicFileOptions(service)),
-    hasModes(join(dir, "ca.pem"), publicFileOptions(service)),
+    hasModes(join(dir, SERVICE_FILES.key), secretFileOptions(service)),
+    hasModes(join(dir, SERVICE_FILES.cert), publicFileOptions(service)),
+    hasModes(join(dir, SERVICE_FILES.ca), publicFileOptions(service)),
   ]);
   return checks.every(Boolean);
 }
@@ -78,7 +79,7 @@ export async function judgeExistingLeaf(
 ): Promise<KeepVerdict> {
   let certText: string, keyText: string, caText: string;
   try {
-    [certText, keyText, caText] = await Promise.all(["cert.pem", "key.pem", "ca.pem"].map((f) => readFile(join(dir, f), "utf8"))) as [string, string, string];
+    [certText, keyText, caText] = await Promise.all([SERVICE_FILES.cert, SERVICE_FILES.key, SERVICE_FILES.ca].map((f) => readFile(join(dir, f), "utf8"))) as [string, string, string];
   } catch {
     return { keep: false, reason: "missing files" };
   }

@@ -8,14 +8,13 @@ import type { CaSigner, IssuingCa } from "./issuing-ca.js";
 import { encodeKeyPair, generateKeyPair, generateLeafKeyPair, KEY_PROFILES } from "./key-algorithms.js";
 import { derToPem, LeafTemplate, nodeSigningFor } from "./leaf-template.js";
 import { certificatePem, pkcs8Pem } from "./pem.js";
+import type { PemTriple } from "./pem-triple.js";
 import { randomSerialHex } from "./serial.js";
 import { subtle, x509 } from "./x509.js";
 
-export interface IssuedLeaf {
+/** The leaf alone and its key; the chain (the CA's) is appended when it is written. */
+export interface IssuedLeaf extends Pick<PemTriple, "certPem" | "keyPem"> {
   service: string;
-  /** The leaf alone; the chain is appended when it is written. */
-  leafPem: string;
-  keyPem: string;
   serial: string;
   notAfter: Date;
 }
@@ -88,7 +87,7 @@ async function issueWithLibrary(ca: IssuingCa, request: LeafRequest): Promise<{ 
     ),
     subtle.exportKey("pkcs8", keys.privateKey),
   ]);
-  const leaf = { service: request.service.name, leafPem: certificatePem(cert), keyPem: pkcs8Pem(pkcs8), serial: cert.serialNumber, notAfter };
+  const leaf = { service: request.service.name, certPem: certificatePem(cert), keyPem: pkcs8Pem(pkcs8), serial: cert.serialNumber, notAfter };
   return { leaf, cert };
 }
 
@@ -123,7 +122,7 @@ export async function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[
       dns: sans.filter((n) => n.type === "dns").map((n) => n.value),
       ip: sans.filter((n) => n.type === "ip").map((n) => n.value),
     });
-    return { service: request.service.name, leafPem: derToPem(der), keyPem: derToPem(pkcs8, "PRIVATE KEY"), serial: serialHex, notAfter };
+    return { service: request.service.name, certPem: derToPem(der), keyPem: derToPem(pkcs8, "PRIVATE KEY"), serial: serialHex, notAfter };
   });
   return [reference.leaf, ...others];
 }

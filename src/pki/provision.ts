@@ -7,7 +7,7 @@
 import type { Config } from "../config/normalize.js";
 import type { ServiceConfig } from "../config/schema.js";
 import { kernelBootId as currentKernelBootId } from "../gates/gate-file.js";
-import { caBundlePath, SERVICE_FILES, type ServiceWrite, writeCaBundle, writeServices } from "./bundle-writer.js";
+import { type ServiceWrite, writeCaBundle, writeServices } from "./bundle-writer.js";
 import { createEphemeralCa } from "./ephemeral-ca.js";
 import type { GatewayLeaf } from "./gateway-handoff.js";
 import { loadImportedCa } from "./imported-ca.js";
@@ -16,7 +16,7 @@ import type { IssuingCa } from "./issuing-ca.js";
 import { judgeExistingLeaf } from "./kept-leaf.js";
 import { findThisBootsCa } from "./this-boot-ca.js";
 import { type IssuedLeaf, issueLeaves } from "./leaf-issue.js";
-import { serviceDir } from "../fs/service-dir.js";
+import { caBundlePath, SERVICE_FILES, serviceDir } from "../volume/layout.js";
 
 export interface ProvisionOptions {
   now?: Date;
@@ -53,7 +53,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const now = options.now ?? new Date();
   const log = options.log ?? (() => {});
   const bootKey = "kernelBootId" in options ? options.kernelBootId : currentKernelBootId();
-  const { keyAlgorithm, validity, renewBefore } = config.pki;
+  const { keyAlgorithm, validityMs, renewBeforeMs } = config.pki;
   const gateway = gatewayServiceOf(config);
 
   // 1. Imported material, all of it checked before anything else happens.
@@ -78,7 +78,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const hadLeaf = new Set<string>();
   if (ca) {
     const verdicts = await Promise.all(
-      onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBefore, now)),
+      onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBeforeMs, now)),
     );
     verdicts.forEach((v, i) => {
       if (v.keep) kept.set(onVolume[i]!.name, v);
@@ -89,7 +89,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
     // An ephemeral CA whose key is gone cannot issue the missing leaves: a new CA, and so new
     // leaves for everyone (the old ones would not chain to the new bundle).
     if (ca) log(`renewing this boot's CA: ${onVolume.length - kept.size} certificate(s) must be reissued`);
-    ca = await createEphemeralCa({ algorithm: keyAlgorithm, validityMs: validity, now, kernelBootId: bootKey });
+    ca = await createEphemeralCa({ algorithm: keyAlgorithm, validityMs, now, kernelBootId: bootKey });
     kept.clear();
     renewed = true;
   }
@@ -98,7 +98,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   // 4. Issue what is missing (keys generated concurrently), then write.
   const toIssue = onVolume.filter((s) => !kept.has(s.name));
   const gatewayIssues = gateway !== undefined && !imported.has(gateway.name) && currentCa.signer !== undefined;
-  const requests = [...toIssue, ...(gatewayIssues ? [gateway] : [])].map((service) => ({ service, algorithm: keyAlgorithm, validityMs: validity, now }));
+  const requests = [...toIssue, ...(gatewayIssues ? [gateway] : [])].map((service) => ({ service, algorithm: keyAlgorithm, validityMs, now }));
   const leaves = await issueLeaves(currentCa, requests);
   const gatewayIssued = gatewayIssues ? leaves.pop() : undefined;
   const issued = leaves;
@@ -109,7 +109,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const bundle = currentCa.bundlePem;
   for (const leaf of issued) {
     const service = byName.get(leaf.service)!;
-    writes.push({ service, certPem: leaf.leafPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle });
+    writes.push({ service, certPem: leaf.certPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle });
     outcomes.push({ service: leaf.service, action: "issued", serial: leaf.serial, notAfter: leaf.notAfter, ...(hadLeaf.has(leaf.service) ? { reissued: true } : {}) });
   }
   for (const [name, k] of kept) {
@@ -126,7 +126,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
       writes.push({ service, caPem: bundle, remove: [SERVICE_FILES.cert, SERVICE_FILES.key] });
       outcomes.push({ service: leaf.service, action: "handed-over", serial: leaf.serial, notAfter: leaf.notAfter });
     } else {
-      writes.push({ service, certPem: leaf.leafPem + leaf.chainPem, keyPem: leaf.keyPem, caPem: bundle });
+      writes.push({ service, certPem: leaf.certPem + leaf.chainPem, keyPem: leaf.keyPem, caPem: bundle });
       outcomes.push({ service: leaf.service, action: "imported", serial: leaf.serial, notAfter: leaf.notAfter });
     }
   }
@@ -155,6 +155,6 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   };
 }
 
-function toGatewayLeaf(leaf: Pick<IssuedLeaf, "service" | "leafPem" | "keyPem" | "serial" | "notAfter"> & { chainPem: string }, source: GatewayLeaf["source"], caPem: string): GatewayLeaf {
-  return { service: leaf.service, certPem: leaf.leafPem, keyPem: leaf.keyPem, chainPem: leaf.chainPem, caPem, source, serial: leaf.serial, notAfter: leaf.notAfter };
+function toGatewayLeaf(leaf: Pick<IssuedLeaf, "service" | "certPem" | "keyPem" | "serial" | "notAfter"> & { chainPem: string }, source: GatewayLeaf["source"], caPem: string): GatewayLeaf {
+  return { service: leaf.service, certPem: leaf.certPem, keyPem: leaf.keyPem, chainPem: leaf.chainPem, caPem, source, serial: leaf.serial, notAfter: leaf.notAfter };
 }

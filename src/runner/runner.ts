@@ -3,7 +3,8 @@
 // fails closed — a failed stage opens no gate and its dependents never start.
 import { describeCause, isTransient, StageError, UsageError } from "../errors.js";
 import type { Config } from "../config/normalize.js";
-import { raceAbort, sleep, timeoutSignal } from "./abortable.js";
+import { sleep } from "../util/sleep.js";
+import { raceAbort, timeoutSignal } from "./abortable.js";
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from "./backoff.js";
 import type { EventSink } from "./events.js";
 import type { Stage, StageOutcome } from "./stage.js";

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TimeoutError } from "../errors.js";
+import { poll } from "../util/poll.js";
 import { signalGroup, stopProcessGroup } from "./process-group.js";
 
 export const DEFAULT_NGINX_BINARY = "/usr/sbin/nginx";
@@ -72,18 +73,20 @@ export async function startNginx(options: NginxStartOptions): Promise<NginxHandl
 
   // nginx writes its pid file after it has bound its listeners: that is the ready signal.
   const pidFile = join(options.prefixDir, "nginx.pid");
-  const deadline = Date.now() + timeoutMs;
   let done = false;
   void exited.then(() => (done = true));
-  for (;;) {
-    if (done) throw new Error(`nginx exited before it was ready: ${stderr.trim() || "(no output)"}`);
-    const text = await readFile(pidFile, "utf8").catch(() => "");
-    if (text.trim() === String(pid)) break;
-    if (Date.now() > deadline) {
-      signalGroup(child, "SIGKILL");
-      throw new TimeoutError(`nginx to write ${pidFile}`, timeoutMs);
-    }
-    await new Promise((r) => setTimeout(r, 25));
+  try {
+    await poll(
+      async () => {
+        if (done) throw new Error(`nginx exited before it was ready: ${stderr.trim() || "(no output)"}`);
+        const text = await readFile(pidFile, "utf8").catch(() => "");
+        return text.trim() === String(pid) ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 25, what: `nginx to write ${pidFile}` },
+    );
+  } catch (error) {
+    if (error instanceof TimeoutError) signalGroup(child, "SIGKILL");
+    throw error;
   }
 
   // SIGQUIT: graceful; workers of a master that had to be killed would linger, hence the sweep.

@@ -7,12 +7,12 @@ import { existsSync } from "node:fs";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TimeoutError } from "../errors.js";
 import { freePort } from "./free-port.js";
 import { stopProcessGroup } from "./process-group.js";
-import { sleep } from "../runner/abortable.js";
+import { poll } from "../util/poll.js";
 import { createVaultClient } from "../vault/vault-client.js";
 import { isVaultUnavailable } from "../vault/vault-errors.js";
+import { SERVICE_FILES } from "../volume/layout.js";
 import { readFile } from "node:fs/promises";
 
 export interface OpenBaoOptions {
@@ -80,22 +80,23 @@ ${options.extraHcl ?? ""}
 
 async function waitUntilAnswering(address: string, caPem: Buffer, serverName: string, child: ChildProcess, timeoutMs: number, log: string): Promise<void> {
   const client = createVaultClient({ address, caPem, serverName, requestTimeoutMs: 2_000 });
-  const deadline = Date.now() + timeoutMs;
   try {
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        const tail = await readFile(log, "utf8").then((t) => t.slice(-2000), () => "");
-        throw new Error(`OpenBao exited (${child.exitCode ?? child.signalCode}) before answering at ${address}; its log ${log}:\n${tail}`);
-      }
-      try {
-        await client.api.read("sys/seal-status");
-        return;
-      } catch (error) {
-        if (!isVaultUnavailable(error)) throw error;
-      }
-      if (Date.now() > deadline) throw new TimeoutError(`OpenBao to answer at ${address}`, timeoutMs);
-      await sleep(100);
-    }
+    await poll(
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          const tail = await readFile(log, "utf8").then((t) => t.slice(-2000), () => "");
+          throw new Error(`OpenBao exited (${child.exitCode ?? child.signalCode}) before answering at ${address}; its log ${log}:\n${tail}`);
+        }
+        try {
+          await client.api.read("sys/seal-status");
+          return true;
+        } catch (error) {
+          if (!isVaultUnavailable(error)) throw error;
+          return undefined;
+        }
+      },
+      { timeoutMs, intervalMs: 100, what: `OpenBao to answer at ${address}` },
+    );
   } finally {
     client.close();
   }
@@ -110,7 +111,7 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
   const configFile = join(options.dir, "bao.hcl");
   await writeFile(
     configFile,
-    openBaoConfig({ dataDir, port, clusterPort, certFile: join(options.tlsDir, "cert.pem"), keyFile: join(options.tlsDir, "key.pem"), extraHcl: options.extraHcl }),
+    openBaoConfig({ dataDir, port, clusterPort, certFile: join(options.tlsDir, SERVICE_FILES.cert), keyFile: join(options.tlsDir, SERVICE_FILES.key), extraHcl: options.extraHcl }),
     { mode: 0o600 },
   );
   const logFile = join(options.dir, "bao.log");

@@ -15,6 +15,7 @@ import { TimeoutError } from "../errors.js";
 import { isRoot } from "../fs/atomic-write.js";
 import { serverUserFor, type ServerUser } from "./server-user.js";
 import { pathExists } from "../util/path-exists.js";
+import { SERVICE_FILES } from "../volume/layout.js";
 import { signalGroup, stopProcessGroup } from "./process-group.js";
 
 export interface PostgresStartOptions {
@@ -86,8 +87,8 @@ export async function startPostgres(options: PostgresStartOptions): Promise<Post
     await chown(options.dir, user.uid, user.gid);
     await assertTraversable(dirname(options.dir), user);
   }
-  const certFile = join(options.tlsDir, "cert.pem");
-  const keyFile = join(options.tlsDir, "key.pem");
+  const certFile = join(options.tlsDir, SERVICE_FILES.cert);
+  const keyFile = join(options.tlsDir, SERVICE_FILES.key);
   await checkKeyFile(keyFile, user);
 
   const fresh = !(await pathExists(join(dataDir, "PG_VERSION")));

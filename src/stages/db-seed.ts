@@ -56,7 +56,7 @@ export function createDbSeedStage(config: Config, deps: DbSeedDeps = realDbSeedD
       const admin = await deps.openAdmin(ctx.config);
       const kv = await deps.openKv(ctx.config);
       try {
-        await admin.waitUntilReady(ctx.config.postgres.waitTimeout, ctx.signal);
+        await admin.waitUntilReady(ctx.config.postgres.waitTimeoutMs, ctx.signal);
         // One look at the catalog per attempt; a retry (after a restart) looks again.
         const inventory = await admin.inventory();
         const sharedCreating = new Map<string, Promise<void>>();

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import type { Config } from "../config/normalize.js";
 import { isTransient } from "../errors.js";
-import { caBundlePath } from "../gateway/gateway-paths.js";
+import { caBundlePath } from "../volume/layout.js";
 import { fromKvRecord, gatewayClientTlsKey, gatewayTlsFrom, gatewayTlsKey, isCurrent, standsUnder, toKvRecord, type GatewayTls } from "../gateway/gateway-tls.js";
 import { loadImportedGatewayCert } from "../gateway/imported-cert.js";
 import { GATEWAY_LEAF_HANDOFF, takeGatewayLeaf, type GatewayLeaf } from "../pki/gateway-handoff.js";
@@ -41,10 +41,8 @@ export function createGatewayCertStage(config: Config, deps: GatewayStageDeps = 
     async run(ctx) {
       carried = takeGatewayLeaf(ctx.handoff) ?? carried;
       const imported = config.gateway.importCert ? await loadImportedGatewayCert(config.gateway.importCert) : undefined;
-      const handed = carried
-        ? gatewayTlsFrom({ certPem: carried.certPem, keyPem: carried.keyPem, chainPem: carried.chainPem, source: carried.source === "imported" ? "import" : "pki-init" })
-        : undefined;
-      const caPem = await readFile(caBundlePath(config), "utf8").catch(() => "");
+      const handed = carried ? gatewayTlsFrom({ ...carried, source: carried.source === "imported" ? "import" : "pki-init" }) : undefined;
+      const caPem = await readFile(caBundlePath(config.secretsDir), "utf8").catch(() => "");
       const kv = await deps.openKv(config);
       let served: GatewayTls | undefined;
       let client: GatewayTls | undefined;

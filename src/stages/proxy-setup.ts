@@ -6,7 +6,7 @@ import type { Config } from "../config/normalize.js";
 import { ConfigError } from "../errors.js";
 import type { GatewayAdapter } from "../gateway/adapter.js";
 import { adapterFor } from "../gateway/adapter-for.js";
-import { caBundlePath } from "../gateway/gateway-paths.js";
+import { caBundlePath } from "../volume/layout.js";
 import { fromKvRecord, gatewayClientTlsKey, gatewayTlsKey } from "../gateway/gateway-tls.js";
 import { assertKongRoutes } from "../gateway/kong-entities.js";
 import { ensureJwtKey } from "../gateway/jwt-key.js";
@@ -33,7 +33,7 @@ export function createProxySetupStage(config: Config, deps: ProxySetupDeps = { .
       if (!routesFile) throw new ConfigError(config.source, [{ path: "gateway.routes", message: "expected the path of a TOML route map" }]);
       const routes = await loadRouteMap(routesFile, { knownServices: config.services.map((s) => s.name) });
       if (config.gateway.kind === "kong") assertKongRoutes(routes, routesFile);
-      const caFile = caBundlePath(config);
+      const caFile = caBundlePath(config.secretsDir);
       const caPem = await readFile(caFile, "utf8").catch((error: NodeJS.ErrnoException) => {
         throw new Error(`cannot read the stack's CA bundle ${caFile} (${error.code ?? error.message}); run pki-init first`, { cause: error });
       });

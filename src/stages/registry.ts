@@ -50,7 +50,7 @@ export async function buildStages(entries: readonly StageEntry[], config: Config
     const settings = config.stages[s.name];
     if (!settings) return s;
     return Object.assign(Object.create(Object.getPrototypeOf(s) as object) as Stage, s, {
-      ...(settings.timeout !== undefined ? { timeoutMs: settings.timeout } : {}),
+      ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
       ...(settings.retries !== undefined ? { retries: settings.retries } : {}),
     });
   });

@@ -21,7 +21,7 @@ async function run(ctx: StageContext) {
   const { config, log, signal, bootId } = ctx;
   const client = await vaultClientFor(config);
   try {
-    const status = await waitForVault(client, { timeoutMs: config.vault.waitTimeout, signal, onWaiting: (m) => log.info(m) });
+    const status = await waitForVault(client, { timeoutMs: config.vault.waitTimeoutMs, signal, onWaiting: (m) => log.info(m) });
     const ikm = await loadIkm(config);
     let unlocked;
     try {
@@ -58,7 +58,7 @@ export function secretstoreSetupStage(config: Config): Stage {
     name: SECRETSTORE_SETUP,
     needs: [PKI_READY],
     opens: [VAULT_READY],
-    timeoutMs: config.vault.waitTimeout + WORK_BUDGET_MS,
+    timeoutMs: config.vault.waitTimeoutMs + WORK_BUDGET_MS,
     retries: 3,
     run,
   };

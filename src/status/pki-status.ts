@@ -2,8 +2,7 @@
 // not-after date and days left. Reads only public files (cert.pem, ca.pem); never a key.
 import { X509Certificate as NodeCertificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { caBundlePath, SERVICE_FILES } from "../pki/bundle-writer.js";
+import { caBundlePath, servicePath } from "../volume/layout.js";
 import { splitCertificates } from "../pki/pem.js";
 import { gatewayServiceOf } from "../pki/provision.js";
 import type { StatusProvider } from "./section.js";
@@ -44,14 +43,14 @@ export const pkiStatus: StatusProvider = async (config) => {
     config.services.map(async (s): Promise<CertificateStatus> => {
       // The gateway's certificate and key go to Vault through gateway-cert, never to the volume.
       if (s === gateway) return { service: s.name, state: "in vault" };
-      const cert = await readCert(join(config.secretsDir, s.name, SERVICE_FILES.cert));
+      const cert = await readCert(servicePath(config.secretsDir, s.name, "cert"));
       if (typeof cert === "string") return { service: s.name, state: cert };
       const notAfter = new Date(cert.validTo);
       const daysLeft = Math.floor((notAfter.getTime() - now) / DAY_MS);
       const msLeft = notAfter.getTime() - now;
       return {
         service: s.name,
-        state: msLeft <= 0 ? "expired" : msLeft <= config.pki.renewBefore ? "renew soon" : "ok",
+        state: msLeft <= 0 ? "expired" : msLeft <= config.pki.renewBeforeMs ? "renew soon" : "ok",
         subject: oneLine(cert.subject),
         sans: (cert.subjectAltName ?? "").split(", ").filter(Boolean),
         notAfter: notAfter.toISOString(),

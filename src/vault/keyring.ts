@@ -4,8 +4,9 @@
 // changed salt or version fails like a wrong key. Nothing in it is readable without the IKM.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { ensureDir, writeFileAtomic } from "../fs/atomic-write.js";
+import { keyringPath } from "../volume/layout.js";
 
 export const KEYRING_FORMAT = "bootgate-keyring";
 const HKDF_INFO = "bootgate keyring v1 aes-256-gcm";
@@ -32,7 +33,6 @@ export class KeyringError extends Error {
   override name = "KeyringError";
 }
 
-export const keyringPath = (stateDir: string) => join(stateDir, "vault", "keyring.json");
 
 function deriveKey(ikm: Buffer, salt: Buffer): Buffer {
   return Buffer.from(hkdfSync("sha256", ikm, salt, HKDF_INFO, 32));

@@ -11,8 +11,10 @@
 // The later stages run after the root token is gone: secretstore-setup gives bootgate itself a
 // token (policy `bootgate-init`: read/write every service's KV path, nothing under sys/),
 // written to <secretsDir>/bootgate/token.json, 0600, root-owned, on tmpfs like every token.
-export const BOOTGATE_IDENTITY = "bootgate";
-export const TOKEN_FILE = "token.json";
+import { BOOTGATE_DIR } from "../volume/layout.js";
+
+/** bootgate's own identity in Vault; its token file sits in the folder of the same name. */
+export const BOOTGATE_IDENTITY = BOOTGATE_DIR;
 
 /** The body of <secretsDir>/<service>/token.json. */
 export interface TokenFile {

@@ -5,7 +5,8 @@
 import type { Config } from "../config/normalize.js";
 import type { KvClient } from "./kv-client.js";
 import { NodeVaultKvClient } from "./node-vault-kv-client.js";
-import { readTokenFile, tokenFilePath } from "./token-file.js";
+import { servicePath } from "../volume/layout.js";
+import { readTokenFile } from "./token-file.js";
 import { vaultClientFor } from "./vault-client.js";
 
 export interface OpenedKvClient extends KvClient {
@@ -16,7 +17,7 @@ export interface OpenedKvClient extends KvClient {
 export async function openKvClient(config: Config, identity: string): Promise<OpenedKvClient> {
   const file = await readTokenFile(config.secretsDir, identity);
   if (!file) {
-    throw new Error(`no Vault token for \`${identity}\` at ${tokenFilePath(config.secretsDir, identity)} (run secretstore-setup first)`);
+    throw new Error(`no Vault token for \`${identity}\` at ${servicePath(config.secretsDir, identity, "token")} (run secretstore-setup first)`);
   }
   const client = await vaultClientFor(config, file.token);
   return new NodeVaultKvClient(client, file.kvMount);

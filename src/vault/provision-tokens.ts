@@ -2,13 +2,13 @@
 // A token on disk is kept when it is the one the registry says we issued, still valid, with the
 // expected policies — so a rerun in the same boot changes nothing. An empty tmpfs (a reboot)
 // means no token files: every identity gets a new token and the previous ones are revoked.
-import { join } from "node:path";
 import type { Config } from "../config/normalize.js";
 import type { ServiceConfig } from "../config/schema.js";
 import { ensureDir, type WriteOptions } from "../fs/atomic-write.js";
 import { ensureServiceDir, secretFileOptions } from "../fs/service-dir.js";
 import { BOOTGATE_IDENTITY, type TokenFile } from "./layout.js";
 import { mapLimit } from "../util/map-limit.js";
+import { bootgateDir } from "../volume/layout.js";
 import { BOOTGATE_POLICY, bootgatePolicy, servicePolicy, servicePolicyName, TOKEN_SELF_POLICY, TOKEN_SELF_RULES } from "./policies.js";
 import { readTokenFile, writeTokenFile } from "./token-file.js";
 import { readTokenRegistry, type TokenRegistry, writeTokenRegistry } from "./token-registry.js";
@@ -26,7 +26,8 @@ interface Identity {
   fileOptions: WriteOptions;
 }
 
-export interface ProvisionResult {
+/** What secretstore-setup did to the tokens, counted. */
+export interface TokensProvisioned {
   issued: number;
   kept: number;
   revoked: number;
@@ -45,7 +46,7 @@ function identities(config: Config): Identity[] {
     name: BOOTGATE_IDENTITY,
     policies: [BOOTGATE_POLICY, TOKEN_SELF_POLICY],
     kvPrefix: "",
-    prepareDir: () => ensureDir(join(config.secretsDir, BOOTGATE_IDENTITY), { mode: 0o700, uid: 0, gid: 0 }),
+    prepareDir: () => ensureDir(bootgateDir(config.secretsDir), { mode: 0o700, uid: 0, gid: 0 }),
     fileOptions: { mode: 0o600, uid: 0, gid: 0 },
   };
   return [...services, bootgate];
@@ -66,7 +67,7 @@ export async function writePolicies(root: VaultClient, config: Config): Promise<
 const samePolicies = (a: readonly string[], b: readonly string[]) =>
   a.filter((p) => p !== "default").sort().join(",") === b.filter((p) => p !== "default").sort().join(",");
 
-export async function provisionTokens(root: VaultClient, config: Config, bootId: string): Promise<ProvisionResult> {
+export async function provisionTokens(root: VaultClient, config: Config, bootId: string): Promise<TokensProvisioned> {
   const mount = config.vault.kvMount;
   const registry = await readTokenRegistry(root, mount);
   const next: TokenRegistry["tokens"] = {};
@@ -87,7 +88,7 @@ export async function provisionTokens(root: VaultClient, config: Config, bootId:
     }
     const token = await createPeriodicToken(root, {
       policies: id.policies,
-      periodMs: config.vault.tokenPeriod,
+      periodMs: config.vault.tokenPeriodMs,
       displayName: `bootgate-${id.name}`,
       meta: { service: id.name, bootId },
     });

@@ -1,6 +1,5 @@
 // Vault's seal state, and the wait for its API to answer at all.
-import { TimeoutError } from "../errors.js";
-import { sleep } from "../runner/abortable.js";
+import { poll } from "../util/poll.js";
 import type { VaultClient } from "./vault-client.js";
 import { describeVaultError, isVaultUnavailable } from "./vault-errors.js";
 
@@ -33,26 +32,20 @@ export interface WaitForVaultOptions {
  * fix it. Runs out with a TimeoutError that names the address and the last error.
  */
 export async function waitForVault(client: VaultClient, options: WaitForVaultOptions): Promise<SealStatus> {
-  const deadline = Date.now() + options.timeoutMs;
-  const pollMs = options.pollMs ?? 250;
-  let reported = false;
-  for (;;) {
-    try {
-      return await readSealStatus(client);
-    } catch (error) {
-      if (!isVaultUnavailable(error)) throw new Error(`Vault at ${client.address}: ${describeVaultError(error)}`, { cause: error });
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        const timeout = new TimeoutError(`Vault at ${client.address} (last error: ${describeVaultError(error)})`, options.timeoutMs);
-        throw timeout;
+  let last = "";
+  return poll(
+    async () => {
+      try {
+        return await readSealStatus(client);
+      } catch (error) {
+        if (!isVaultUnavailable(error)) throw new Error(`Vault at ${client.address}: ${describeVaultError(error)}`, { cause: error });
+        if (!last) options.onWaiting?.(`waiting for Vault at ${client.address} (${describeVaultError(error)})`);
+        last = describeVaultError(error);
+        return undefined;
       }
-      if (!reported) {
-        options.onWaiting?.(`waiting for Vault at ${client.address} (${describeVaultError(error)})`);
-        reported = true;
-      }
-      await sleep(Math.min(pollMs, left), options.signal);
-    }
-  }
+    },
+    { timeoutMs: options.timeoutMs, intervalMs: options.pollMs ?? 250, signal: options.signal, what: () => `Vault at ${client.address} (last error: ${last})` },
+  );
 }
 
 /**
@@ -60,19 +53,20 @@ export async function waitForVault(client: VaultClient, options: WaitForVaultOpt
  * then). Waits for sys/health to report an active, unsealed node.
  */
 export async function waitForActive(client: VaultClient, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = "";
-  for (;;) {
-    try {
-      // node-vault hands back sys/health's body whatever its status code.
-      const health = (await client.api.read("sys/health")) as { sealed?: boolean; standby?: boolean; initialized?: boolean };
-      if (health.initialized && health.sealed === false && health.standby === false) return;
-      last = `sealed=${String(health.sealed)} standby=${String(health.standby)}`;
-    } catch (error) {
-      if (!isVaultUnavailable(error)) throw new Error(`Vault at ${client.address}: ${describeVaultError(error)}`, { cause: error });
-      last = describeVaultError(error);
-    }
-    if (Date.now() > deadline) throw new TimeoutError(`Vault at ${client.address} to become active (last: ${last})`, timeoutMs);
-    await sleep(100, signal);
-  }
+  await poll(
+    async () => {
+      try {
+        // node-vault hands back sys/health's body whatever its status code.
+        const health = (await client.api.read("sys/health")) as { sealed?: boolean; standby?: boolean; initialized?: boolean };
+        if (health.initialized && health.sealed === false && health.standby === false) return true;
+        last = `sealed=${String(health.sealed)} standby=${String(health.standby)}`;
+      } catch (error) {
+        if (!isVaultUnavailable(error)) throw new Error(`Vault at ${client.address}: ${describeVaultError(error)}`, { cause: error });
+        last = describeVaultError(error);
+      }
+      return undefined;
+    },
+    { timeoutMs, intervalMs: 100, signal, what: () => `Vault at ${client.address} to become active (last: ${last})` },
+  );
 }

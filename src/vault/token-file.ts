@@ -1,10 +1,8 @@
 // <secretsDir>/<service>/token.json: the one file a service reads to reach Vault.
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { writeFileAtomic, type WriteOptions } from "../fs/atomic-write.js";
-import { TOKEN_FILE, type TokenFile } from "./layout.js";
-
-export const tokenFilePath = (secretsDir: string, identity: string) => join(secretsDir, identity, TOKEN_FILE);
+import { servicePath } from "../volume/layout.js";
+import type { TokenFile } from "./layout.js";
 
 function isTokenFile(value: unknown): value is TokenFile {
   if (typeof value !== "object" || value === null) return false;
@@ -19,7 +17,7 @@ function isTokenFile(value: unknown): value is TokenFile {
 export async function readTokenFile(secretsDir: string, identity: string): Promise<TokenFile | undefined> {
   let text: string;
   try {
-    text = await readFile(tokenFilePath(secretsDir, identity), "utf8");
+    text = await readFile(servicePath(secretsDir, identity, "token"), "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
@@ -33,5 +31,5 @@ export async function readTokenFile(secretsDir: string, identity: string): Promi
 }
 
 export async function writeTokenFile(secretsDir: string, identity: string, body: TokenFile, options: WriteOptions): Promise<void> {
-  await writeFileAtomic(tokenFilePath(secretsDir, identity), JSON.stringify(body, null, 2) + "\n", options);
+  await writeFileAtomic(servicePath(secretsDir, identity, "token"), JSON.stringify(body, null, 2) + "\n", options);
 }

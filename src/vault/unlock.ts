@@ -3,10 +3,11 @@
 // from the keyring. The keyring is never overwritten: a mismatch between it and Vault's state
 // is an operator's decision, so it stops the stage with a message that says what to do.
 import type { Config } from "../config/normalize.js";
-import { sleep } from "../runner/abortable.js";
+import { poll } from "../util/poll.js";
 import { generateRootToken } from "./generate-root.js";
 import { initializeVault } from "./initialize.js";
-import { decryptKeyring, keyringPath, readKeyringText, saveKeyring } from "./keyring.js";
+import { keyringPath } from "../volume/layout.js";
+import { decryptKeyring, readKeyringText, saveKeyring } from "./keyring.js";
 import { readSealStatus, type SealStatus, waitForActive } from "./seal-status.js";
 import { unsealVault } from "./unseal.js";
 import type { VaultClient } from "./vault-client.js";
@@ -30,14 +31,14 @@ function checkSealKind(config: Config, status: SealStatus, address: string): voi
   }
 }
 
-async function awaitAutoUnseal(client: VaultClient, signal?: AbortSignal): Promise<SealStatus> {
-  const deadline = Date.now() + AUTO_UNSEAL_WAIT_MS;
-  for (;;) {
-    const status = await readSealStatus(client);
-    if (!status.sealed) return status;
-    if (Date.now() > deadline) throw new Error(`Vault at ${client.address} auto-unseals (vault.seal: auto) but is still sealed after ${AUTO_UNSEAL_WAIT_MS / 1000}s; check its seal stanza`);
-    await sleep(200, signal);
-  }
+function awaitAutoUnseal(client: VaultClient, signal?: AbortSignal): Promise<SealStatus> {
+  return poll(
+    async () => {
+      const status = await readSealStatus(client);
+      return status.sealed ? undefined : status;
+    },
+    { timeoutMs: AUTO_UNSEAL_WAIT_MS, intervalMs: 200, signal, what: `Vault at ${client.address} to auto-unseal (vault.seal: auto; still sealed: check its seal stanza)` },
+  );
 }
 
 export async function unlockVault(client: VaultClient, config: Config, status: SealStatus, ikm: Buffer, signal?: AbortSignal): Promise<Unlocked> {

@@ -8,9 +8,9 @@
 // tokens) under DEBUG=node-vault, so it is silenced here.
 import { readFile } from "node:fs/promises";
 import { Agent } from "node:https";
-import { join } from "node:path";
 import nodeVault from "node-vault";
 import type { Config } from "../config/normalize.js";
+import { caBundlePath } from "../volume/layout.js";
 
 export type NodeVaultClient = nodeVault.client;
 
@@ -53,8 +53,6 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
   api.token = options.token ?? "";
   return { api, address: options.address, serverName: options.serverName, caPem: options.caPem, close: () => agent.destroy() };
 }
-
-export const caBundlePath = (secretsDir: string) => join(secretsDir, "ca", "ca.pem");
 
 /** A client for `config.vault.address`, trusting `<secretsDir>/ca/ca.pem`. */
 export async function vaultClientFor(config: Config, token?: string, requestTimeoutMs?: number): Promise<VaultClient> {

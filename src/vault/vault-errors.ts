@@ -1,9 +1,8 @@
 // What a failed Vault call means for the stage: a server not up (retry), a refusal (fail), or
 // a TLS mismatch (fail at once: retrying will not change a certificate). Messages carry the
 // address and the path, never a request body.
-import { TransientError } from "../errors.js";
-
-const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+import { RequestError } from "../errors.js";
+import { errorCode, hasTransientCode } from "../util/transient.js";
 
 /** The HTTP status of a node-vault ApiResponseError, if it is one. */
 export function vaultStatusCode(error: unknown): number | undefined {
@@ -11,28 +10,9 @@ export function vaultStatusCode(error: unknown): number | undefined {
   return typeof response?.statusCode === "number" ? response.statusCode : undefined;
 }
 
-export function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-/** Connection-level failures (nothing listening yet, reset, 503 while sealing/standby). */
+/** Connection-level failures (nothing listening yet, reset), and 503 while sealing or on a standby. */
 export function isVaultUnavailable(error: unknown): boolean {
-  const code = errorCode(error);
-  if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
-  return vaultStatusCode(error) === 503;
-}
-
-export class VaultRequestError extends Error {
-  override name = "VaultRequestError";
-  constructor(
-    readonly address: string,
-    readonly what: string,
-    readonly statusCode: number | undefined,
-    cause: unknown,
-  ) {
-    super(`Vault at ${address}: ${what} failed: ${describeVaultError(cause)}`, { cause });
-  }
+  return hasTransientCode(error) || vaultStatusCode(error) === 503;
 }
 
 export function describeVaultError(error: unknown): string {
@@ -48,9 +28,11 @@ export async function vaultCall<T>(address: string, what: string, call: () => Pr
   try {
     return await call();
   } catch (error) {
-    if (isVaultUnavailable(error)) {
-      throw new TransientError(`Vault at ${address} is not reachable (${what}): ${describeVaultError(error)}`, { cause: error });
-    }
-    throw new VaultRequestError(address, what, vaultStatusCode(error), error);
+    throw new RequestError(`Vault at ${address}`, what, describeVaultError(error), {
+      transient: isVaultUnavailable(error),
+      statusCode: vaultStatusCode(error),
+      code: errorCode(error),
+      cause: error,
+    });
   }
 }

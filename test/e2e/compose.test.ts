@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/servers/free-port.js";
+import { gatesDir } from "../../src/volume/layout.js";
 import { LOGIN_WITH_CREDENTIALS, LOOKUP_TOKEN, READ_DB_CREDENTIALS } from "../support/compose-probes.js";
 import { composeCommand, composeProject, containerStates, docker, REPO, runScript, waitFor, type ComposeProject } from "../support/compose-stack.js";
 import { gatewayGet } from "../support/local-stack.js";
@@ -282,7 +283,7 @@ describe("the stack in docker compose with a broken config", () => {
       expect(log, service).toMatch(message);
     }
     // Nothing written: no gate, no boot, no keyring.
-    expect(existsSync(join(await volumePath(broken, "secrets"), ".gates"))).toBe(false);
+    expect(existsSync(gatesDir(await volumePath(broken, "secrets")))).toBe(false);
     expect(readdirSync(await volumePath(broken, "keyring"))).toEqual([]);
   });
 });

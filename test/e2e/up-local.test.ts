@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { gatewayGet, pickPorts, processesMentioning, stackEnv, startUp, type StackPorts, type UpRun } from "../support/local-stack.js";
 import { tempDir } from "../support/tmp-dir.js";
 import { BOOTGATE_BIN } from "../support/waiters.js";
+import { caBundlePath, servicePath } from "../../src/volume/layout.js";
 
 const dirHandle = await tempDir("bootgate-up-");
 const dir = dirHandle.path;
@@ -25,8 +26,8 @@ afterAll(async () => {
 });
 
 const secrets = () => join(dir, "secrets-volume");
-const caPem = () => readFileSync(join(secrets(), "ca", "ca.pem"), "utf8");
-const certOf = (service: string) => new X509Certificate(readFileSync(join(secrets(), service, "cert.pem")));
+const caPem = () => readFileSync(caBundlePath(secrets()), "utf8");
+const certOf = (service: string) => new X509Certificate(readFileSync(servicePath(secrets(), service, "cert")));
 const token = (user: string) => execFileSync(process.execPath, [BOOTGATE_BIN, "token", user], { cwd: dir, env: stackEnv(ports), encoding: "utf8" }).trim();
 const summaryOf = (run: UpRun, stage: string) =>
   String(run.events.find((e) => e.type === "stage-done" && e.stage === stage)?.summary ?? "");

@@ -3,6 +3,7 @@
 import Docker from "dockerode";
 import { execa } from "execa";
 import { resolve } from "node:path";
+import { poll } from "../../src/util/poll.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 export const COMPOSE_FILE = resolve(REPO, "compose/docker-compose.yml");
@@ -74,18 +75,16 @@ export async function docker(args: string[], timeoutMs = 60_000): Promise<string
 
 /** Retries `probe` until it returns a value (not undefined) or the time is up; the last error explains a timeout. */
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
-  for (;;) {
+  const attempt = async () => {
     try {
-      const value = await probe();
-      if (value !== undefined) return value;
+      return await probe();
     } catch (error) {
       last = (error as Error).message.slice(0, 500);
+      return undefined;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what} (last: ${last})`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  };
+  return poll(attempt, { timeoutMs, intervalMs: 1000, what: () => `${what} (last: ${last})` });
 }
 
 export interface ContainerState {

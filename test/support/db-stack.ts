@@ -20,8 +20,8 @@ import type { RunnerEvent } from "../../src/runner/events.js";
 import { runStages } from "../../src/runner/runner.js";
 import { createDbSeedStage, type DbSeedDeps, realDbSeedDeps } from "../../src/stages/db-seed.js";
 import { openKvClient } from "../../src/vault/open-kv-client.js";
-import { caBundlePath } from "../../src/vault/vault-client.js";
 import { startVaultStack, type StageRun, type VaultStack } from "./vault-stack.js";
+import { caBundlePath, servicePath } from "../../src/volume/layout.js";
 
 const ADMIN_PASSWORD_FILE = "bootgate/postgres-admin.password";
 
@@ -131,7 +131,7 @@ export async function startDbStack(options: DbStackOptions): Promise<DbStack> {
       async connectAs(service, database) {
         const credentials = parseCredentials(await stack.credentialsOf(service));
         if (typeof credentials === "string") throw new Error(`${service}: ${credentials}`);
-        const serviceCa = await readFile(join(config.secretsDir, service, "ca.pem"));
+        const serviceCa = await readFile(servicePath(config.secretsDir, service, "ca"));
         const settings = serviceClientConfig(credentials, serviceCa);
         return track(new pg.Client({ ...settings, ...(database ? { database } : {}) }));
       },

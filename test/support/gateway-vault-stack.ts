@@ -16,6 +16,7 @@ import { buildStages } from "../../src/stages/registry.js";
 import { issueTestLeaf, makeImportedStackCa, makeTestCa, type TestCa } from "./gateway-pki.js";
 import { freePort, startTestUpstream, type TestUpstream } from "./gateway-upstream.js";
 import { startVaultStack, type VaultStack } from "./vault-stack.js";
+import { caBundlePath, servicePath } from "../../src/volume/layout.js";
 
 export const TEST_ISSUER = "bootgate-test";
 
@@ -86,9 +87,9 @@ service = "core-rogue"
     const upstreams = {} as GatewayVaultStack["upstreams"];
     const startUpstreams = async () => {
       const tlsOf = async (service: string) => ({
-        certPem: await readFile(join(config.secretsDir, service, "cert.pem"), "utf8"),
-        keyPem: await readFile(join(config.secretsDir, service, "key.pem"), "utf8"),
-        caPem: await readFile(join(config.secretsDir, service, "ca.pem"), "utf8"),
+        certPem: await readFile(servicePath(config.secretsDir, service, "cert"), "utf8"),
+        keyPem: await readFile(servicePath(config.secretsDir, service, "key"), "utf8"),
+        caPem: await readFile(servicePath(config.secretsDir, service, "ca"), "utf8"),
       });
       upstreams.coreData = await startTestUpstream("core-data", await tlsOf("core-data"), coreDataPort);
       upstreams.coreMetadata = await startTestUpstream("core-metadata", await tlsOf("core-metadata"), coreMetadataPort);
@@ -115,7 +116,7 @@ service = "core-rogue"
       vault,
       config,
       configFile,
-      caPem: await readFile(join(config.secretsDir, "ca", "ca.pem"), "utf8"),
+      caPem: await readFile(caBundlePath(config.secretsDir), "utf8"),
       intermediate,
       gatewayPort,
       upstreams,

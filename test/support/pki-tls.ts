@@ -5,8 +5,8 @@ import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
+import { servicePath } from "../../src/volume/layout.js";
 
 export interface ServiceFiles {
   cert: string;
@@ -15,7 +15,7 @@ export interface ServiceFiles {
 }
 
 export async function serviceFiles(secretsDir: string, service: string): Promise<ServiceFiles> {
-  const [cert, key, ca] = await Promise.all(["cert.pem", "key.pem", "ca.pem"].map((f) => readFile(join(secretsDir, service, f), "utf8")));
+  const [cert, key, ca] = await Promise.all((["cert", "key", "ca"] as const).map((f) => readFile(servicePath(secretsDir, service, f), "utf8")));
   return { cert: cert!, key: key!, ca: ca! };
 }
 

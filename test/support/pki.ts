@@ -10,6 +10,7 @@ import { parseConfigText } from "../../src/config/load.js";
 import type { Config } from "../../src/config/normalize.js";
 import type { ConfigInput } from "../../src/config/schema.js";
 import { type ProvisionOptions, type ProvisionResult, provisionPki } from "../../src/pki/provision.js";
+import { servicePath } from "../../src/volume/layout.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const BOOTGATE_BIN = join(REPO_ROOT, "bin", "bootgate.js");
@@ -45,7 +46,7 @@ export async function runBuiltCli(args: string[], env: Record<string, string> = 
 }
 
 export async function readLeaf(secretsDir: string, service: string): Promise<X509Certificate> {
-  return new X509Certificate(await readFile(join(secretsDir, service, "cert.pem"), "utf8"));
+  return new X509Certificate(await readFile(servicePath(secretsDir, service, "cert"), "utf8"));
 }
 
 export async function serialsOf(secretsDir: string, services: string[]): Promise<Record<string, string>> {

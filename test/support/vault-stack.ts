@@ -17,6 +17,7 @@ import type { RunnerEvent } from "../../src/runner/events.js";
 import { type RunResult, runStages } from "../../src/runner/runner.js";
 import { ALL_STAGES } from "../../src/stages/all.js";
 import { secretstoreSetupStage } from "../../src/stages/secretstore-setup.js";
+import { caBundlePath } from "../../src/volume/layout.js";
 
 export interface VaultStackOptions {
   /**
@@ -93,7 +94,7 @@ export async function startVaultStack(options: VaultStackOptions = {}): Promise<
   const baoOptions = {
     dir: join(dir, "bao"),
     tlsDir: join(config.secretsDir, config.vault.service),
-    caFile: join(config.secretsDir, "ca", "ca.pem"),
+    caFile: caBundlePath(config.secretsDir),
     serverName: config.vault.service,
     port,
     ...(options.extraHcl ? { extraHcl: options.extraHcl } : {}),

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { isReloadSignal } from "../../docker/signals.js";
+import { BOOTGATE_DIR, CA_DIR } from "../../volume/layout.js";
 import { dnsLabel, hostname, ipAddress, path, unixId } from "../fields.js";
 import { serviceDatabase } from "./postgres.js";
 
 /** bootgate's own folder (its Vault token for the later stages) sits beside the services'. */
-export const RESERVED_SERVICE_NAMES = ["bootgate", "ca"];
+export const RESERVED_SERVICE_NAMES = [BOOTGATE_DIR, CA_DIR];
 
 export const serviceEntry = z.strictObject({
   /** A DNS label; also the folder name under secretsDir. */

@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CRASH_ENV } from "../../../src/db/crash-hook.js";
+import { bootgateDir } from "../../../src/volume/layout.js";
 import { type DbStack, startDbStack } from "../../support/db-stack.js";
 
 const ENTRY = resolve(import.meta.dirname, "../../../src/cli/entry.ts");
@@ -103,7 +104,7 @@ describe("bootgate run --only db-seed", () => {
 
   it("should fail with exit 1, naming the stage and not the password, when the admin password is wrong", async () => {
     const doc = parse(await readFile(stack.configFile, "utf8")) as { postgres: { admin: Record<string, unknown> } };
-    const wrongFile = join(stack.config.secretsDir, "bootgate", "wrong-admin.password");
+    const wrongFile = join(bootgateDir(stack.config.secretsDir), "wrong-admin.password");
     await writeFile(wrongFile, "wrong-admin-password-value\n", { mode: 0o600 });
     const file = join(stack.vault.dir, "wrong-admin.yaml");
     await writeFile(file, stringify({ ...doc, postgres: { ...doc.postgres, admin: { ...doc.postgres.admin, passwordFile: wrongFile } } }));

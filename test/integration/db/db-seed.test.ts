@@ -210,7 +210,7 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
     await stack.pg.stop();
     try {
       const down = (await dbStatus(stack.config))!;
-      expect(down.title).toMatch(/PostgreSQL: .*not reachable/);
+      expect(down.title).toMatch(/PostgreSQL: PostgreSQL at [\d.:]+: list roles failed: /);
       expect(down.rows.every((r) => r[2] === "unknown" && r[3] === "no")).toBe(true);
     } finally {
       await stack.pg.start();
@@ -219,7 +219,7 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
 
   it("should fail within postgres.waitTimeout, opening no gate, when nothing answers", async () => {
     const port = await freePort();
-    const config = { ...stack.config, postgres: { ...stack.config.postgres, port, waitTimeout: 600 } };
+    const config = { ...stack.config, postgres: { ...stack.config.postgres, port, waitTimeoutMs: 600 } };
     const run = await stack.runDbSeed({ config });
     expect(run.ok).toBe(false);
     expect(run.opened).toEqual([]);

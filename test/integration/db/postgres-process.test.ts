@@ -10,6 +10,7 @@ import { findPostgresBinDir, startPostgres } from "../../../src/servers/postgres
 import { serverUserFor } from "../../../src/servers/server-user.js";
 import { opensslPki } from "../../support/db-openssl-pki.js";
 import { tempDir } from "../../support/tmp-dir.js";
+import { caBundlePath, servicePath } from "../../../src/volume/layout.js";
 
 async function setUp(root: string) {
   await chmod(root, 0o711);
@@ -19,7 +20,7 @@ async function setUp(root: string) {
   await chmod(secrets, 0o711);
   const passwordFile = join(root, "admin-password");
   await writeFile(passwordFile, "admin-password-for-the-launcher-test\n", { mode: 0o600 });
-  return { secrets, passwordFile, user, ca: await readFile(join(secrets, "ca", "ca.pem")) };
+  return { secrets, passwordFile, user, ca: await readFile(caBundlePath(secrets)) };
 }
 
 const adminClient = (port: number, ca: Buffer) =>
@@ -58,7 +59,7 @@ describe("startPostgres", () => {
   it("should refuse a server key that others can read, saying how to fix it", async () => {
     await using root = await tempDir("bootgate-pg-");
     const { secrets, passwordFile } = await setUp(root.path);
-    const key = join(secrets, "postgres", "key.pem");
+    const key = servicePath(secrets, "postgres", "key");
     await chmod(key, 0o644);
     if (isRoot()) await chown(key, 0, 0);
     await expect(

@@ -3,7 +3,9 @@ import { spawn } from "node:child_process";
 import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { beginBoot, gatesDir, openGate } from "../../../src/gates/gate-file.js";
+import { beginBoot, openGate } from "../../../src/gates/gate-file.js";
+import { poll } from "../../../src/util/poll.js";
+import { gatePath, gatesDir } from "../../../src/volume/layout.js";
 import { tempDir } from "../../support/tmp-dir.js";
 import { settledWithin, startWaiter, type Waiter } from "../../support/waiters.js";
 
@@ -45,7 +47,7 @@ describe("bootgate wait (real processes)", () => {
     await writeFile(temp, body.slice(0, body.length / 2));
     expect(await settledWithin(w.exited, 500)).toBe(false);
     await writeFile(temp, body);
-    await rename(temp, join(gatesDir(dir.path), "vault-ready"));
+    await rename(temp, gatePath(dir.path, "vault-ready"));
     expect((await w.exited).code).toBe(0);
   });
 
@@ -56,7 +58,7 @@ describe("bootgate wait (real processes)", () => {
     await w.watching;
     // What a non-atomic writer would expose: the waiter must not pass on it.
     const body = JSON.stringify({ gate: "db-ready", time: new Date().toISOString(), bootId: boot.bootId });
-    await writeFile(join(gatesDir(dir.path), "db-ready"), body.slice(0, body.indexOf(boot.bootId) + 4));
+    await writeFile(gatePath(dir.path, "db-ready"), body.slice(0, body.indexOf(boot.bootId) + 4));
     expect(await settledWithin(w.exited, 500)).toBe(false);
     await openGate(dir.path, "db-ready", boot.bootId);
     expect((await w.exited).code).toBe(0);
@@ -101,14 +103,11 @@ console.log("released");`;
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    const deadline = Date.now() + 15_000;
-    while (!err.includes("waiting") && child.exitCode === null && child.signalCode === null) {
-      if (Date.now() > deadline) {
-        child.kill("SIGKILL");
-        throw new Error(`the waiter never said it was waiting; stderr: ${err}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const saidWaiting = () => (err.includes("waiting") || child.exitCode !== null || child.signalCode !== null ? true : undefined);
+    await poll(saidWaiting, { timeoutMs: 15_000, intervalMs: 20, what: () => `the waiter to say it was waiting (stderr: ${err})` }).catch((error: unknown) => {
+      child.kill("SIGKILL");
+      throw error;
+    });
     await new Promise((r) => setTimeout(r, 200));
     const boot = await beginBoot(secrets);
     await openGate(secrets, "pki-ready", boot.bootId);

@@ -1,8 +1,9 @@
 // The POSIX sh waiter, run under dash as the postgres/nginx/openbao images would.
 import { execFileSync, spawn } from "node:child_process";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { beginBoot, gatesDir, openGate } from "../../../src/gates/gate-file.js";
+import { beginBoot, openGate } from "../../../src/gates/gate-file.js";
+import { bootPath, gatesDir, waiterScriptPath } from "../../../src/volume/layout.js";
 import { installWaiterScript } from "../../../src/gates/install-waiter.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
@@ -42,7 +43,7 @@ describe("wait.sh under dash", () => {
     await using dir = await tempDir();
     const boot = await beginBoot(dir.path);
     const script = await installWaiterScript(dir.path);
-    expect(script).toBe(join(gatesDir(dir.path), "wait.sh"));
+    expect(script).toBe(waiterScriptPath(dir.path));
     await openGate(dir.path, "pki-ready", boot.bootId);
     await openGate(dir.path, "vault-ready", "an-earlier-boot");
     const run = runDash(script, ["-t", "20", "pki-ready", "vault-ready", "--", "sh", "-c", "echo \"exec'd with $# args: $1\"", "x", "hello"]);
@@ -68,7 +69,7 @@ describe("wait.sh under dash", () => {
     await openGate(dir.path, "pki-ready", boot.bootId);
     // Rewrite the boot record as if the host had rebooted since.
     const { writeFile } = await import("node:fs/promises");
-    await writeFile(join(gatesDir(dir.path), "boot"), JSON.stringify({ ...boot, kernelBootId: "00000000-0000-0000-0000-000000000000" }) + "\n");
+    await writeFile(bootPath(dir.path), JSON.stringify({ ...boot, kernelBootId: "00000000-0000-0000-0000-000000000000" }) + "\n");
     const run = runDash(script, ["-t", "1", "pki-ready"]);
     expect(await run.exited).toBe(124);
   });

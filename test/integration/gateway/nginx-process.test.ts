@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findNginx, startNginx, testNginxConfig } from "../../../src/servers/nginx-process.js";
+import { poll } from "../../../src/util/poll.js";
 import { freePort } from "../../support/gateway-upstream.js";
 
 const plainConfig = (dir: string, port: number, body = "return 200 'up';") => `pid ${dir}/nginx.pid;
@@ -59,12 +60,8 @@ describe("the nginx launcher", () => {
     await writeFile(join(dir, "nginx.conf"), plainConfig(dir, port, "return 200 'reloaded';"));
     expect((await testNginxConfig(await findNginx(), dir, join(dir, "nginx.conf"))).ok).toBe(true);
     nginx.reload();
-    let body = "";
-    for (let i = 0; i < 100 && body !== "reloaded"; i++) {
-      body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-      if (body !== "reloaded") await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(body).toBe("reloaded");
+    const reloaded = async () => ((await (await fetch(`http://127.0.0.1:${port}/`)).text()) === "reloaded" ? true : undefined);
+    await poll(reloaded, { timeoutMs: 5_000, intervalMs: 20, what: "nginx to serve the reloaded config" });
 
     const all = [nginx.pid, ...(await workersOf(nginx.pid))];
     await nginx.stop();

@@ -18,6 +18,7 @@ import { gatewayGet } from "../../support/gateway-client.js";
 import { issueTestLeaf } from "../../support/gateway-pki.js";
 import { startGatewayVaultStack, TEST_ISSUER, type GatewayVaultStack } from "../../support/gateway-vault-stack.js";
 import type { UpstreamReply } from "../../support/gateway-upstream.js";
+import { servicePath } from "../../../src/volume/layout.js";
 
 describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", () => {
   let stack: GatewayVaultStack;
@@ -40,7 +41,7 @@ describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", 
   });
 
   it("should keep the gateway's key off the volume, except inside nginx's config folder", async () => {
-    await expect(access(join(stack.config.secretsDir, "gateway", "key.pem"))).rejects.toThrow();
+    await expect(access(servicePath(stack.config.secretsDir, "gateway", "key"))).rejects.toThrow();
     const record = await vaultRecord("gateway/tls");
     expect(record?.private_key).toMatch(/BEGIN PRIVATE KEY/);
   });

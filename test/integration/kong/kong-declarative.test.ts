@@ -17,6 +17,7 @@ import { runCli } from "../../support/cli.js";
 import { loadDeclarative } from "../../support/kong-declarative.js";
 import { KongRecorder } from "../../support/kong-recorder.js";
 import { KONG_TEST_ISSUER, startKongVaultStack, type KongVaultStack } from "../../support/kong-vault-stack.js";
+import { caBundlePath } from "../../../src/volume/layout.js";
 
 interface Doc {
   ca_certificates: { cert: string }[];
@@ -63,7 +64,7 @@ describe("Kong DB-less: proxy-setup writes kong.yml from Vault, with real OpenBa
     expect(served.snis!.map((s) => s.name)).toContain("gateway");
     const client = doc.certificates.find((c) => !c.snis)!;
     expect(client.key).toBe(clientTls?.private_key);
-    const caPem = await readFile(join(stack.config.secretsDir, "ca", "ca.pem"), "utf8");
+    const caPem = await readFile(caBundlePath(stack.config.secretsDir), "utf8");
     expect(doc.ca_certificates.map((c) => c.cert.trim()).join("\n")).toBe(caPem.trim());
     expect(doc.services.map((s) => s.name)).toEqual(["core-data", "core-metadata"]);
   });

@@ -7,6 +7,7 @@ import { runBuiltCli, serialsOf, writePkiTestConfig } from "../../support/pki.js
 import { BAD_IMPORTS } from "../../support/pki-bad-imports.js";
 import { importFilesOf, mintImportSet, writeImportDir } from "../../support/pki-fixtures.js";
 import { tempDir } from "../../support/tmp-dir.js";
+import { caBundlePath } from "../../../src/volume/layout.js";
 
 const entries = (dir: string) => readdir(dir).catch(() => [] as string[]);
 
@@ -34,13 +35,13 @@ describe("bootgate run --only pki-init with bad imported material", () => {
     const good = await runBuiltCli(["run", "--only", "pki-init", "--config", config]);
     expect(good.exitCode, good.stderr).toBe(0);
     const secrets = join(dir.path, "secrets");
-    const before = { serials: await serialsOf(secrets, ["vault", "core-data"]), ca: await readFile(join(secrets, "ca", "ca.pem"), "utf8") };
+    const before = { serials: await serialsOf(secrets, ["vault", "core-data"]), ca: await readFile(caBundlePath(secrets), "utf8") };
 
     await writeImportDir(importDir, { intermediateKey: (await mintImportSet()).intermediate.keyPem });
     const bad = await runBuiltCli(["run", "--only", "pki-init", "--config", config]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain(join(importDir, "intermediate-key.pem"));
     expect(await serialsOf(secrets, ["vault", "core-data"])).toEqual(before.serials);
-    expect(await readFile(join(secrets, "ca", "ca.pem"), "utf8")).toBe(before.ca);
+    expect(await readFile(caBundlePath(secrets), "utf8")).toBe(before.ca);
   });
 });

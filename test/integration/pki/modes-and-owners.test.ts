@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runBuiltCli, serialsOf, writePkiTestConfig } from "../../support/pki.js";
 import { tempDir } from "../../support/tmp-dir.js";
+import { servicePath } from "../../../src/volume/layout.js";
 
 const stat = async (path: string) => (await execa("stat", ["-c", "%a %u %g", path])).stdout;
 
@@ -56,7 +57,7 @@ describe("pki-init's file modes and owners", () => {
     expect((await runBuiltCli(["run", "--only", "pki-init", "--config", config])).exitCode).toBe(0);
     const rerun = await runBuiltCli(["run", "--only", "pki-init", "--config", config]);
     expect(rerun.stdout + rerun.stderr).toContain("kept 1");
-    expect(await stat(join(dir.path, "secrets", "vault", "key.pem"))).toBe("640 100 1000");
+    expect(await stat(servicePath(join(dir.path, "secrets"), "vault", "key"))).toBe("640 100 1000");
     expect(await stat(join(dir.path, "secrets", "vault"))).toBe("750 100 1000");
   });
 
@@ -66,14 +67,14 @@ describe("pki-init's file modes and owners", () => {
     const before = await writePkiTestConfig(dir.path, { services: [{ name: "vault", uid: 100 }] });
     expect((await runBuiltCli(["run", "--only", "pki-init", "--config", before])).exitCode).toBe(0);
     const serials = await serialsOf(secrets, ["vault"]);
-    expect(await stat(join(secrets, "vault", "key.pem"))).toBe("600 100 0");
+    expect(await stat(servicePath(secrets, "vault", "key"))).toBe("600 100 0");
 
     const after = await writePkiTestConfig(dir.path, { services: [{ name: "vault", uid: 200, gid: 300, groupReadKey: true }] });
     const rerun = await runBuiltCli(["run", "--only", "pki-init", "--config", after]);
     expect(rerun.stdout + rerun.stderr).toContain("kept 1");
     expect(await serialsOf(secrets, ["vault"])).toEqual(serials);
     expect(await stat(join(secrets, "vault"))).toBe("750 200 300");
-    expect(await stat(join(secrets, "vault", "key.pem"))).toBe("640 200 300");
-    expect(await stat(join(secrets, "vault", "cert.pem"))).toBe("644 200 300");
+    expect(await stat(servicePath(secrets, "vault", "key"))).toBe("640 200 300");
+    expect(await stat(servicePath(secrets, "vault", "cert"))).toBe("644 200 300");
   });
 });

@@ -10,6 +10,7 @@ import { runBuiltCli, writePkiTestConfig } from "../../support/pki.js";
 import { mint } from "../../support/pki-fixtures.js";
 import { requestOverTls, serviceFiles, startMutualTlsServer } from "../../support/pki-tls.js";
 import { tempDir } from "../../support/tmp-dir.js";
+import { caBundlePath, servicePath } from "../../../src/volume/layout.js";
 
 const SERVICES = [
   { name: "vault", dns: ["vault.internal"], ip: ["127.0.0.1"] },
@@ -47,17 +48,17 @@ describe.each(keyAlgorithms)("pki-init with %s keys", (algorithm) => {
 
   it("should give leaves that openssl verifies against ca/ca.pem and against each service's ca.pem", async () => {
     for (const { name } of SERVICES) {
-      for (const caFile of [join(secrets, "ca", "ca.pem"), join(secrets, name, "ca.pem")]) {
-        const result = await openssl(["verify", "-purpose", "sslserver", "-CAfile", caFile, join(secrets, name, "cert.pem")]);
-        expect(result.stdout, result.stderr).toBe(`${join(secrets, name, "cert.pem")}: OK`);
-        const client = await openssl(["verify", "-purpose", "sslclient", "-CAfile", caFile, join(secrets, name, "cert.pem")]);
+      for (const caFile of [caBundlePath(secrets), servicePath(secrets, name, "ca")]) {
+        const result = await openssl(["verify", "-purpose", "sslserver", "-CAfile", caFile, servicePath(secrets, name, "cert")]);
+        expect(result.stdout, result.stderr).toBe(`${servicePath(secrets, name, "cert")}: OK`);
+        const client = await openssl(["verify", "-purpose", "sslclient", "-CAfile", caFile, servicePath(secrets, name, "cert")]);
         expect(client.stdout, client.stderr).toMatch(/: OK$/);
       }
     }
   });
 
   it("should show the service's SANs, usages, algorithm and validity in openssl x509 -text", async () => {
-    const { stdout } = await openssl(["x509", "-in", join(secrets, "vault", "cert.pem"), "-noout", "-text"]);
+    const { stdout } = await openssl(["x509", "-in", servicePath(secrets, "vault", "cert"), "-noout", "-text"]);
     expect(stdout).toMatch(/Subject: CN ?= ?vault\n/);
     expect(stdout).toMatch(/X509v3 Subject Alternative Name: *\n\s*DNS:vault, DNS:vault.internal, IP Address:127.0.0.1\n/);
     expect(stdout).toMatch(/X509v3 Extended Key Usage: *\n\s*TLS Web Server Authentication, TLS Web Client Authentication\n/);
@@ -71,12 +72,12 @@ describe.each(keyAlgorithms)("pki-init with %s keys", (algorithm) => {
     expect(notAfter - notBefore).toBe(30 * 86_400_000 + 5 * 60_000);
     expect(notAfter).toBeGreaterThan(Date.now() + 29 * 86_400_000);
 
-    const postgres = await openssl(["x509", "-in", join(secrets, "postgres", "cert.pem"), "-noout", "-ext", "subjectAltName"]);
+    const postgres = await openssl(["x509", "-in", servicePath(secrets, "postgres", "cert"), "-noout", "-ext", "subjectAltName"]);
     expect(postgres.stdout).toMatch(/DNS:postgres, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1/);
   });
 
   it("should show an intermediate with pathlen 0 that may only sign certificates and CRLs", async () => {
-    const bundle = await readFile(join(secrets, "ca", "ca.pem"), "utf8");
+    const bundle = await readFile(caBundlePath(secrets), "utf8");
     const intermediate = bundle.slice(bundle.indexOf("-----END CERTIFICATE-----") + 26);
     const { stdout } = await execa("openssl", ["x509", "-noout", "-text"], { input: intermediate });
     expect(stdout).toMatch(/X509v3 Basic Constraints: critical\n\s*CA:TRUE, pathlen:0/);

@@ -7,7 +7,6 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readGate } from "../../../src/gates/gate-file.js";
 import type { TokenFile } from "../../../src/vault/layout.js";
-import { keyringPath } from "../../../src/vault/keyring.js";
 import { NodeVaultKvClient } from "../../../src/vault/node-vault-kv-client.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { readSealStatus, waitForVault } from "../../../src/vault/seal-status.js";
@@ -19,6 +18,7 @@ import { readVaultStatus } from "../../../src/status/vault-status.js";
 import { runCli } from "../../support/cli.js";
 import { allFiles, clientWithToken, inspectVault, keyringSecrets, whereFound } from "../../support/vault-inspect.js";
 import { type StageRun, startVaultStack, type VaultStack } from "../../support/vault-stack.js";
+import { caBundlePath, keyringPath, servicePath } from "../../../src/volume/layout.js";
 
 // The root tokens the stage held, captured in-test so we can prove they are gone and nowhere on disk.
 const captured = vi.hoisted(() => ({ rootTokens: [] as string[] }));
@@ -82,7 +82,7 @@ describe("secretstore-setup against a real OpenBao", () => {
 
   it("should write each service a 0600 token.json it owns, periodic and renewable with only its policies", async () => {
     for (const name of ["vault", "core-data", "core-metadata", "gateway", "bootgate"]) {
-      const path = join(stack.config.secretsDir, name, "token.json");
+      const path = servicePath(stack.config.secretsDir, name, "token");
       const st = await stat(path);
       expect(st.mode & 0o777).toBe(0o600);
       const body = JSON.parse(await readFile(path, "utf8")) as TokenFile;
@@ -100,9 +100,9 @@ describe("secretstore-setup against a real OpenBao", () => {
         [name === "bootgate" ? "bootgate-init" : `svc-${name}`, "bootgate-token-self"].sort(),
       );
     }
-    const coreData = await stat(join(stack.config.secretsDir, "core-data", "token.json"));
+    const coreData = await stat(servicePath(stack.config.secretsDir, "core-data", "token"));
     expect([coreData.uid, coreData.gid]).toEqual([1234, 2345]);
-    const bootgate = await stat(join(stack.config.secretsDir, "bootgate", "token.json"));
+    const bootgate = await stat(servicePath(stack.config.secretsDir, "bootgate", "token"));
     expect([bootgate.uid, bootgate.gid]).toEqual([0, 0]);
   });
 
@@ -153,7 +153,7 @@ describe("secretstore-setup against a real OpenBao", () => {
   });
 
   it("should verify Vault's certificate by the service name and the stack's CA, failing at once otherwise", async () => {
-    const caPem = await readFile(join(stack.config.secretsDir, "ca", "ca.pem"));
+    const caPem = await readFile(caBundlePath(stack.config.secretsDir));
     const wrongName = createVaultClient({ address: stack.config.vault.address, caPem, serverName: "core-data" });
     await expect(waitForVault(wrongName, { timeoutMs: 5_000 })).rejects.toThrow(/Vault at https:\/\/127\.0\.0\.1:\d+: .*(altnames|ERR_TLS_CERT_ALTNAME_INVALID)/);
     wrongName.close();
@@ -242,7 +242,7 @@ describe("secretstore-setup against a real OpenBao", () => {
       expect(await tokenWorks(previous.token)).toBe(false);
     }
     // a token file put back from before the reboot shows as invalid
-    await writeFile(join(stack.config.secretsDir, "gateway", "token.json"), JSON.stringify(old[1]));
+    await writeFile(servicePath(stack.config.secretsDir, "gateway", "token"), JSON.stringify(old[1]));
     expect((await readVaultStatus(stack.config)).tokens.find((t) => t.service === "gateway")?.state).toBe("invalid");
     await using inspector = await inspectVault(stack.config, stack.ikmFile);
     expect(await inspector.liveTokens()).toHaveLength(5);

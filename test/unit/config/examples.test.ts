@@ -11,7 +11,7 @@ describe("documented examples", () => {
     const config = await loadConfig({ file: join(EXAMPLES, "bootgate.yaml"), env: {} });
     expect(config.services.map((s) => s.name)).toEqual(["vault", "postgres", "gateway", "core-data", "app-one", "log-shipper", "log-collector"]);
     expect(config.vault.ikm).toEqual({ command: ["/usr/local/bin/fetch-ikm"] });
-    expect(config.stages["secretstore-setup"]).toEqual({ timeout: 180_000, retries: 5 });
+    expect(config.stages["secretstore-setup"]).toEqual({ timeoutMs: 180_000, retries: 5 });
     expect(config.gateway.routes).toBe(join(EXAMPLES, "routes.toml"));
   });
 

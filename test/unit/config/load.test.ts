@@ -15,7 +15,7 @@ describe("config loading", () => {
     const c = parse("services:\n  - name: vault\n");
     expect(c.secretsDir).toBe("/etc/bg/secrets-volume");
     expect(c.stateDir).toBe("/etc/bg/state");
-    expect(c.pki).toEqual({ ca: "ephemeral", keyAlgorithm: "ecdsa-p256", validity: 90 * 86_400_000, renewBefore: 15 * 86_400_000 });
+    expect(c.pki).toEqual({ ca: "ephemeral", keyAlgorithm: "ecdsa-p256", validityMs: 90 * 86_400_000, renewBeforeMs: 15 * 86_400_000 });
     expect(c.vault.keyShares).toBe(5);
     expect(c.vault.keyThreshold).toBe(3);
     expect(c.services[0]).toMatchObject({ name: "vault", dns: [], ip: [] });

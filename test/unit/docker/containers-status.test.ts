@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../../src/config/load.js";
-import { DockerEngineError } from "../../../src/docker/engine-error.js";
+import { engineFailure } from "../../../src/docker/engine-error.js";
 import { containersStatusWith, describeState } from "../../../src/status/containers-status.js";
 import { STATUS_PROVIDERS } from "../../../src/status/providers.js";
 import { FakeEngine, fakeContainer } from "../../support/docker-fakes.js";
@@ -68,7 +68,7 @@ describe("the containers section of `bootgate status`", () => {
 
   it("should say the engine failed, with the cause, instead of throwing", async () => {
     const engine = stack();
-    engine.failWith = new DockerEngineError("/var/run/docker.sock", "list containers", Object.assign(new Error("connect ECONNREFUSED /var/run/docker.sock"), { code: "ECONNREFUSED" }));
+    engine.failWith = engineFailure("/var/run/docker.sock", "list containers", Object.assign(new Error("connect ECONNREFUSED /var/run/docker.sock"), { code: "ECONNREFUSED" }));
     const section = (await containersStatusWith(deps(engine))(config()))!;
     expect(section.rows[0]![2]).toBe(
       "docker engine error: docker engine at /var/run/docker.sock: list containers failed: connection refused: is dockerd running? (connect ECONNREFUSED /var/run/docker.sock)",

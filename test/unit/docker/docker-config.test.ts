@@ -33,12 +33,12 @@ describe("the services' `reload` setting", () => {
 describe("the `docker` section", () => {
   it("should default to no socket, no project and a 10s budget per engine call", () => {
     const c = parse("services:\n  - name: vault\n");
-    expect(c.docker).toEqual({ timeout: 10_000 });
+    expect(c.docker).toEqual({ timeoutMs: 10_000 });
   });
 
   it("should take a socket, a project and a timeout", () => {
     const c = parse("services: []\ndocker:\n  socket: /run/docker.sock\n  project: my_stack-1\n  timeout: 3s\n");
-    expect(c.docker).toEqual({ socket: "/run/docker.sock", project: "my_stack-1", timeout: 3_000 });
+    expect(c.docker).toEqual({ socket: "/run/docker.sock", project: "my_stack-1", timeoutMs: 3_000 });
   });
 
   it("should refuse a relative socket path, a bad project name and an unknown key, all at once", () => {

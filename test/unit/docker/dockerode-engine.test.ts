@@ -4,8 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DockerodeEngine } from "../../../src/docker/dockerode-engine.js";
-import { DockerEngineError } from "../../../src/docker/engine-error.js";
-import { isTransient } from "../../../src/errors.js";
+import { isTransient, RequestError } from "../../../src/errors.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
 const INSPECT = {
@@ -82,7 +81,7 @@ describe("the dockerode engine", () => {
   it("should name the socket, the action and the engine's answer when it fails", async () => {
     await using e = await engineOn((_req, res) => json(res, 500, { message: "engine on fire" }));
     const error = await e.engine.listByLabels([]).catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(DockerEngineError);
+    expect(error).toBeInstanceOf(RequestError);
     expect((error as Error).message).toBe(`docker engine at ${e.socketPath}: list containers failed: HTTP 500: (HTTP code 500) server error - engine on fire`);
     expect(isTransient(error)).toBe(false);
   });
@@ -90,7 +89,7 @@ describe("the dockerode engine", () => {
   it("should call a connection the engine drops a transient failure", async () => {
     await using e = await engineOn((req) => req.socket.destroy());
     const error = await e.engine.signal("abc123", "SIGHUP").catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(DockerEngineError);
+    expect(error).toBeInstanceOf(RequestError);
     expect(isTransient(error)).toBe(true);
   });
 
@@ -98,7 +97,7 @@ describe("the dockerode engine", () => {
     await using e = await engineOn(() => {});
     const engine = new DockerodeEngine({ socketPath: e.socketPath, timeoutMs: 100 });
     const error = await engine.inspect("abc123").catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(DockerEngineError);
+    expect(error).toBeInstanceOf(RequestError);
     expect((error as Error).message).toContain("inspect container abc123 failed");
     expect(isTransient(error)).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../../src/config/load.js";
-import { DockerEngineError } from "../../../src/docker/engine-error.js";
+import { engineFailure } from "../../../src/docker/engine-error.js";
 import { reloadGatewayContainer } from "../../../src/docker/gateway-reload.js";
 import { FakeEngine, fakeContainer, fakeDockerOpener } from "../../support/docker-fakes.js";
 
@@ -39,7 +39,7 @@ describe("reloading a gateway that runs in its own container", () => {
 
   it("should not fail when the project cannot be found on its own (nobody asked for containers)", async () => {
     const engine = new FakeEngine([]);
-    engine.failWith = new DockerEngineError("/var/run/docker.sock", "inspect container x", new Error("socket hang up"));
+    engine.failWith = engineFailure("/var/run/docker.sock", "inspect container x", new Error("socket hang up"));
     const result = await reloadGatewayContainer(config(""), { open: fakeDockerOpener(engine, { inContainer: true }) });
     expect(result.reloaded).toBe(false);
     if (!result.reloaded) expect(result.reason).toContain("could not find the compose project");
@@ -47,7 +47,7 @@ describe("reloading a gateway that runs in its own container", () => {
 
   it("should fail when the engine cannot list or signal the gateway's containers of a known project", async () => {
     const engine = new FakeEngine([fakeContainer({ name: "stack-gateway-1", project: "stack", service: "gateway" })]);
-    engine.signalFailures = [new DockerEngineError("/var/run/docker.sock", "send SIGHUP", Object.assign(new Error("(HTTP code 500) server error"), { statusCode: 500 }))];
+    engine.signalFailures = [engineFailure("/var/run/docker.sock", "send SIGHUP", Object.assign(new Error("(HTTP code 500) server error"), { statusCode: 500 }))];
     await expect(reloadGatewayContainer(config(), { open: fakeDockerOpener(engine) })).rejects.toThrow(/could not send SIGHUP to container stack-gateway-1 \(service gateway\)/);
     engine.failWith = new Error("boom");
     await expect(reloadGatewayContainer(config(), { open: fakeDockerOpener(engine) })).rejects.toThrow("boom");

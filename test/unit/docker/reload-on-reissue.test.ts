@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ServiceOutcome } from "../../../src/pki/provision.js";
 import { reloadReissued } from "../../../src/docker/reload-reissued.js";
-import { DockerEngineError } from "../../../src/docker/engine-error.js";
+import { engineFailure } from "../../../src/docker/engine-error.js";
 import { pkiTestConfig, provisionTestPki } from "../../support/pki.js";
 import { tempDir } from "../../support/tmp-dir.js";
 import { FakeEngine, fakeContainer, fakeDockerOpener } from "../../support/docker-fakes.js";
@@ -127,7 +127,7 @@ describe("reloading services after a reissue", () => {
   it("should fail with the container and the cause when the engine refuses the signal", async () => {
     await using dir = await tempDir();
     const engine = stack();
-    engine.signalFailures = [new DockerEngineError("/var/run/docker.sock", "send SIGHUP to container id-stack-vault-1", Object.assign(new Error("(HTTP code 403) forbidden"), { statusCode: 403 }))];
+    engine.signalFailures = [engineFailure("/var/run/docker.sock", "send SIGHUP to container id-stack-vault-1", Object.assign(new Error("(HTTP code 403) forbidden"), { statusCode: 403 }))];
     const error = (await reloadReissued(config(dir.path), [issued("vault", true)], { log: () => {}, open: fakeDockerOpener(engine) }).then(
       () => undefined,
       (e: unknown) => e,
@@ -141,7 +141,7 @@ describe("reloading services after a reissue", () => {
   it("should retry a refused connection to the engine before giving up", async () => {
     await using dir = await tempDir();
     const engine = stack();
-    const refused = () => new DockerEngineError("/var/run/docker.sock", "send SIGHUP", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
+    const refused = () => engineFailure("/var/run/docker.sock", "send SIGHUP", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
     engine.signalFailures = [refused()];
     const done = await reloadReissued(config(dir.path), [issued("vault", true)], { log: () => {}, open: fakeDockerOpener(engine) });
     expect(done.map((d) => d.container)).toEqual(["stack-vault-1"]);

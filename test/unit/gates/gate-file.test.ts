@@ -1,7 +1,8 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { beginBoot, gateIsCurrent, gatePath, kernelBootId, listGates, openGate, readBoot, readGate } from "../../../src/gates/gate-file.js";
+import { beginBoot, gateIsCurrent, kernelBootId, listGates, openGate, readBoot, readGate } from "../../../src/gates/gate-file.js";
+import { gatePath, gatesDir } from "../../../src/volume/layout.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
 describe("gate files", () => {
@@ -48,8 +49,8 @@ describe("gate files", () => {
     const { bootId } = await beginBoot(dir.path);
     await openGate(dir.path, "a", bootId);
     await openGate(dir.path, "b", bootId);
-    await writeFile(join(dir.path, ".gates", ".b.123.tmp"), "{half");
+    await writeFile(join(gatesDir(dir.path), ".b.123.tmp"), "{half");
     expect((await listGates(dir.path)).map((g) => g.gate)).toEqual(["a", "b"]);
-    expect((await readdir(join(dir.path, ".gates"))).sort()).toEqual([".b.123.tmp", "a", "b", "boot"]);
+    expect((await readdir(gatesDir(dir.path))).sort()).toEqual([".b.123.tmp", "a", "b", "boot"]);
   });
 });

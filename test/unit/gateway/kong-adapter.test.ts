@@ -51,7 +51,7 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
     expect(new Set(kong.requests.map((r) => r.method))).toEqual(new Set(["PUT", "GET"]));
     expect(kong.table("ca_certificates").size).toBe(2);
     const certId = stableUuid("certificate:gateway");
-    expect(kong.table("certificates").get(certId)?.key).toBe(material.tls.privateKey);
+    expect(kong.table("certificates").get(certId)?.key).toBe(material.tls.keyPem);
     expect([...kong.table("snis").keys()].sort()).toEqual(["gateway", "gateway.internal"]);
     expect(kong.table("services").get("core-metadata")).toMatchObject({
       protocol: "https",
@@ -101,7 +101,7 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
     const rotated = await leafTls();
     await adapter.apply({ ...material, tls: rotated });
     expect(kong.table("certificates").size).toBe(2);
-    expect(kong.table("certificates").get(stableUuid("certificate:gateway"))!.cert).toContain(rotated.certificate.trim());
+    expect(kong.table("certificates").get(stableUuid("certificate:gateway"))!.cert).toContain(rotated.certPem.trim());
   });
 
   it("should refuse an upstream named by IP address, since Kong verifies an upstream by its host", async () => {
@@ -116,7 +116,7 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(error?.message).toMatch(/Kong Admin API refused PUT \/certificates\/.*400 schema violation/);
+    expect(error?.message).toMatch(/^Kong Admin API: PUT \/certificates\/.* failed: HTTP 400: schema violation/);
     expect(error?.message).not.toContain("PRIVATE KEY");
   });
 

@@ -13,6 +13,7 @@ import type { StageContext } from "../../../src/runner/stage.js";
 import { createGatewayCertStage, type GatewayKv } from "../../../src/stages/gateway-cert.js";
 import { createProxySetupStage } from "../../../src/stages/proxy-setup.js";
 import { tokenCommand } from "../../../src/cli/token.js";
+import { caBundlePath } from "../../../src/volume/layout.js";
 import { mint, type Minted } from "../../support/pki-fixtures.js";
 import { vi } from "vitest";
 
@@ -84,7 +85,7 @@ describe("the gateway stages", () => {
     root = await mint({ name: "Stack Root", ca: true });
     leaf = await mint({ name: "gateway", issuer: root });
     await mkdir(join(dir, "secrets", "ca"), { recursive: true });
-    await writeFile(join(dir, "secrets", "ca", "ca.pem"), root.pem);
+    await writeFile(caBundlePath(join(dir, "secrets")), root.pem);
     await writeFile(join(dir, "routes.toml"), ROUTES);
     config = configWith(`  routes: ./routes.toml\n`);
   });

@@ -18,7 +18,7 @@ const refusal = (text: string) => configRefusal(text);
 describe("gateway.kong config", () => {
   it("should default to the Admin API, so existing configs keep their behaviour", () => {
     const c = parse(KONG);
-    expect(c.gateway.kong).toMatchObject({ mode: "admin-api", adminUrl: "http://127.0.0.1:8001", proxyPort: 8443, reloadTimeout: 15_000 });
+    expect(c.gateway.kong).toMatchObject({ mode: "admin-api", adminUrl: "http://127.0.0.1:8001", proxyPort: 8443, reloadTimeoutMs: 15_000 });
     expect(c.gateway.kong.configDir).toBeUndefined();
     expect(adapterFor(c, "")).toBeInstanceOf(KongAdapter);
   });
@@ -34,7 +34,7 @@ describe("gateway.kong config", () => {
   it("should resolve a relative configDir against the config file's folder", () => {
     const c = parse(`${KONG}  kong:\n    mode: declarative\n    configDir: ./run/kong\n    proxyPort: 9443\n    reloadTimeout: 30s\n`);
     expect(kongConfigDir(c)).toBe("/etc/bg/run/kong");
-    expect(c.gateway.kong).toMatchObject({ proxyPort: 9443, reloadTimeout: 30_000 });
+    expect(c.gateway.kong).toMatchObject({ proxyPort: 9443, reloadTimeoutMs: 30_000 });
   });
 
   it.each([

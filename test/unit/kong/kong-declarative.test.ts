@@ -75,11 +75,11 @@ describe("Kong's declarative config (DB-less), against a recorder of Kong's docu
       expect(d._format_version).toBe("3.0");
       expect(d.ca_certificates.map((c) => c.cert.trim())).toEqual([root.pem.trim(), intermediate.pem.trim()]);
       const [served, client] = d.certificates;
-      expect(served).toMatchObject({ id: stableUuid("certificate:gateway"), key: material.tls.privateKey });
-      expect(served!.cert).toContain(material.tls.certificate.trim());
+      expect(served).toMatchObject({ id: stableUuid("certificate:gateway"), key: material.tls.keyPem });
+      expect(served!.cert).toContain(material.tls.certPem.trim());
       expect(served!.cert).toContain(intermediate.pem.trim());
       expect(served!.snis!.map((s) => s.name).sort()).toEqual(["gateway", "gateway.internal"]);
-      expect(client).toMatchObject({ id: stableUuid("client-certificate:gateway"), key: material.clientTls.privateKey });
+      expect(client).toMatchObject({ id: stableUuid("client-certificate:gateway"), key: material.clientTls.keyPem });
       expect(client!.snis).toBeUndefined();
     });
 
@@ -159,7 +159,7 @@ describe("Kong's declarative config (DB-less), against a recorder of Kong's docu
       const rotated = await leafTls();
       const after = doc(render({ ...material, tls: rotated }));
       expect(after.certificates[0]!.id).toBe(before.certificates[0]!.id);
-      expect(after.certificates[0]!.key).toBe(rotated.privateKey);
+      expect(after.certificates[0]!.key).toBe(rotated.keyPem);
       expect(after.certificates[0]!.key).not.toBe(before.certificates[0]!.key);
       expect(after.certificates[0]!.cert).not.toBe(before.certificates[0]!.cert);
       const withoutServed = (d: Doc) => ({ ...d, certificates: [{ ...d.certificates[0], cert: "", key: "" }, d.certificates[1]] });
@@ -170,7 +170,7 @@ describe("Kong's declarative config (DB-less), against a recorder of Kong's docu
       const text = render();
       expect(text).not.toMatch(/[&*]a\d/);
       expect(text).toContain(`secret: ${Buffer.from(material.jwt.key.secret, "base64url").toString("base64")}\n`);
-      expect(doc(text).certificates[0]!.key).toBe(material.tls.privateKey);
+      expect(doc(text).certificates[0]!.key).toBe(material.tls.keyPem);
     });
 
     it("should refuse an upstream named by IP address, since Kong verifies an upstream by its host", () => {

@@ -49,7 +49,7 @@ describe("the declarative Kong adapter's wait for a reloaded Kong, against an HT
   });
 
   const startKong = async (tls: GatewayTls): Promise<number> => {
-    server = createServer({ cert: fullChain(tls), key: tls.privateKey }, (_req, res) => {
+    server = createServer({ cert: fullChain(tls), key: tls.keyPem }, (_req, res) => {
       res.writeHead(404, { "content-type": "application/json" });
       res.end('{"message":"no Route matched with those values"}');
     });
@@ -62,7 +62,7 @@ describe("the declarative Kong adapter's wait for a reloaded Kong, against an HT
     await using dir = await tempDir("bootgate-kong-");
     const adapter = adapterAt(dir.path, port, 10_000, async () => {
       // What Kong's reload does to the listener: new workers serve the new certificate.
-      setTimeout(() => server!.setSecureContext({ cert: fullChain(newTls), key: newTls.privateKey }), 200);
+      setTimeout(() => server!.setSecureContext({ cert: fullChain(newTls), key: newTls.keyPem }), 200);
       return { reloaded: true, containers: ["stack-gateway-1"], probeHost: "127.0.0.1" };
     });
     const result = await adapter.apply(material);

@@ -14,7 +14,7 @@ describe("a leaf issued by an ephemeral CA", () => {
       const now = new Date();
       const ca = await createEphemeralCa({ algorithm, validityMs: 10 * DAY, now, kernelBootId: "k" });
       const leaf = await issueLeaf(ca, { service, algorithm, validityMs: 10 * DAY, now });
-      const cert = new X509Certificate(leaf.leafPem);
+      const cert = new X509Certificate(leaf.certPem);
 
       expect(cert.subject).toBe("CN=vault");
       expect(cert.subjectAltName).toBe("DNS:vault, DNS:vault.internal, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1");
@@ -30,7 +30,7 @@ describe("a leaf issued by an ephemeral CA", () => {
       expect(leaf.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
       expect(cert.checkPrivateKey(createPrivateKey(leaf.keyPem))).toBe(true);
 
-      const parsed = new x509.X509Certificate(leaf.leafPem);
+      const parsed = new x509.X509Certificate(leaf.certPem);
       const eku = parsed.getExtension(x509.ExtendedKeyUsageExtension)!;
       expect(eku.usages).toEqual([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]);
       const ku = parsed.getExtension(x509.KeyUsagesExtension)!;

@@ -71,7 +71,7 @@ describe("the leaf template", () => {
     const leaves = await issueLeaves(ca, services.map((service) => ({ service, algorithm: "ecdsa-p384" as const, validityMs: 30 * DAY, now })));
     expect(leaves.map((l) => l.service)).toEqual(services.map((s) => s.name));
     for (const [i, leaf] of leaves.entries()) {
-      const cert = new X509Certificate(leaf.leafPem);
+      const cert = new X509Certificate(leaf.certPem);
       expect(cert.verify(ca.intermediate.publicKey)).toBe(true);
       expect(cert.subject).toBe(`CN=svc-${i}`);
       expect(cert.subjectAltName).toBe(`DNS:svc-${i}, DNS:svc-${i}.internal, IP Address:10.0.0.${i}`);

@@ -6,6 +6,7 @@ import { takeGatewayLeaf, GATEWAY_LEAF_HANDOFF } from "../../../src/pki/gateway-
 import { provisionTestPki, readLeaf, serialsOf } from "../../support/pki.js";
 import { importFilesOf, mint, mintImportSet, writeImportDir, writeLeafDir } from "../../support/pki-fixtures.js";
 import { tempDir } from "../../support/tmp-dir.js";
+import { caBundlePath, serviceDir, servicePath } from "../../../src/volume/layout.js";
 
 const DAY = 86_400_000;
 const SERVICES = [
@@ -22,12 +23,12 @@ describe("pki-init in ephemeral mode", () => {
     await using dir = await tempDir();
     const first = await provisionTestPki(dir.path, { services: SERVICES }, BOOT);
     const before = await serialsOf(first.config.secretsDir, NAMES);
-    const caBefore = await readFile(join(first.config.secretsDir, "ca", "ca.pem"), "utf8");
+    const caBefore = await readFile(caBundlePath(first.config.secretsDir), "utf8");
 
     const second = await provisionTestPki(dir.path, { services: SERVICES }, BOOT);
     expect(second.result.summary).toBe("issued 0, kept 3; this boot's CA");
     expect(await serialsOf(first.config.secretsDir, NAMES)).toEqual(before);
-    expect(await readFile(join(first.config.secretsDir, "ca", "ca.pem"), "utf8")).toBe(caBefore);
+    expect(await readFile(caBundlePath(first.config.secretsDir), "utf8")).toBe(caBefore);
   });
 
   it("should give everything new after the secrets folder was emptied (a reboot)", async () => {
@@ -53,7 +54,7 @@ describe("pki-init in ephemeral mode", () => {
     for (const name of NAMES) expect(after[name]).not.toBe(before[name]);
     expect(lines.join("\n")).toContain("renewing this boot's CA: 1 certificate(s) must be reissued");
     // Every leaf chains to the new bundle.
-    const bundle = await readFile(join(first.config.secretsDir, "ca", "ca.pem"), "utf8");
+    const bundle = await readFile(caBundlePath(first.config.secretsDir), "utf8");
     const intermediate = new X509Certificate(bundle.split(/(?<=-----END CERTIFICATE-----\n)/)[1]!);
     for (const name of NAMES) expect((await readLeaf(first.config.secretsDir, name)).verify(intermediate.publicKey)).toBe(true);
   });
@@ -110,11 +111,11 @@ describe("pki-init and the gateway", () => {
     expect(cert.subject).toBe("CN=gateway");
     expect(cert.checkPrivateKey(createPrivateKey(leaf.keyPem))).toBe(true);
     expect(cert.verify(new X509Certificate(leaf.chainPem).publicKey)).toBe(true);
-    expect(leaf.caPem).toBe(await readFile(join(config.secretsDir, "ca", "ca.pem"), "utf8"));
-    expect((await readdir(join(config.secretsDir, "gateway"))).sort()).toEqual(["ca.pem"]);
+    expect(leaf.caPem).toBe(await readFile(caBundlePath(config.secretsDir), "utf8"));
+    expect((await readdir(serviceDir(config.secretsDir, "gateway"))).sort()).toEqual(["ca.pem"]);
 
     // Nowhere on the volume is the gateway's key.
-    for (const name of NAMES) expect(await readFile(join(config.secretsDir, name, "key.pem"), "utf8")).not.toBe(leaf.keyPem);
+    for (const name of NAMES) expect(await readFile(servicePath(config.secretsDir, name, "key"), "utf8")).not.toBe(leaf.keyPem);
 
     const handoff = new Map<string, unknown>([[GATEWAY_LEAF_HANDOFF, leaf]]);
     expect(takeGatewayLeaf(handoff)).toBe(leaf);
@@ -124,10 +125,10 @@ describe("pki-init and the gateway", () => {
   it("should remove a gateway key an earlier run without routes left on the volume", async () => {
     await using dir = await tempDir();
     const { config } = await provisionTestPki(dir.path, { services: withGateway.services }, BOOT);
-    expect(await exists(join(config.secretsDir, "gateway", "key.pem"))).toBe(true);
+    expect(await exists(servicePath(config.secretsDir, "gateway", "key"))).toBe(true);
     await provisionTestPki(dir.path, withGateway, BOOT);
-    expect(await exists(join(config.secretsDir, "gateway", "key.pem"))).toBe(false);
-    expect(await exists(join(config.secretsDir, "gateway", "cert.pem"))).toBe(false);
+    expect(await exists(servicePath(config.secretsDir, "gateway", "key"))).toBe(false);
+    expect(await exists(servicePath(config.secretsDir, "gateway", "cert"))).toBe(false);
   });
 
   it("should hand nothing over when a rerun keeps this boot's CA (the one in Vault stands)", async () => {
@@ -155,7 +156,7 @@ describe("pki-init and the gateway", () => {
     expect(result.gatewayLeaf?.source).toBe("imported");
     expect(result.gatewayLeaf?.certPem).toBe(publicLeaf.pem);
     expect(result.gatewayLeaf?.chainPem).toBe(publicRoot.pem);
-    expect((await readdir(join(config.secretsDir, "gateway"))).sort()).toEqual(["ca.pem"]);
+    expect((await readdir(serviceDir(config.secretsDir, "gateway"))).sort()).toEqual(["ca.pem"]);
   });
 });
 
@@ -167,8 +168,8 @@ describe("pki-init with an imported CA", () => {
     const input = { services: SERVICES, pki: { ca: { import: importDir } } };
     const { config, result } = await provisionTestPki(dir.path, input, BOOT);
     expect(result.summary).toBe("issued 3, kept 0; imported CA");
-    expect(await readFile(join(config.secretsDir, "ca", "ca.pem"), "utf8")).toBe(set.root.pem + set.intermediate.pem);
-    const vault = await readFile(join(config.secretsDir, "vault", "cert.pem"), "utf8");
+    expect(await readFile(caBundlePath(config.secretsDir), "utf8")).toBe(set.root.pem + set.intermediate.pem);
+    const vault = await readFile(servicePath(config.secretsDir, "vault", "cert"), "utf8");
     expect(vault.endsWith(set.intermediate.pem)).toBe(true);
     const before = await serialsOf(config.secretsDir, NAMES);
 
@@ -190,7 +191,7 @@ describe("pki-init with an imported CA", () => {
     const services = SERVICES.map((s) => (s.name === "core-data" ? { ...s, importCert: leafDir } : s));
     const { config, result } = await provisionTestPki(dir.path, { services, pki: { ca: { import: importDir } } }, BOOT);
     expect(result.summary).toBe("issued 2, kept 0, imported 1; imported CA");
-    expect(await readFile(join(config.secretsDir, "core-data", "cert.pem"), "utf8")).toBe(own.pem + set.intermediate.pem);
-    expect(await readFile(join(config.secretsDir, "core-data", "key.pem"), "utf8")).toBe(own.keyPem);
+    expect(await readFile(servicePath(config.secretsDir, "core-data", "cert"), "utf8")).toBe(own.pem + set.intermediate.pem);
+    expect(await readFile(servicePath(config.secretsDir, "core-data", "key"), "utf8")).toBe(own.keyPem);
   });
 });

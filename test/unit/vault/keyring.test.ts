@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { readFile, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decryptKeyring, encryptKeyring, type KeyringSecrets, keyringPath, loadKeyring, saveKeyring } from "../../../src/vault/keyring.js";
+import { decryptKeyring, encryptKeyring, type KeyringSecrets, loadKeyring, saveKeyring } from "../../../src/vault/keyring.js";
+import { keyringPath } from "../../../src/volume/layout.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
 const secrets = (): KeyringSecrets => ({
@@ -60,7 +62,7 @@ describe("keyring", () => {
     const s = secrets();
     await saveKeyring(dir.path, s, ikm);
     expect((await stat(keyringPath(dir.path))).mode & 0o777).toBe(0o600);
-    expect((await stat(keyringPath(dir.path).replace(/\/keyring.json$/, ""))).mode & 0o777).toBe(0o700);
+    expect((await stat(dirname(keyringPath(dir.path)))).mode & 0o777).toBe(0o700);
     expect(await loadKeyring(dir.path, ikm)).toEqual(s);
   });
 

@@ -1,7 +1,6 @@
 // Which tokens secretstore-setup issues, keeps and revokes, against an in-memory token store
 // that answers the few Vault paths provisioning uses.
 import { rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/normalize.js";
@@ -9,6 +8,7 @@ import { provisionTokens } from "../../../src/vault/provision-tokens.js";
 import { readTokenFile } from "../../../src/vault/token-file.js";
 import type { VaultClient } from "../../../src/vault/vault-client.js";
 import { tempDir } from "../../support/tmp-dir.js";
+import { servicePath } from "../../../src/volume/layout.js";
 
 class FakeTokenStore {
   live = new Map<string, { token: string; policies: string[] }>();
@@ -61,7 +61,7 @@ describe("token provisioning", () => {
     const file = (await readTokenFile(config.secretsDir, "core-data"))!;
     expect(file.policies).toEqual(["svc-core-data", "bootgate-token-self"]);
     expect(store.live.get(file.accessor)?.token).toBe(file.token);
-    expect((await stat(join(config.secretsDir, "bootgate", "token.json"))).mode & 0o777).toBe(0o600);
+    expect((await stat(servicePath(config.secretsDir, "bootgate", "token"))).mode & 0o777).toBe(0o600);
   });
 
   it("should keep every recorded, valid token on a rerun and issue none", async () => {
@@ -80,7 +80,7 @@ describe("token provisioning", () => {
     const config = configIn(dir.path, ["vault", "core-data"]);
     await provisionTokens(store.client(), config, "boot-1");
     const old = (await readTokenFile(config.secretsDir, "core-data"))!;
-    await rm(join(config.secretsDir, "core-data", "token.json"));
+    await rm(servicePath(config.secretsDir, "core-data", "token"));
     expect(await provisionTokens(store.client(), config, "boot-2")).toEqual({ issued: 1, kept: 2, revoked: 1 });
     expect(store.live.has(old.accessor)).toBe(false);
     expect((await readTokenFile(config.secretsDir, "core-data"))!.bootId).toBe("boot-2");
@@ -92,7 +92,7 @@ describe("token provisioning", () => {
     const config = configIn(dir.path, ["vault", "core-data"]);
     await provisionTokens(store.client(), config, "boot-1");
     const planted = { ...(await readTokenFile(config.secretsDir, "core-data"))!, accessor: "acc-planted", token: "tok-planted" };
-    await writeFile(join(config.secretsDir, "core-data", "token.json"), JSON.stringify(planted));
+    await writeFile(servicePath(config.secretsDir, "core-data", "token"), JSON.stringify(planted));
     expect(await provisionTokens(store.client(), config, "boot-1")).toMatchObject({ issued: 1, revoked: 1 });
     expect((await readTokenFile(config.secretsDir, "core-data"))!.token).not.toBe("tok-planted");
   });
