@@ -1,22 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { GATEWAY_LEAF_HANDOFF, type GatewayLeaf } from "../../../src/pki/gateway-handoff.js";
 import { ALL_STAGES } from "../../../src/stages/all.js";
-import { pkiInitEntry, pkiInitTimeoutMs } from "../../../src/stages/pki-init.js";
+import { PKI_INIT, pkiInitStage, pkiInitTimeoutMs } from "../../../src/stages/pki-init.js";
+import { buildStage } from "../../../src/stages/registry.js";
 import { pkiTestConfig } from "../../support/pki.js";
 import { tempDir } from "../../support/tmp-dir.js";
+import { PKI_READY } from "../../../src/gates/gate-names.js";
 
 describe("the pki-init stage", () => {
   it("should come first in boot order, need nothing and open pki-ready", async () => {
     await using dir = await tempDir();
-    const stage = await pkiInitEntry.create(pkiTestConfig(dir.path, { services: [{ name: "vault" }] }));
-    expect(ALL_STAGES[0]).toBe(pkiInitEntry);
-    expect(stage).toMatchObject({ name: "pki-init", needs: [], opens: ["pki-ready"] });
+    const stage = await buildStage(pkiInitStage(), pkiTestConfig(dir.path, { services: [{ name: "vault" }] }));
+    expect(ALL_STAGES[0]?.name).toBe(PKI_INIT);
+    expect(stage).toMatchObject({ name: "pki-init", needs: [], opens: [PKI_READY] });
   });
 
   it("should put the gateway's leaf into the run's handoff and report what it did", async () => {
     await using dir = await tempDir();
     const config = pkiTestConfig(dir.path, { services: [{ name: "vault" }, { name: "gateway" }], gateway: { routes: "./routes.toml" } });
-    const stage = await pkiInitEntry.create(config);
+    const stage = await buildStage(pkiInitStage(), config);
     const handoff = new Map<string, unknown>();
     const lines: string[] = [];
     const outcome = await stage.run({ config, bootId: "b", log: { info: (l) => lines.push(l) }, signal: new AbortController().signal, handoff });
