@@ -29,8 +29,8 @@ export function pkiInitStage() {
     timeoutMs: pkiInitTimeoutMs,
     // Nothing here is worth retrying: bad material stays bad, and a full disk stays full.
     retries: 0,
-    async run(ctx) {
-      const result = await provisionPki(ctx.config, { log: (line) => ctx.log.info(line) });
+    async run(ctx, imports) {
+      const result = await provisionPki(ctx.config, { log: (line) => ctx.log.info(line), imports });
       if (result.gatewayLeaf) putGatewayLeaf(ctx.handoff, result.gatewayLeaf);
       const reloaded = await reloadReissued(ctx.config, result.services, { log: (line) => ctx.log.info(line), signal: ctx.signal });
       return { summary: reloaded.length > 0 ? `${result.summary}; signalled ${reloaded.length} container(s)` : result.summary };
