@@ -11,7 +11,7 @@ import type { EventSink } from "../runner/events.js";
 import { DEFAULT_STAGE_TIMEOUT_MS, runStages, type RunResult } from "../runner/runner.js";
 import type { Stage } from "../runner/stage.js";
 
-/** Once the needs are open, a joining run has already waited; this only bounds a gate that closes again. */
+/** The runner bounds this wait by the stage's budget (its signal); the watcher's own limit only has to be longer. */
 const EXTERNAL_GATE_WAIT_MS = 24 * 3_600_000;
 
 export type WaitForGates = (gates: readonly string[], timeoutMs: number, signal?: AbortSignal) => Promise<void>;
