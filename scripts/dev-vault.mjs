@@ -5,8 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { loadConfig } from "../dist/config/load.js";
-import { startOpenBao } from "../dist/servers/openbao-process.js";
+import { loadConfig, startOpenBao } from "bootgate/entry/dev-vault";
 
 const config = await loadConfig();
 const tlsDir = join(config.secretsDir, config.vault.service);

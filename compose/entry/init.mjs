@@ -9,13 +9,18 @@
 //   Never on argv or in the image.
 // Runs as root with only CHOWN, DAC_OVERRIDE and FOWNER: it gives each service its own files.
 import { spawn } from "node:child_process";
-import { exitCodeFor, messageFor } from "/app/dist/cli/exit-code.js";
-import { loadConfig } from "/app/dist/config/load.js";
-import { ensureDir } from "/app/dist/fs/atomic-write.js";
-import { ensureLocalIkm, writeDerivedAdminPassword } from "/app/dist/local/local-secrets.js";
-import { applyVolumeOwners, parseVolumeOwners } from "/app/dist/local/volume-owners.js";
-import { ALL_STAGES } from "/app/dist/stages/all.js";
-import { preflightStages } from "/app/dist/stages/registry.js";
+import {
+  ALL_STAGES,
+  applyVolumeOwners,
+  ensureDir,
+  ensureLocalIkm,
+  exitCodeFor,
+  loadConfig,
+  messageFor,
+  parseVolumeOwners,
+  preflightStages,
+  writeDerivedAdminPassword,
+} from "bootgate/entry/init";
 
 const configFile = process.env.BOOTGATE_CONFIG ?? "/etc/bootgate/bootgate.yaml";
 try {

@@ -9,7 +9,7 @@
 // BOOTGATE_PG_PASSWORD_FILE (<secrets>/postgres/admin.password).
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startPostgres } from "/app/dist/servers/postgres-process.js";
+import { startPostgres } from "bootgate/entry/postgres";
 
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR ?? "/secrets";
 const dir = process.env.BOOTGATE_PG_DIR ?? "/var/lib/postgresql/bootgate";

@@ -57,7 +57,7 @@ fi
 ctx="$cache/context"
 hash_tree() { (cd "$root" && find "$@" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64; }
 app_hash=$(printf '%s\n' "$base_hash" \
-  "$(sha256sum "$node_bin" "$bao_bin" "$root/package-lock.json" "$here/Dockerfile" | cut -c1-64)" \
+  "$(sha256sum "$node_bin" "$bao_bin" "$root/package.json" "$root/package-lock.json" "$here/Dockerfile" | cut -c1-64)" \
   "$(hash_tree dist bin compose/example-service compose/entry compose/vault.hcl compose/bootgate.yaml compose/routes.toml)" | sha256sum | cut -c1-16)
 if [ "$(label_of bootgate)" != "$app_hash" ]; then
   start=$(date +%s)

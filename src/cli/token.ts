@@ -4,7 +4,7 @@ import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
 import { signJwt } from "../gateway/jwt.js";
 import { jwtKeyPath, readJwtKey } from "../gateway/jwt-key.js";
-import { defaultGatewayDeps, type GatewayStageDeps } from "../stages/gateway-cert.js";
+import { defaultGatewayKvDeps, type GatewayKvDeps } from "../gateway/gateway-kv.js";
 import { durationFlag, parse, secretsDirFlag } from "./options.js";
 
 export const TOKEN_USAGE = "usage: bootgate token <user> [--ttl 1h] [--config FILE] [--secrets-dir DIR] [--json]";
@@ -12,7 +12,7 @@ export const TOKEN_USAGE = "usage: bootgate token <user> [--ttl 1h] [--config FI
 /** A user name as it goes into `sub`: printable, no spaces, at most 128 characters. */
 const USER = /^[A-Za-z0-9._@+-]{1,128}$/;
 
-export async function tokenCommand(argv: string[], deps: GatewayStageDeps = defaultGatewayDeps): Promise<number> {
+export async function tokenCommand(argv: string[], deps: GatewayKvDeps = defaultGatewayKvDeps): Promise<number> {
   const { values, positionals } = parse("token", argv, { ttl: { type: "string" } }, true);
   if (values.help) {
     process.stdout.write(TOKEN_USAGE + "\n");

@@ -5,14 +5,13 @@ import { DB_READY, GATEWAY_READY, PKI_READY, VAULT_READY } from "../gates/gate-n
 import { X509Certificate } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { relative } from "node:path";
+import { nginxConfigDir } from "../gateway/gateway-paths.js";
+import { caBundlePath, localServerDir, serviceDir, servicePath } from "../volume/layout.js";
+import { runBoot } from "../boot/run-boot.js";
 import type { Config } from "../config/normalize.js";
-import { StageError } from "../errors.js";
 import { ensureDir, isRoot } from "../fs/atomic-write.js";
-import { beginBoot, openGate } from "../gates/gate-file.js";
-import { installWaiterScript } from "../gates/install-waiter.js";
 import { waitForGates } from "../gates/wait-for-gates.js";
 import type { EventSink } from "../runner/events.js";
-import { runStages } from "../runner/runner.js";
 import { ALL_STAGES } from "../stages/all.js";
 import { buildStages, preflightStages } from "../stages/registry.js";
 import { exampleRoutesToml, type ExampleService, startExampleService } from "./example-services.js";
@@ -23,8 +22,6 @@ import { startPostgres } from "../servers/postgres-process.js";
 import { prepareSecretsVolume, type SecretsVolume } from "./secrets-volume.js";
 import { serverUserFor } from "../servers/server-user.js";
 import { Supervisor } from "./supervisor.js";
-import { nginxConfigDir } from "../gateway/gateway-paths.js";
-import { caBundlePath, localServerDir, serviceDir, servicePath } from "../volume/layout.js";
 
 const INFRA_WAIT_MS = 10 * 60_000;
 export const EXAMPLE_BASE_PORT = 59880;
@@ -81,21 +78,13 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
     await supervisor.stopAll((name, error) => say(`could not stop ${name}: ${(error as Error).message}`));
     await volume.release();
   };
-  const stageTimes: Record<string, number> = {};
-  const timedEmit: EventSink = (event) => {
-    if (event.type === "stage-done") stageTimes[event.stage] = event.durationMs;
-    emit(event);
-  };
-
   try {
-    const { bootId } = await beginBoot(config.secretsDir);
-    await installWaiterScript(config.secretsDir);
     const abort = new AbortController();
     const gate = (gates: string[]) => waitForGates({ secretsDir: config.secretsDir, gates, timeoutMs: INFRA_WAIT_MS, signal: abort.signal });
 
     // Each part starts when its gate opens, as its container would with `wait.sh pki-ready -- …`.
     const vaultPort = Number(new URL(config.vault.address).port || 8200);
-    const parts = [
+    const startParts = () => [
       (async () => {
         await gate([PKI_READY]);
         const bao = await startOpenBao({
@@ -121,21 +110,15 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
         supervisor.add({ name: "postgres", stop: pg.stop });
       })(),
     ];
-    const partsDone = Promise.all(parts);
-    partsDone.catch(() => abort.abort(new Error("a part of the stack failed to start")));
+    let partsDone: Promise<unknown> = Promise.resolve();
+    const onBoot = () => {
+      partsDone = Promise.all(startParts());
+      partsDone.catch(() => abort.abort(new Error("a part of the stack failed to start")));
+    };
 
     const stages = await buildStages(ALL_STAGES, config);
-    const result = await runStages({
-      stages,
-      config,
-      bootId,
-      emit: timedEmit,
-      openGate: async (g, stage) => void (await openGate(config.secretsDir, g, bootId, stage)),
-      signal: abort.signal,
-    });
     // A part that failed to start explains a failed stage better than the stage's own timeout.
-    await partsDone;
-    if (!result.ok) throw result.failures[0] ?? new StageError(result.skipped[0] ?? "up", "skipped");
+    const { bootId, stageTimes } = await runBoot({ config, stages, boot: "begin", emit, signal: abort.signal, onBoot }).finally(() => partsDone);
 
     // nginx's config is proxy-setup's output: like the nginx container, it waits for gateway-ready.
     await gate([GATEWAY_READY]);

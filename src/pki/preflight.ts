@@ -1,13 +1,25 @@
 // Everything pki-init reads from outside, checked before a run writes anything: a bad import is
-// a config error (exit 2) with no boot started, no gate touched and no file written.
+// a config error (exit 2) with no boot started, no gate touched and no file written. What it
+// loaded is handed to provisionPki, so nothing is read twice.
 import type { Config } from "../config/normalize.js";
 import { type IssuingCa } from "./issuing-ca.js";
 import { loadImportedCa } from "./imported-ca.js";
-import { loadImportedLeaf } from "./imported-leaf.js";
+import { type ImportedLeaf, loadImportedLeaf } from "./imported-leaf.js";
 
-export async function checkPkiImports(config: Config, now = new Date()): Promise<void> {
+export interface PkiImports {
+  /** The imported CA; undefined in ephemeral mode. */
+  ca: IssuingCa | undefined;
+  /** Each service's imported leaf (`importCert`), by service name. */
+  leaves: Map<string, ImportedLeaf>;
+}
+
+export async function checkPkiImports(config: Config, now = new Date()): Promise<PkiImports> {
   const ca: IssuingCa | undefined = config.pki.ca === "ephemeral" ? undefined : await loadImportedCa(config.pki.ca.import, now);
+  const leaves = new Map<string, ImportedLeaf>();
   for (const service of config.services) {
-    if (service.importCert !== undefined) await loadImportedLeaf(service.name, service.importCert, ca, now);
+    // gateway.importCert is gateway-cert's own (the certificate served to clients): the gateway
+    // still gets a stack leaf from pki-init, for mutual TLS with the services.
+    if (service.importCert !== undefined) leaves.set(service.name, await loadImportedLeaf(service.name, service.importCert, ca, now));
   }
+  return { ca, leaves };
 }

@@ -1,9 +1,9 @@
-// Every stage bootgate knows, in boot order. Add a stage here and nowhere else.
-import { dbSeedEntry } from "./db-seed.js";
-import { gatewayCertEntry } from "./gateway-cert.js";
-import { pkiInitEntry } from "./pki-init.js";
-import { proxySetupEntry } from "./proxy-setup.js";
-import type { StageEntry } from "./registry.js";
-import { secretstoreSetupEntry } from "./secretstore-setup.js";
+// Every stage bootgate knows, in boot order, with its real dependencies. Add a stage here and nowhere else.
+import type { AnyStageDefinition } from "../runner/define-stage.js";
+import { dbSeedStage } from "./db-seed.js";
+import { gatewayCertStage } from "./gateway-cert.js";
+import { pkiInitStage } from "./pki-init.js";
+import { proxySetupStage } from "./proxy-setup.js";
+import { secretstoreSetupStage } from "./secretstore-setup.js";
 
-export const ALL_STAGES: readonly StageEntry[] = [pkiInitEntry, secretstoreSetupEntry, dbSeedEntry, gatewayCertEntry, proxySetupEntry];
+export const ALL_STAGES: readonly AnyStageDefinition[] = [pkiInitStage(), secretstoreSetupStage(), dbSeedStage(), gatewayCertStage(), proxySetupStage()];

@@ -9,12 +9,11 @@ import { crashHookFrom, type CrashPoint } from "../db/crash-hook.js";
 import type { DbAdmin } from "../db/db-admin.js";
 import { PgDbAdmin } from "../db/pg-db-admin.js";
 import { planDatabases, type DbTarget } from "../db/targets.js";
-import type { Stage, StageContext } from "../runner/stage.js";
+import { defineStage } from "../runner/define-stage.js";
 import type { KvClient } from "../vault/kv-client.js";
 import { BOOTGATE_IDENTITY } from "../vault/layout.js";
 import { mapLimit } from "../util/map-limit.js";
 import { openKvClient } from "../vault/open-kv-client.js";
-import type { StageEntry } from "./registry.js";
 
 export const DB_SEED = "db-seed";
 
@@ -45,14 +44,15 @@ function summarize(results: readonly ConvergeResult[]): string {
   return parts.join(", ");
 }
 
-/** Builds the stage; the targets (and every name) are checked here, before any connection. */
-export function createDbSeedStage(config: Config, deps: DbSeedDeps = realDbSeedDeps()): Stage {
-  const targets: DbTarget[] = planDatabases(config);
-  return {
+/** The targets (and every name) are checked in preflight, before any connection. */
+export function dbSeedStage(deps: DbSeedDeps = realDbSeedDeps()) {
+  return defineStage({
     name: DB_SEED,
     needs: [VAULT_READY],
     opens: [DB_READY],
-    async run(ctx: StageContext) {
+    enabled: (config) => config.services.some((s) => s.database !== undefined),
+    preflight: async (config): Promise<DbTarget[]> => planDatabases(config),
+    async run(ctx, targets) {
       const admin = await deps.openAdmin(ctx.config);
       const kv = await deps.openKv(ctx.config);
       try {
@@ -83,12 +83,5 @@ export function createDbSeedStage(config: Config, deps: DbSeedDeps = realDbSeedD
         await admin.close();
       }
     },
-  };
+  });
 }
-
-export const dbSeedEntry: StageEntry = {
-  name: DB_SEED,
-  enabled: (config) => config.services.some((s) => s.database !== undefined),
-  preflight: async (config) => void planDatabases(config),
-  create: (config) => createDbSeedStage(config),
-};

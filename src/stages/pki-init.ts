@@ -1,16 +1,16 @@
 // pki-init: the stack's CA and a certificate per service, then gate pki-ready. The first stage
 // of every boot; it needs nothing. The gateway's leaf goes to gateway-cert in memory. A rerun
 // that reissues a running service's leaf sends that service's `reload` signal (src/docker/).
+import type { Config } from "../config/normalize.js";
 import { reloadReissued } from "../docker/reload-reissued.js";
+import { PKI_READY } from "../gates/gate-names.js";
 import { putGatewayLeaf } from "../pki/gateway-handoff.js";
 import { checkPkiImports } from "../pki/preflight.js";
 import { provisionPki } from "../pki/provision.js";
-import type { Config } from "../config/normalize.js";
+import { defineStage } from "../runner/define-stage.js";
 import { DEFAULT_STAGE_TIMEOUT_MS } from "../runner/runner.js";
-import type { Stage } from "../runner/stage.js";
-import type { StageEntry } from "./registry.js";
 
-import { PKI_READY } from "../gates/gate-names.js";
+export const PKI_INIT = "pki-init";
 
 /** Large RSA keys take seconds each on a small machine; the budget grows with them. */
 const RSA_KEYGEN_BUDGET_MS: Record<string, number> = { "rsa-3072": 2_000, "rsa-4096": 6_000 };
@@ -19,22 +19,21 @@ export function pkiInitTimeoutMs(config: Config): number {
   return DEFAULT_STAGE_TIMEOUT_MS + (RSA_KEYGEN_BUDGET_MS[config.pki.keyAlgorithm] ?? 0) * (config.services.length + 2);
 }
 
-export const pkiInitEntry: StageEntry = {
-  name: "pki-init",
-  enabled: () => true,
-  preflight: (config) => checkPkiImports(config),
-  create: (config): Stage => ({
-    name: "pki-init",
+export function pkiInitStage() {
+  return defineStage({
+    name: PKI_INIT,
     needs: [],
     opens: [PKI_READY],
-    timeoutMs: pkiInitTimeoutMs(config),
+    enabled: () => true,
+    preflight: (config) => checkPkiImports(config),
+    timeoutMs: pkiInitTimeoutMs,
     // Nothing here is worth retrying: bad material stays bad, and a full disk stays full.
     retries: 0,
-    async run(ctx) {
-      const result = await provisionPki(ctx.config, { log: (line) => ctx.log.info(line) });
+    async run(ctx, imports) {
+      const result = await provisionPki(ctx.config, { log: (line) => ctx.log.info(line), imports });
       if (result.gatewayLeaf) putGatewayLeaf(ctx.handoff, result.gatewayLeaf);
       const reloaded = await reloadReissued(ctx.config, result.services, { log: (line) => ctx.log.info(line), signal: ctx.signal });
       return { summary: reloaded.length > 0 ? `${result.summary}; signalled ${reloaded.length} container(s)` : result.summary };
     },
-  }),
-};
+  });
+}

@@ -2,8 +2,8 @@
 // service (and one for bootgate's later stages), the root token used in memory and revoked.
 // Opens `vault-ready` only when every token file is on disk.
 import { PKI_READY, VAULT_READY } from "../gates/gate-names.js";
-import type { Config } from "../config/normalize.js";
-import type { Stage, StageContext } from "../runner/stage.js";
+import { defineStage } from "../runner/define-stage.js";
+import type { StageContext } from "../runner/stage.js";
 import { loadIkm } from "../vault/ikm.js";
 import { ensureKvV2 } from "../vault/kv-mount.js";
 import { provisionTokens, writePolicies } from "../vault/provision-tokens.js";
@@ -11,7 +11,6 @@ import { waitForVault } from "../vault/seal-status.js";
 import { revokeSelf } from "../vault/tokens.js";
 import { unlockVault } from "../vault/unlock.js";
 import { vaultClientFor } from "../vault/vault-client.js";
-import type { StageEntry } from "./registry.js";
 
 export const SECRETSTORE_SETUP = "secretstore-setup";
 /** Time for the work itself once Vault answers, on top of vault.waitTimeout. */
@@ -53,19 +52,15 @@ async function run(ctx: StageContext) {
   }
 }
 
-export function secretstoreSetupStage(config: Config): Stage {
-  return {
+export function secretstoreSetupStage() {
+  return defineStage({
     name: SECRETSTORE_SETUP,
     needs: [PKI_READY],
     opens: [VAULT_READY],
-    timeoutMs: config.vault.waitTimeoutMs + WORK_BUDGET_MS,
+    enabled: () => true,
+    preflight: async () => {},
+    timeoutMs: (config) => config.vault.waitTimeoutMs + WORK_BUDGET_MS,
     retries: 3,
     run,
-  };
+  });
 }
-
-export const secretstoreSetupEntry: StageEntry = {
-  name: SECRETSTORE_SETUP,
-  enabled: () => true,
-  create: secretstoreSetupStage,
-};

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/normalize.js";
 import { openStackDocker } from "../../src/docker/stack-docker.js";
 import { reloadGatewayContainer } from "../../src/docker/gateway-reload.js";
-import { pkiInitEntry } from "../../src/stages/pki-init.js";
+import { pkiInitStage } from "../../src/stages/pki-init.js";
+import { buildStage } from "../../src/stages/registry.js";
 import { containersStatusWith } from "../../src/status/containers-status.js";
 import { runCli } from "../support/cli.js";
 import { docker, runScript, waitFor } from "../support/compose-stack.js";
@@ -50,7 +51,7 @@ const status = () => containersStatusWith()(config);
 const rowOf = async (service: string) => (await status())!.rows.find((r) => r[0] === service);
 
 async function runPkiInit(): Promise<{ summary: string; lines: string[] }> {
-  const stage = await pkiInitEntry.create(config);
+  const stage = await buildStage(pkiInitStage(), config);
   const lines: string[] = [];
   const outcome = await stage.run({ config, bootId: "e2e", log: { info: (l) => lines.push(l) }, signal: new AbortController().signal, handoff: new Map() });
   return { summary: outcome?.summary ?? "", lines };

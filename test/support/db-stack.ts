@@ -15,13 +15,12 @@ import { isRoot } from "../../src/fs/atomic-write.js";
 import { freePort } from "../../src/servers/free-port.js";
 import { startPostgres, type PostgresHandle } from "../../src/servers/postgres-process.js";
 import { serverUserFor } from "../../src/servers/server-user.js";
-import { openGate, readBoot } from "../../src/gates/gate-file.js";
-import type { RunnerEvent } from "../../src/runner/events.js";
-import { runStages } from "../../src/runner/runner.js";
-import { createDbSeedStage, type DbSeedDeps, realDbSeedDeps } from "../../src/stages/db-seed.js";
+import { dbSeedStage, type DbSeedDeps, realDbSeedDeps } from "../../src/stages/db-seed.js";
+import { buildStage } from "../../src/stages/registry.js";
 import { openKvClient } from "../../src/vault/open-kv-client.js";
-import { startVaultStack, type StageRun, type VaultStack } from "./vault-stack.js";
+import { collectBoot, gatesCountAsOpen } from "./run-in-boot.js";
 import { caBundlePath, servicePath } from "../../src/volume/layout.js";
+import { startVaultStack, type StageRun, type VaultStack } from "./vault-stack.js";
 
 const ADMIN_PASSWORD_FILE = "bootgate/postgres-admin.password";
 
@@ -94,20 +93,9 @@ export async function startDbStack(options: DbStackOptions): Promise<DbStack> {
       adminPassword,
       async runDbSeed(runOptions = {}) {
         const c = runOptions.config ?? config;
-        const boot = await readBoot(c.secretsDir);
-        if (!boot) throw new Error("runDbSeed: no boot started");
-        const stage = createDbSeedStage(c, { ...realDbSeedDeps({}), ...runOptions.deps });
-        const events: RunnerEvent[] = [];
-        const result = await runStages({
-          stages: [stage],
-          config: c,
-          bootId: boot.bootId,
-          emit: (e) => events.push(e),
-          openGate: async (gate, s) => void (await openGate(c.secretsDir, gate, boot.bootId, s)),
-          awaitExternalGate: async () => {},
-          backoff: { baseMs: 200, capMs: 1_000 },
-        });
-        return { ...result, events, output: events.map((e) => JSON.stringify(e)).join("\n") };
+        const stage = await buildStage(dbSeedStage({ ...realDbSeedDeps({}), ...runOptions.deps }), c);
+        const run = await collectBoot({ config: c, stages: [stage], boot: "join", waitForGates: gatesCountAsOpen, backoff: { baseMs: 200, capMs: 1_000 } });
+        return { ...run, output: run.events.map((e) => JSON.stringify(e)).join("\n") };
       },
       admin: (database = "postgres") =>
         track(

@@ -15,8 +15,9 @@ import { ALL_STAGES } from "../../src/stages/all.js";
 import { buildStages } from "../../src/stages/registry.js";
 import { issueTestLeaf, makeImportedStackCa, makeTestCa, type TestCa } from "./gateway-pki.js";
 import { freePort, startTestUpstream, type TestUpstream } from "./gateway-upstream.js";
-import { startVaultStack, type VaultStack } from "./vault-stack.js";
 import { caBundlePath, servicePath } from "../../src/volume/layout.js";
+import { startVaultStack, type VaultStack } from "./vault-stack.js";
+import { GATEWAY_READY, PKI_READY } from "../../src/gates/gate-names.js";
 
 export const TEST_ISSUER = "bootgate-test";
 
@@ -101,13 +102,13 @@ service = "core-rogue"
     // One run of every enabled stage, as `bootgate run` does: the gateway leaf goes from
     // pki-init to gateway-cert in memory. OpenBao and the services start when pki-ready opens.
     const { events, ...result } = await runNewBoot(config, await buildStages(ALL_STAGES, config), async (gate) => {
-      if (gate === "pki-ready") {
+      if (gate === PKI_READY) {
         await vault.startBao();
         await startUpstreams();
       }
     });
     if (!result.ok) throw new Error(`boot failed: ${result.failures.map((f) => f.message).join("; ")}`);
-    if (!result.opened.includes("gateway-ready")) throw new Error(`boot did not open gateway-ready: ${result.opened.join(", ")}`);
+    if (!result.opened.includes(GATEWAY_READY)) throw new Error(`boot did not open gateway-ready: ${result.opened.join(", ")}`);
 
     const nginx = await startNginx({ prefixDir: nginxConfigDir(config) });
     cleanups.push(() => nginx.stop());

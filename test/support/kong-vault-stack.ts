@@ -13,6 +13,7 @@ import { ALL_STAGES } from "../../src/stages/all.js";
 import { buildStages } from "../../src/stages/registry.js";
 import { KONG_TEST_ROUTES } from "./kong-routes.js";
 import { startVaultStack, type VaultStack } from "./vault-stack.js";
+import { PKI_READY } from "../../src/gates/gate-names.js";
 
 export const KONG_TEST_ISSUER = "bootgate-kong-test";
 
@@ -42,7 +43,7 @@ export async function startKongVaultStack(): Promise<KongVaultStack> {
     const routesFile = join(vault.dir, "routes.toml");
     await writeFile(routesFile, KONG_TEST_ROUTES);
     const { events, ...bootResult } = await runNewBoot(config, await buildStages(ALL_STAGES, config), async (gate) => {
-      if (gate === "pki-ready") await vault.startBao();
+      if (gate === PKI_READY) await vault.startBao();
     });
     return {
       vault,

@@ -10,14 +10,15 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { parseConfigText } from "../../src/config/load.js";
 import type { Config } from "../../src/config/normalize.js";
-import { beginBoot, openGate, readBoot } from "../../src/gates/gate-file.js";
 import { freePort } from "../../src/servers/free-port.js";
 import { type OpenBaoHandle, restartOpenBao, startOpenBao } from "../../src/servers/openbao-process.js";
 import type { RunnerEvent } from "../../src/runner/events.js";
-import { type RunResult, runStages } from "../../src/runner/runner.js";
-import { ALL_STAGES } from "../../src/stages/all.js";
-import { secretstoreSetupStage } from "../../src/stages/secretstore-setup.js";
+import type { RunResult } from "../../src/runner/runner.js";
+import { pkiInitStage } from "../../src/stages/pki-init.js";
+import { buildStage } from "../../src/stages/registry.js";
 import { caBundlePath } from "../../src/volume/layout.js";
+import { secretstoreSetupStage } from "../../src/stages/secretstore-setup.js";
+import { collectBoot, gatesCountAsOpen } from "./run-in-boot.js";
 
 export interface VaultStackOptions {
   /**
@@ -58,18 +59,7 @@ export interface VaultStack extends AsyncDisposable {
   restartBao(): Promise<OpenBaoHandle>;
 }
 
-async function runCollected(config: Config, stages: Parameters<typeof runStages>[0]["stages"], bootId: string, external = false): Promise<StageRun> {
-  const events: RunnerEvent[] = [];
-  const result = await runStages({
-    stages,
-    config,
-    bootId,
-    emit: (e) => events.push(e),
-    openGate: async (gate, stage) => void (await openGate(config.secretsDir, gate, bootId, stage)),
-    ...(external ? { awaitExternalGate: async () => {} } : {}),
-  });
-  return { ...result, events, output: events.map((e) => JSON.stringify(e)).join("\n") };
-}
+const withOutput = (run: RunResult & { events: RunnerEvent[] }): StageRun => ({ ...run, output: run.events.map((e) => JSON.stringify(e)).join("\n") });
 
 export async function startVaultStack(options: VaultStackOptions = {}): Promise<VaultStack> {
   const dir = await mkdtemp(join(tmpdir(), "bootgate-vault-"));
@@ -108,16 +98,11 @@ export async function startVaultStack(options: VaultStackOptions = {}): Promise<
       return bao;
     },
     async runPki() {
-      const { bootId } = await beginBoot(config.secretsDir);
-      const entry = ALL_STAGES.find((e) => e.name === "pki-init");
-      if (!entry) throw new Error("startVaultStack: no pki-init stage in src/stages/all.ts");
-      return runCollected(config, [await entry.create(config)], bootId);
+      return withOutput(await collectBoot({ config, stages: [await buildStage(pkiInitStage(), config)], boot: "begin" }));
     },
     async runSetup(configOverride) {
-      const boot = await readBoot(config.secretsDir);
-      if (!boot) throw new Error("runSetup: no boot started (call runPki first)");
       const c = configOverride ?? config;
-      return runCollected(c, [secretstoreSetupStage(c)], boot.bootId, true);
+      return withOutput(await collectBoot({ config: c, stages: [await buildStage(secretstoreSetupStage(), c)], boot: "join", waitForGates: gatesCountAsOpen }));
     },
     async startBao() {
       bao = await startOpenBao(baoOptions);

@@ -8,6 +8,7 @@ import { freePort } from "../../../src/servers/free-port.js";
 import { dbStatus } from "../../../src/status/db-status.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { type DbStack, startDbStack } from "../../support/db-stack.js";
+import { DB_READY } from "../../../src/gates/gate-names.js";
 
 const SERVICES = [
   { name: "alpha", database: "alpha_db" },
@@ -49,7 +50,7 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
   it("should give every service a role whose Vault credentials log in over TLS verify-full", async () => {
     const run = await stack.runDbSeed();
     expect(run.failures.map((f) => f.message)).toEqual([]);
-    expect(run.opened).toEqual(["db-ready"]);
+    expect(run.opened).toEqual([DB_READY]);
     for (const name of NAMES) {
       const creds = await stack.credentialsOf(name);
       expect(creds).toMatchObject({ username: name.replaceAll("-", "_"), host: "127.0.0.1", port: stack.config.postgres.port, sslmode: "verify-full", serverName: "postgres" });

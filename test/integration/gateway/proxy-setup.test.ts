@@ -11,8 +11,10 @@ import { signJwt } from "../../../src/gateway/jwt.js";
 import { readJwtKey } from "../../../src/gateway/jwt-key.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { readAsBootgate } from "../../support/vault-inspect.js";
-import { createGatewayCertStage } from "../../../src/stages/gateway-cert.js";
-import { createProxySetupStage } from "../../../src/stages/proxy-setup.js";
+import { gatewayCertStage } from "../../../src/stages/gateway-cert.js";
+import { proxySetupStage } from "../../../src/stages/proxy-setup.js";
+import { buildStage } from "../../../src/stages/registry.js";
+import { GATEWAY_READY } from "../../../src/gates/gate-names.js";
 import { runCli } from "../../support/cli.js";
 import { gatewayGet } from "../../support/gateway-client.js";
 import { issueTestLeaf } from "../../support/gateway-pki.js";
@@ -50,7 +52,7 @@ describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", 
     const record = await vaultRecord("gateway/tls");
     const jwt = await vaultRecord("gateway/jwt");
     const output = JSON.stringify(stack.bootEvents);
-    expect(output).toContain("gateway-ready");
+    expect(output).toContain(GATEWAY_READY);
     const keyBody = String(record?.private_key).split("\n")[1]!;
     expect(keyBody.length).toBeGreaterThan(20);
     expect(output).not.toContain(keyBody);
@@ -102,7 +104,7 @@ describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", 
 
   it("should keep the certificate in Vault when gateway-cert runs alone (no leaf in memory) and it still chains to this boot's CA", async () => {
     const before = await vaultRecord("gateway/tls");
-    const run = await stack.runInBoot([createGatewayCertStage(stack.config)]);
+    const run = await stack.runInBoot([await buildStage(gatewayCertStage(), stack.config)]);
     expect(run.ok, run.failures.map((f) => f.message).join()).toBe(true);
     expect((await vaultRecord("gateway/tls"))?.fingerprint_sha256).toBe(before?.fingerprint_sha256);
   });
@@ -143,9 +145,8 @@ describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", 
     ];
     for (const [text, message] of bad) {
       await writeFile(stack.routesFile, text);
-      const run = await stack.runInBoot([createProxySetupStage(stack.config)]);
-      expect(run.ok).toBe(false);
-      const failure = run.failures[0]!;
+      // Refused in preflight: the stage never runs.
+      const failure = (await buildStage(proxySetupStage(), stack.config).catch((e: unknown) => e)) as StageError;
       expect(failure).toBeInstanceOf(StageError);
       expect(failure.reason).toBeInstanceOf(ConfigError);
       expect((failure.reason as ConfigError).file).toBe(stack.routesFile);
@@ -187,7 +188,7 @@ describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", 
     };
     const loops = Array.from({ length: 8 }, loop);
     await new Promise((r) => setTimeout(r, 200));
-    const run = await stack.runInBoot([createProxySetupStage(stack.config)]);
+    const run = await stack.runInBoot([await buildStage(proxySetupStage(), stack.config)]);
     await new Promise((r) => setTimeout(r, 300));
     stop = true;
     await Promise.all(loops);

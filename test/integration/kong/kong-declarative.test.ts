@@ -10,7 +10,9 @@ import { kongConfigDir } from "../../../src/gateway/gateway-paths.js";
 import { signJwt } from "../../../src/gateway/jwt.js";
 import { readJwtKey } from "../../../src/gateway/jwt-key.js";
 import { KONG_DECLARATIVE_FILE } from "../../../src/gateway/kong-declarative-adapter.js";
-import { createProxySetupStage } from "../../../src/stages/proxy-setup.js";
+import { proxySetupStage } from "../../../src/stages/proxy-setup.js";
+import { buildStage } from "../../../src/stages/registry.js";
+import { GATEWAY_READY } from "../../../src/gates/gate-names.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { readAsBootgate } from "../../support/vault-inspect.js";
 import { runCli } from "../../support/cli.js";
@@ -43,7 +45,7 @@ describe("Kong DB-less: proxy-setup writes kong.yml from Vault, with real OpenBa
 
   it("should open gateway-ready after writing the file, saying Kong starts on it", () => {
     expect(stack.bootResult.ok, stack.bootResult.failures.map((f) => f.message).join("; ")).toBe(true);
-    expect(stack.bootResult.opened).toContain("gateway-ready");
+    expect(stack.bootResult.opened).toContain(GATEWAY_READY);
     const done = stack.bootEvents.find((e) => e.type === "stage-done" && e.stage === "proxy-setup");
     expect(done).toMatchObject({ summary: expect.stringContaining(`it starts on ${file}`) as unknown });
     expect(file).toBe(join(stack.config.secretsDir, "gateway", "kong", "kong.yml"));
@@ -96,7 +98,7 @@ describe("Kong DB-less: proxy-setup writes kong.yml from Vault, with real OpenBa
 
   it("should write a byte-identical file when proxy-setup runs again in the same boot", async () => {
     const before = await readFile(file);
-    const run = await stack.runInBoot([createProxySetupStage(stack.config)]);
+    const run = await stack.runInBoot([await buildStage(proxySetupStage(), stack.config)]);
     expect(run.ok, run.failures.map((f) => f.message).join("; ")).toBe(true);
     expect((await readFile(file)).equals(before)).toBe(true);
   });

@@ -8,6 +8,7 @@ import { readSealStatus } from "../../../src/vault/seal-status.js";
 import { vaultClientFor } from "../../../src/vault/vault-client.js";
 import { runCli } from "../../support/cli.js";
 import { startVaultStack } from "../../support/vault-stack.js";
+import { VAULT_READY } from "../../../src/gates/gate-names.js";
 
 describe("secretstore-setup and Vault's availability", () => {
   it("should wait for a Vault that comes up 10 s after the stage starts, then succeed", async () => {
@@ -20,7 +21,7 @@ describe("secretstore-setup and Vault's availability", () => {
     expect(result.failures.map((f) => f.message)).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
     expect(result.events.some((e) => e.type === "stage-log" && /waiting for Vault at https:\/\/127\.0\.0\.1:\d+/.test(e.message))).toBe(true);
-    expect((await readGate(stack.config.secretsDir, "vault-ready"))?.gate).toBe("vault-ready");
+    expect((await readGate(stack.config.secretsDir, VAULT_READY))?.gate).toBe(VAULT_READY);
     const client = await vaultClientFor(stack.config);
     expect((await readSealStatus(client)).sealed).toBe(false);
     client.close();
@@ -34,7 +35,7 @@ describe("secretstore-setup and Vault's availability", () => {
     expect(message).toContain("stage secretstore-setup failed");
     expect(message).toContain(`timed out after 2s waiting for Vault at ${stack.config.vault.address}`);
     expect(message).toMatch(/ECONNREFUSED/);
-    expect(await readGate(stack.config.secretsDir, "vault-ready")).toBeUndefined();
+    expect(await readGate(stack.config.secretsDir, VAULT_READY)).toBeUndefined();
     const status = await readVaultStatus(stack.config);
     expect(status.state).toBe("unreachable");
     expect(status.error).toMatch(/ECONNREFUSED/);
@@ -46,6 +47,6 @@ describe("secretstore-setup and Vault's availability", () => {
     const { code, stderr } = await runCli(["run", "--only", "secretstore-setup", "--config", join(stack.dir, "bootgate.yaml"), "--json"]);
     expect(code).toBe(1);
     expect(stderr).toContain(`stage secretstore-setup failed: timed out after 1s waiting for Vault at ${stack.config.vault.address}`);
-    expect(await readGate(stack.config.secretsDir, "vault-ready")).toBeUndefined();
+    expect(await readGate(stack.config.secretsDir, VAULT_READY)).toBeUndefined();
   });
 });

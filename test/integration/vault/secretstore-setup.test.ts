@@ -18,6 +18,7 @@ import { readVaultStatus } from "../../../src/status/vault-status.js";
 import { runCli } from "../../support/cli.js";
 import { allFiles, clientWithToken, inspectVault, keyringSecrets, whereFound } from "../../support/vault-inspect.js";
 import { type StageRun, startVaultStack, type VaultStack } from "../../support/vault-stack.js";
+import { VAULT_READY } from "../../../src/gates/gate-names.js";
 import { caBundlePath, keyringPath, servicePath } from "../../../src/volume/layout.js";
 
 // The root tokens the stage held, captured in-test so we can prove they are gone and nowhere on disk.
@@ -77,7 +78,7 @@ describe("secretstore-setup against a real OpenBao", () => {
     expect(run.failures.map((f) => f.message)).toEqual([]);
     expect(summaryOf(run)).toMatch(/^initialized, unsealed, enabled secret\/; 5 tokens issued, 0 kept, 0 revoked$/);
     expect(await sealed()).toBe(false);
-    expect((await readGate(stack.config.secretsDir, "vault-ready"))?.gate).toBe("vault-ready");
+    expect((await readGate(stack.config.secretsDir, VAULT_READY))?.gate).toBe(VAULT_READY);
   });
 
   it("should write each service a 0600 token.json it owns, periodic and renewable with only its policies", async () => {
@@ -219,7 +220,7 @@ describe("secretstore-setup against a real OpenBao", () => {
       const run = await setup();
       expect(run.ok).toBe(false);
       expect(run.failures[0]?.message).toMatch(/^stage secretstore-setup failed: cannot decrypt the keyring .*keyring\.json/);
-      expect(await readGate(stack.config.secretsDir, "vault-ready")).toBeUndefined();
+      expect(await readGate(stack.config.secretsDir, VAULT_READY)).toBeUndefined();
       expect(await readFile(keyringPath(stack.config.stateDir))).toEqual(keyring);
       expect(await sealed()).toBe(true);
     } finally {

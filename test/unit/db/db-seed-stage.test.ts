@@ -4,9 +4,11 @@ import type { Config } from "../../../src/config/normalize.js";
 import { credentialsKey } from "../../../src/db/credentials.js";
 import { verifierMatches } from "../../../src/db/scram-verifier.js";
 import { ConfigError } from "../../../src/errors.js";
-import { createDbSeedStage, dbSeedEntry, type DbSeedDeps } from "../../../src/stages/db-seed.js";
+import { dbSeedStage, type DbSeedDeps } from "../../../src/stages/db-seed.js";
+import { buildStage } from "../../../src/stages/registry.js";
 import { FakeDbAdmin, type Journal, MapKv } from "../../support/db-fakes.js";
 import { runRecorded } from "../../support/fake-stage.js";
+import { DB_READY, VAULT_READY } from "../../../src/gates/gate-names.js";
 
 const YAML = `services:
   - name: vault
@@ -40,7 +42,7 @@ function fakes() {
 }
 
 async function seed(config: Config, deps: DbSeedDeps) {
-  const stage = createDbSeedStage(config, deps);
+  const stage = await buildStage(dbSeedStage(deps), config);
   const { result, events, gates } = await runRecorded([stage], { config, awaitExternalGate: async () => {} });
   const done = events.find((e) => e.type === "stage-done");
   return { result, events, gates, summary: done && "summary" in done ? done.summary : undefined };
@@ -51,7 +53,7 @@ describe("db-seed with fakes", () => {
     const f = fakes();
     const { result, gates } = await seed(configOf(YAML, { concurrency: 1 }), f.deps);
     expect(result.ok).toBe(true);
-    expect(gates).toEqual(["db-ready"]);
+    expect(gates).toEqual([DB_READY]);
     for (const [service, role] of [["core-data", "core_data"], ["app-one", "app_one"], ["app-two", "app_two"]]) {
       const vaultAt = f.journal.indexOf(`vault.write ${credentialsKey(service!)}`);
       const pgAt = f.journal.indexOf(`pg.createRole ${role}`);
@@ -137,23 +139,23 @@ describe("db-seed with fakes", () => {
     expect(await verifierMatches(f.admin.roles.get("core_data")!.verifier!, String(kept))).toBe(true);
   });
 
-  it("should refuse bad names when the stage is built, before any connection", async () => {
+  it("should refuse bad names in preflight, before any connection", async () => {
     const f = fakes();
     let opened = 0;
     const deps: DbSeedDeps = { ...f.deps, openAdmin: async () => (opened++, f.admin), openKv: async () => (opened++, f.kv) };
-    expect(() => createDbSeedStage(configOf("services:\n  - name: 1st\n    database: first\n"), deps)).toThrow(ConfigError);
+    await expect(dbSeedStage(deps).preflight(configOf("services:\n  - name: 1st\n    database: first\n"))).rejects.toThrow(ConfigError);
     expect(opened).toBe(0);
   });
 
   it("should be enabled only when a service declares a database", () => {
-    expect(dbSeedEntry.enabled(configOf())).toBe(true);
-    expect(dbSeedEntry.enabled(configOf("services:\n  - name: vault\n"))).toBe(false);
+    expect(dbSeedStage().enabled(configOf())).toBe(true);
+    expect(dbSeedStage().enabled(configOf("services:\n  - name: vault\n"))).toBe(false);
   });
 
   it("should need vault-ready and open db-ready", () => {
-    const stage = createDbSeedStage(configOf(), fakes().deps);
-    expect(stage.needs).toEqual(["vault-ready"]);
-    expect(stage.opens).toEqual(["db-ready"]);
+    const stage = dbSeedStage(fakes().deps);
+    expect(stage.needs).toEqual([VAULT_READY]);
+    expect(stage.opens).toEqual([DB_READY]);
   });
 
   it("should refuse to hand a service an existing role with superuser powers, before touching Vault", async () => {

@@ -9,9 +9,11 @@ import { ConfigError, TransientError } from "../../../src/errors.js";
 import type { GatewayAdapter, GatewayMaterial } from "../../../src/gateway/adapter.js";
 import { verifyJwt } from "../../../src/gateway/jwt.js";
 import { putGatewayLeaf } from "../../../src/pki/gateway-handoff.js";
+import type { GatewayKv } from "../../../src/gateway/gateway-kv.js";
 import type { StageContext } from "../../../src/runner/stage.js";
-import { createGatewayCertStage, type GatewayKv } from "../../../src/stages/gateway-cert.js";
-import { createProxySetupStage } from "../../../src/stages/proxy-setup.js";
+import { gatewayCertStage } from "../../../src/stages/gateway-cert.js";
+import { proxySetupStage } from "../../../src/stages/proxy-setup.js";
+import { buildStage } from "../../../src/stages/registry.js";
 import { tokenCommand } from "../../../src/cli/token.js";
 import { caBundlePath } from "../../../src/volume/layout.js";
 import { mint, type Minted } from "../../support/pki-fixtures.js";
@@ -52,8 +54,8 @@ describe("the gateway stages", () => {
   let leaf: Minted;
   let logs: string[];
 
-  const ctx = (handoff = new Map<string, unknown>()): StageContext => ({
-    config,
+  const ctx = (handoff = new Map<string, unknown>(), c = config): StageContext => ({
+    config: c,
     bootId: "boot-1",
     log: { info: (m) => logs.push(m) },
     signal: new AbortController().signal,
@@ -73,6 +75,9 @@ describe("the gateway stages", () => {
     });
     return handoff;
   };
+  // Built as `bootgate run` builds it (preflight first), with a Map for Vault.
+  const certStage = (c: Config, kv: GatewayKv) => buildStage(gatewayCertStage({ openKv: async () => kv }), c);
+  const runCert = async (c: Config, kv: GatewayKv, handoff?: Map<string, unknown>) => (await certStage(c, kv)).run(ctx(handoff, c));
   const configWith = (gateway: string) =>
     parseConfigText(`secretsDir: ${dir}/secrets\nservices:\n  - name: gateway\n  - name: core-data\ngateway:\n${gateway}`, {
       source: join(dir, "bootgate.yaml"),
@@ -97,7 +102,7 @@ describe("the gateway stages", () => {
     logs = [];
     const kv = new MapKv();
     const handoff = handoffWithLeaf();
-    await createGatewayCertStage(config, { openKv: async () => kv }).run(ctx(handoff));
+    await runCert(config, kv, handoff);
     const record = kv.data.get("gateway/tls");
     expect(record).toMatchObject({ certificate: leaf.pem.trim() + "\n", source: "pki-init" });
     expect(record?.private_key).toMatch(/BEGIN PRIVATE KEY/);
@@ -108,9 +113,9 @@ describe("the gateway stages", () => {
 
   it("should keep, without rewriting, what Vault holds when run alone and it still chains to this boot's CA", async () => {
     const kv = new MapKv();
-    await createGatewayCertStage(config, { openKv: async () => kv }).run(ctx(handoffWithLeaf()));
+    await runCert(config, kv, handoffWithLeaf());
     const writes = kv.writes;
-    const outcome = await createGatewayCertStage(config, { openKv: async () => kv }).run(ctx());
+    const outcome = await runCert(config, kv);
     expect(outcome).toMatchObject({ summary: expect.stringMatching(/^kept the certificate in Vault/) });
     expect(kv.writes).toBe(writes);
   });
@@ -118,7 +123,7 @@ describe("the gateway stages", () => {
   it("should keep the leaf across a transient Vault failure so the retry can store it", async () => {
     const kv = new MapKv();
     kv.failWrites = 1;
-    const stage = createGatewayCertStage(config, { openKv: async () => kv });
+    const stage = await certStage(config, kv);
     const handoff = handoffWithLeaf();
     await expect(stage.run(ctx(handoff))).rejects.toBeInstanceOf(TransientError);
     await stage.run(ctx(handoff));
@@ -127,7 +132,7 @@ describe("the gateway stages", () => {
 
   it("should fail clearly when run alone with no leaf in memory and nothing in Vault", async () => {
     const kv = new MapKv();
-    await expect(createGatewayCertStage(config, { openKv: async () => kv }).run(ctx())).rejects.toThrow(
+    await expect(runCert(config, kv)).rejects.toThrow(
       /same process as pki-init .*gateway\.importCert; Vault has none at gateway\/tls/,
     );
     expect(kv.writes).toBe(0);
@@ -143,14 +148,14 @@ describe("the gateway stages", () => {
     await writeFile(join(importDir, "chain.pem"), publicCa.pem);
     const kv = new MapKv();
     const importing = configWith(`  routes: ./routes.toml\n  importCert: ./import-ok\n`);
-    await createGatewayCertStage(importing, { openKv: async () => kv }).run(ctx(handoffWithLeaf()));
+    await runCert(importing, kv, handoffWithLeaf());
     expect(kv.data.get("gateway/tls")).toMatchObject({ source: "import", chain: publicCa.pem.trim() + "\n" });
     expect(kv.data.get("gateway/client-tls")).toMatchObject({ source: "pki-init", certificate: leaf.pem.trim() + "\n" });
     // Alone (no leaf in memory), it keeps the stack's client certificate Vault holds.
-    await createGatewayCertStage(importing, { openKv: async () => kv }).run(ctx());
+    await runCert(importing, kv);
     expect(kv.data.get("gateway/client-tls")?.source).toBe("pki-init");
     // With nothing from the stack's CA anywhere, it says what is missing.
-    await expect(createGatewayCertStage(importing, { openKv: async () => new MapKv() }).run(ctx())).rejects.toThrow(
+    await expect(runCert(importing, new MapKv())).rejects.toThrow(
       /no certificate from the stack's CA for the gateway's mutual TLS/,
     );
   });
@@ -162,8 +167,8 @@ describe("the gateway stages", () => {
     await writeFile(join(importDir, "cert.pem"), leaf.pem);
     await writeFile(join(importDir, "key.pem"), other.keyPem);
     const kv = new MapKv();
-    const error = await createGatewayCertStage(configWith(`  routes: ./routes.toml\n  importCert: ./import-bad\n`), { openKv: async () => kv })
-      .run(ctx())
+    const error = await gatewayCertStage({ openKv: async () => kv })
+      .preflight(configWith(`  routes: ./routes.toml\n  importCert: ./import-bad\n`))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).file).toBe(join(importDir, "key.pem"));
@@ -178,15 +183,15 @@ describe("the gateway stages", () => {
     await writeFile(join(importDir, "cert.pem"), old.pem);
     await writeFile(join(importDir, "key.pem"), old.keyPem);
     await expect(
-      createGatewayCertStage(configWith(`  routes: ./routes.toml\n  importCert: ./import-old\n`), { openKv: async () => new MapKv() }).run(ctx()),
+      gatewayCertStage({ openKv: async () => new MapKv() }).preflight(configWith(`  routes: ./routes.toml\n  importCert: ./import-old\n`)),
     ).rejects.toThrow(/expected a certificate still valid/);
   });
 
   it("should apply the certificate from Vault, the routes and a JWT key it creates once", async () => {
     const kv = new MapKv();
-    await createGatewayCertStage(config, { openKv: async () => kv }).run(ctx(handoffWithLeaf()));
+    await runCert(config, kv, handoffWithLeaf());
     const adapter = new RecordingAdapter();
-    const stage = createProxySetupStage(config, { openKv: async () => kv, adapterFor: () => adapter });
+    const stage = await buildStage(proxySetupStage({ openKv: async () => kv, adapterFor: () => adapter }), config);
     await stage.run(ctx());
     await stage.run(ctx());
     expect(adapter.applied).toHaveLength(2);
@@ -203,8 +208,8 @@ describe("the gateway stages", () => {
     const kv = new MapKv();
     const adapter = new RecordingAdapter();
     const opened = vi.fn(async () => kv);
-    const stage = createProxySetupStage(configWith(`  routes: ./bad-routes.toml\n`), { openKv: opened, adapterFor: () => adapter });
-    const error = await stage.run(ctx()).catch((e: unknown) => e);
+    const stage = proxySetupStage({ openKv: opened, adapterFor: () => adapter });
+    const error = await stage.preflight(configWith(`  routes: ./bad-routes.toml\n`)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).file).toBe(join(dir, "bad-routes.toml"));
     expect(opened).not.toHaveBeenCalled();
@@ -212,7 +217,7 @@ describe("the gateway stages", () => {
   });
 
   it("should say to run gateway-cert first when Vault holds no certificate", async () => {
-    const stage = createProxySetupStage(config, { openKv: async () => new MapKv(), adapterFor: () => new RecordingAdapter() });
+    const stage = await buildStage(proxySetupStage({ openKv: async () => new MapKv(), adapterFor: () => new RecordingAdapter() }), config);
     await expect(stage.run(ctx())).rejects.toThrow(/no gateway certificate in Vault at gateway\/tls \(run gateway-cert first\)/);
   });
 

@@ -1,0 +1,3 @@
+// What compose/entry/postgres.mjs uses, declared in package.json `exports` as
+// `bootgate/entry/postgres` (see ./init.ts for why by name).
+export { startPostgres } from "../servers/postgres-process.js";
