@@ -1,12 +1,22 @@
 // bootgate up --local: the embedded default (or --config) as local processes, until Ctrl-C.
+// SIGINT or SIGTERM at any moment — before the summary too — stops what has started and
+// unmounts the tmpfs; the exit code is the shell's for that signal (130, 143).
+import { join } from "node:path";
+import { constants } from "node:os";
 import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
+import { type StopReport, StackGuard, leftoverScopeOf } from "../local/stack-guard.js";
 import { renderSummary } from "../local/up-summary.js";
-import { upLocal } from "../local/up-local.js";
+import { exampleServicesOf, type LocalStack, upLocal } from "../local/up-local.js";
+import { sleep } from "../runner/abortable.js";
 import { createReporter, pickReportMode } from "../runner/reporter.js";
 import { parse, secretsDirFlag } from "./options.js";
 
 export const UP_USAGE = "usage: bootgate up --local [--config FILE] [--secrets-dir DIR] [--json]";
+
+type StopSignal = "SIGINT" | "SIGTERM";
+/** A boot whose parts are gone fails within its stages' next step; this only bounds a stuck one. */
+const BOOT_UNWIND_MS = 15_000;
 
 export async function upCommand(argv: string[]): Promise<number> {
   const { values } = parse("up", argv, { local: { type: "boolean", default: false } });
@@ -18,20 +28,70 @@ export async function upCommand(argv: string[]): Promise<number> {
   const config = await loadConfig({ file: values.config, overrides: { secretsDir: secretsDirFlag(values["secrets-dir"]) } });
   const mode = pickReportMode(values.json);
   const say = (line: string) => (mode === "json" ? process.stdout.write(JSON.stringify({ type: "up-log", message: line }) + "\n") : process.stderr.write(line + "\n"));
-  const stack = await upLocal(config, createReporter(mode), say);
 
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+  // Caught from here on: the default action would end `up` and leave its children running.
+  const abort = new AbortController();
+  let guard: StackGuard | undefined;
+  const stopping = new Promise<StopSignal>((resolve) => {
+    const onSignal = (signal: StopSignal) => {
+      if (abort.signal.aborted) {
+        // A second Ctrl-C: no more patience, every part gets SIGKILL now.
+        void guard?.stop({ hurry: true });
+        return;
+      }
+      abort.abort(new Error(`${signal}: up is stopping`));
+      resolve(signal);
+    };
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
   });
-  if (mode === "json") {
-    process.stdout.write(JSON.stringify({ type: "up-ready", bootId: stack.bootId, gateway: stack.gatewayUrl, services: stack.services, stageTimes: stack.stageTimes }) + "\n");
-  } else {
-    process.stdout.write((await renderSummary(stack)) + "\n");
+
+  const scope = leftoverScopeOf(config, exampleServicesOf(config), join(config.stateDir, "postgres", "data"));
+  const opening = StackGuard.open(scope, say).then((g) => (guard = g));
+  const booting = opening.then(() => upLocal(config, createReporter(mode), say, abort.signal));
+  const first = await Promise.race([booting.then((stack) => ({ stack }), (error: unknown) => ({ error })), stopping.then((signal) => ({ signal }))]);
+
+  if ("error" in first) {
+    // upLocal stopped its own parts; the guard makes sure, and lets the watchdog go.
+    await finish(guard);
+    throw first.error;
   }
-  const signal = await stopped;
-  say(`${signal}: stopping the stack`);
-  await stack.stop();
-  say("stopped; no process of the stack is left");
-  return 0;
+  let stack: LocalStack | undefined;
+  if ("stack" in first) {
+    stack = first.stack;
+    if (mode === "json") {
+      process.stdout.write(JSON.stringify({ type: "up-ready", bootId: stack.bootId, gateway: stack.gatewayUrl, services: stack.services, stageTimes: stack.stageTimes }) + "\n");
+    } else {
+      process.stdout.write((await renderSummary(stack)) + "\n");
+    }
+  }
+  const signal = "signal" in first ? first.signal : await stopping;
+  // Clearing an earlier up's leftovers is short and bounded: let it finish, then stop.
+  await opening.catch(() => undefined);
+  const firstSweep = await guard?.stop();
+  // With its parts gone the boot unwinds; it must not mount or start anything after the last sweep.
+  await Promise.race([booting.catch(() => undefined), sleep(BOOT_UNWIND_MS)]);
+  const report = merge(firstSweep, await finish(guard));
+  say(`${signal}: ${describeStop(report, stack === undefined)}`);
+  return 128 + constants.signals[signal];
+}
+
+function merge(a: StopReport | undefined, b: StopReport | undefined): StopReport | undefined {
+  if (!a || !b) return a ?? b;
+  return { stopped: [...a.stopped, ...b.stopped], unmounted: a.unmounted || b.unmounted, problems: b.problems };
+}
+
+async function finish(guard: StackGuard | undefined): Promise<StopReport | undefined> {
+  if (!guard) return undefined;
+  const report = await guard.stop();
+  if (report.problems.length === 0) guard.close();
+  return report;
+}
+
+function describeStop(report: StopReport | undefined, duringBoot: boolean): string {
+  if (!report) return "stopped before anything was started";
+  const parts = report.stopped.length ? `stopped ${report.stopped.join(", ")}` : "no part of the stack had started";
+  const mount = report.unmounted ? "; unmounted the secrets volume's tmpfs" : "";
+  const problems = report.problems.length ? `; could not: ${report.problems.join("; ")} (the watchdog keeps trying)` : "";
+  return `${parts}${mount}${duringBoot ? " (the boot had not finished)" : ""}${problems}`;
 }

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TimeoutError } from "../errors.js";
+import { trackDetached } from "./detached-children.js";
 import { signalGroup, stopProcessGroup } from "./process-group.js";
 
 export const DEFAULT_NGINX_BINARY = "/usr/sbin/nginx";
@@ -62,6 +63,7 @@ export async function startNginx(options: NginxStartOptions): Promise<NginxHandl
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
   });
+  trackDetached("nginx", child, { stopSignal: "SIGQUIT" });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
