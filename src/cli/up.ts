@@ -2,7 +2,6 @@
 // SIGINT or SIGTERM at any moment — before the summary too — stops what has started and
 // unmounts the tmpfs; the exit code is the shell's for that signal (130, 143).
 import { join } from "node:path";
-import { constants } from "node:os";
 import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
 import { type StopReport, StackGuard, leftoverScopeOf } from "../local/stack-guard.js";
@@ -11,10 +10,10 @@ import { exampleServicesOf, type LocalStack, upLocal } from "../local/up-local.j
 import { sleep } from "../runner/abortable.js";
 import { createReporter, pickReportMode } from "../runner/reporter.js";
 import { parse, secretsDirFlag } from "./options.js";
+import { catchStopSignals, exitCodeForSignal } from "./stop-signals.js";
 
 export const UP_USAGE = "usage: bootgate up --local [--config FILE] [--secrets-dir DIR] [--json]";
 
-type StopSignal = "SIGINT" | "SIGTERM";
 /** A boot whose parts are gone fails within its stages' next step; this only bounds a stuck one. */
 const BOOT_UNWIND_MS = 15_000;
 
@@ -25,31 +24,23 @@ export async function upCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.local) throw new UsageError(`bootgate up: only --local is built in (Docker stacks run \`bootgate run\` as their init container)\n${UP_USAGE}`);
+  const stop = catchStopSignals();
+  let guard: StackGuard | undefined;
+  // A second Ctrl-C: no more patience, every part gets SIGKILL now.
+  stop.onRepeat(() => void guard?.stop({ hurry: true }));
   const config = await loadConfig({ file: values.config, overrides: { secretsDir: secretsDirFlag(values["secrets-dir"]) } });
   const mode = pickReportMode(values.json);
   const say = (line: string) => (mode === "json" ? process.stdout.write(JSON.stringify({ type: "up-log", message: line }) + "\n") : process.stderr.write(line + "\n"));
-
-  // Caught from here on: the default action would end `up` and leave its children running.
-  const abort = new AbortController();
-  let guard: StackGuard | undefined;
-  const stopping = new Promise<StopSignal>((resolve) => {
-    const onSignal = (signal: StopSignal) => {
-      if (abort.signal.aborted) {
-        // A second Ctrl-C: no more patience, every part gets SIGKILL now.
-        void guard?.stop({ hurry: true });
-        return;
-      }
-      abort.abort(new Error(`${signal}: up is stopping`));
-      resolve(signal);
-    };
-    process.on("SIGINT", () => onSignal("SIGINT"));
-    process.on("SIGTERM", () => onSignal("SIGTERM"));
-  });
+  if (stop.signal.aborted) {
+    const signal = await stop.stopping;
+    say(`${signal}: stopped before anything was started`);
+    return exitCodeForSignal(signal);
+  }
 
   const scope = leftoverScopeOf(config, exampleServicesOf(config), join(config.stateDir, "postgres", "data"));
   const opening = StackGuard.open(scope, say).then((g) => (guard = g));
-  const booting = opening.then(() => upLocal(config, createReporter(mode), say, abort.signal));
-  const first = await Promise.race([booting.then((stack) => ({ stack }), (error: unknown) => ({ error })), stopping.then((signal) => ({ signal }))]);
+  const booting = opening.then(() => upLocal(config, createReporter(mode), say, stop.signal));
+  const first = await Promise.race([booting.then((stack) => ({ stack }), (error: unknown) => ({ error })), stop.stopping.then((signal) => ({ signal }))]);
 
   if ("error" in first) {
     // upLocal stopped its own parts; the guard makes sure, and lets the watchdog go.
@@ -65,7 +56,7 @@ export async function upCommand(argv: string[]): Promise<number> {
       process.stdout.write((await renderSummary(stack)) + "\n");
     }
   }
-  const signal = "signal" in first ? first.signal : await stopping;
+  const signal = "signal" in first ? first.signal : await stop.stopping;
   // Clearing an earlier up's leftovers is short and bounded: let it finish, then stop.
   await opening.catch(() => undefined);
   const firstSweep = await guard?.stop();
@@ -73,7 +64,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   await Promise.race([booting.catch(() => undefined), sleep(BOOT_UNWIND_MS)]);
   const report = merge(firstSweep, await finish(guard));
   say(`${signal}: ${describeStop(report, stack === undefined)}`);
-  return 128 + constants.signals[signal];
+  return exitCodeForSignal(signal);
 }
 
 function merge(a: StopReport | undefined, b: StopReport | undefined): StopReport | undefined {

@@ -4,7 +4,7 @@
 // line that names this stack's state or secrets folder); anything else is named, never killed.
 import { readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { commandLineOf, environmentValueOf, identityOf, isSameProcess, kernelBootId } from "../servers/proc-identity.js";
+import { commandLineOf, environmentValueOf, identityOf, isSameProcess, kernelBootId, openFilesOf } from "../servers/proc-identity.js";
 import { listeningInodes, socketHolders } from "../servers/port-holder.js";
 import { type RecordedPart, stopRecordedPart } from "../servers/stop-recorded.js";
 import { readRecord, removeRecord } from "./process-record.js";
@@ -58,13 +58,18 @@ async function waitUntilGone(identity: { pid: number; startTime: number }, ms: n
   while (isSameProcess(identity) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** Whether a process's command line or environment names this stack's folders. */
+/**
+ * Whether a process provably belongs to this stack: its command line names the stack's state or
+ * secrets folder, its environment points at that secrets folder (the example services), or it
+ * holds a file open in them (an nginx worker, whose title names nothing, keeps its log open).
+ */
 export function isOfThisStack(pid: number, scope: Pick<LeftoverScope, "stateDir" | "secretsDir">): boolean {
   const dirs = [scope.stateDir, scope.secretsDir];
+  const inside = (path: string) => dirs.some((d) => path === d || path.startsWith(d + "/"));
   // nginx rewrites its argv into one title string: split it back into words.
   const words = commandLineOf(pid).flatMap((arg) => arg.split(" "));
-  const names = (word: string) => dirs.some((d) => word === d || word.startsWith(d + "/") || word.includes("=" + d + "/") || word.endsWith("=" + d));
-  return words.some(names) || environmentValueOf(pid, "BOOTGATE_SECRETS_DIR") === scope.secretsDir;
+  const names = (word: string) => inside(word) || dirs.some((d) => word.includes("=" + d + "/") || word.endsWith("=" + d));
+  return words.some(names) || environmentValueOf(pid, "BOOTGATE_SECRETS_DIR") === scope.secretsDir || openFilesOf(pid).some(inside);
 }
 
 function describe(pid: number): string {
@@ -146,20 +151,25 @@ async function clearPostmasterPid(scope: LeftoverScope, say: (line: string) => v
 async function clearPorts(scope: LeftoverScope, say: (line: string) => void): Promise<void> {
   const strangers: string[] = [];
   for (const { port, what, moveWith } of scope.ports) {
-    const inodes = listeningInodes(port);
-    if (inodes.length === 0) continue;
-    const holders = socketHolders(inodes);
-    if (holders.length === 0) {
-      strangers.push(`port ${port} (${what}) is bound by a process this user cannot see (another user's, or another PID namespace's): free it, or move the port with ${moveWith}`);
-      continue;
-    }
-    for (const pid of holders) {
-      if (isOfThisStack(pid, scope)) {
+    // Stopping a leader takes its workers (nginx's share the socket): look again after each round.
+    for (let round = 0; round < 3; round++) {
+      const inodes = listeningInodes(port);
+      if (inodes.length === 0) break;
+      const holders = socketHolders(inodes).filter((pid) => identityOf(pid) !== undefined);
+      if (holders.length === 0) {
+        if (round > 0) continue;
+        strangers.push(`port ${port} (${what}) is bound by a process this user cannot see (another user's, or another PID namespace's): free it, or move the port with ${moveWith}`);
+        break;
+      }
+      const ours = holders.filter((pid) => isOfThisStack(pid, scope));
+      if (ours.length === 0) {
+        for (const pid of holders) strangers.push(`port ${port} (${what}) is held by ${describe(pid)}, which is not part of this stack: stop it, or move the port with ${moveWith}`);
+        break;
+      }
+      for (const pid of ours) {
         const description = describe(pid);
         await stopFound(pid, what);
         say(`port ${port} (${what}) was held by ${description}, left by an earlier up of this stack: stopped it`);
-      } else {
-        strangers.push(`port ${port} (${what}) is held by ${describe(pid)}, which is not part of this stack: stop it, or move the port with ${moveWith}`);
       }
     }
   }

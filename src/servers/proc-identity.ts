@@ -1,7 +1,7 @@
 // What /proc says about a process: enough to tell, later and from another process, that a pid
 // still names the very process we started (pid numbers are reused; a pid with the same start
 // time in the same kernel boot is not), and to find its group's members and its command line.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface ProcessIdentity {
   pid: number;
@@ -65,6 +65,26 @@ export function commandLineOf(pid: number): string[] {
   } catch {
     return [];
   }
+}
+
+/** The paths a process holds open (sockets, pipes and the like left out). */
+export function openFilesOf(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const paths: string[] = [];
+  for (const fd of fds) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (target.startsWith("/")) paths.push(target.replace(/ \(deleted\)$/, ""));
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return paths;
 }
 
 /** One environment variable of a process (never logged: only compared). */
