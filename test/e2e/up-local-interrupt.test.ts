@@ -31,8 +31,8 @@ const runs: UpRun[] = [];
 
 const SIGINT_ROUNDS = 20;
 const KILL_ROUNDS = 6;
-/** Moments run to a quarter past the measured boot, so some fall after the summary. */
-const SPAN = 1.25;
+/** Moments run to half again the measured boot, so some fall after the summary. */
+const SPAN = 1.5;
 /** `up` stops its parts before it exits; its watchdog may need PostgreSQL's and nginx's grace. */
 const CLEAN_AFTER_SIGINT_MS = 10_000;
 const CLEAN_AFTER_KILL_MS = 30_000;
