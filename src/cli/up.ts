@@ -42,7 +42,8 @@ export async function upCommand(argv: string[]): Promise<number> {
   const booting = opening.then(() => upLocal(config, createReporter(mode), say, stop.signal));
   const first = await Promise.race([booting.then((stack) => ({ stack }), (error: unknown) => ({ error })), stop.stopping.then((signal) => ({ signal }))]);
 
-  if ("error" in first) {
+  // A boot that failed because `up` is stopping is a stop, whichever promise came first.
+  if ("error" in first && !stop.signal.aborted) {
     // upLocal stopped its own parts; the guard makes sure, and lets the watchdog go.
     await finish(guard);
     throw first.error;

@@ -21,6 +21,8 @@ export function startWatchdog(stateDir: string, secretsDir: string): WatchdogLin
   const child = spawn(process.execPath, [WATCHDOG, "--state-dir", stateDir, "--secrets-dir", secretsDir, "--up-pid", String(process.pid)], {
     // Its own session: a Ctrl-C meant for `up` must not take the watchdog down with it.
     detached: true,
+    // Its working folder must not keep a mount busy that it is to unmount.
+    cwd: "/",
     stdio: ["pipe", "ignore", "ignore"],
     // Nothing of ours: the environment may carry what the watchdog has no use for.
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
