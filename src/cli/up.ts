@@ -28,6 +28,13 @@ export async function upCommand(argv: string[]): Promise<number> {
   let guard: StackGuard | undefined;
   // A second Ctrl-C: no more patience, every part gets SIGKILL now.
   stop.onRepeat(() => void guard?.stop({ hurry: true }));
+  // From the first signal on, the boot is abandoned: a late failure of its remains (a request to
+  // a Vault just stopped) must not end `up` before it has stopped the stack.
+  void stop.stopping.then(() => {
+    const remains = (error: unknown) => void (process.env.BOOTGATE_DEBUG && process.stderr.write(`bootgate up: while stopping: ${String(error)}\n`));
+    process.on("uncaughtException", remains);
+    process.on("unhandledRejection", remains);
+  });
   const config = await loadConfig({ file: values.config, overrides: { secretsDir: secretsDirFlag(values["secrets-dir"]) } });
   const mode = pickReportMode(values.json);
   const say = (line: string) => (mode === "json" ? process.stdout.write(JSON.stringify({ type: "up-log", message: line }) + "\n") : process.stderr.write(line + "\n"));

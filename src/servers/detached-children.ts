@@ -62,13 +62,12 @@ export function liveDetached(): readonly RecordedPart[] {
 
 /**
  * Stops every detached child, newest first, and refuses new ones from then on (a part whose
- * start was under way when the stop began is killed as it appears). Returns the names stopped.
+ * start was under way when the stop began is killed as it appears). Returns the names of all
+ * that were running, whoever else (a launcher's own stop) was stopping some of them too.
  */
 export async function stopAllDetached(options: { hurry?: boolean } = {}): Promise<string[]> {
   closed = true;
-  const stopped: string[] = [];
-  for (const part of [...live].reverse()) {
-    if (await stopRecordedPart(part, options)) stopped.push(part.name);
-  }
-  return stopped;
+  const running = [...live].reverse();
+  for (const part of running) await stopRecordedPart(part, options);
+  return running.map((p) => p.name);
 }
