@@ -3,7 +3,8 @@
 // stack is left and its tmpfs is unmounted, and the next `up` comes up. Then what a crash can
 // leave when even the watchdog is gone, a stale postmaster.pid, and a stranger on a port.
 // The moments are seeded (the seed is printed; BOOTGATE_TEST_SEED=<seed> replays a run) and
-// spread uniformly over a boot's duration as measured on this machine at the start.
+// spread uniformly over a boot's duration as measured on this machine at the start; a few more
+// come just after the summary, which a slow boot would otherwise push out of reach.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +32,9 @@ const runs: UpRun[] = [];
 
 const SIGINT_ROUNDS = 20;
 const KILL_ROUNDS = 6;
+/** Of those, the last ones wait for the summary, then up to a second: boots here vary too much for the span alone to reach past it. */
+const SIGINT_AFTER_READY = 4;
+const KILL_AFTER_READY = 2;
 /** Moments run to half again the measured boot, so some fall after the summary. */
 const SPAN = 1.5;
 /** `up` stops its parts before it exits; its watchdog may need PostgreSQL's and nginx's grace. */
@@ -64,8 +68,17 @@ function moments(n: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.round(((i + random()) / n) * SPAN * bootMs));
 }
 
-async function interruptAt(ms: number, signal: NodeJS.Signals) {
+/** `rounds` moments: all but the last `afterReady` spread over the span, those up to a second after the summary. */
+function plan(rounds: number, afterReady: number): { at: number; afterReady: boolean }[] {
+  return [
+    ...moments(rounds - afterReady).map((at) => ({ at, afterReady: false })),
+    ...Array.from({ length: afterReady }, () => ({ at: Math.round(random() * 1_000), afterReady: true })),
+  ];
+}
+
+async function interruptAt(ms: number, signal: NodeJS.Signals, afterReady = false) {
   const run = up();
+  if (afterReady) await run.ready;
   await Promise.race([sleep(ms), run.exited]);
   if (run.child.exitCode !== null) throw new Error(`up exited by itself (${run.child.exitCode}) before the ${signal} at ${ms} ms:\n${run.stderr()}\n${JSON.stringify(run.events.slice(-5))}`);
   const recorded = recordedProcesses(stateDir);
@@ -107,13 +120,13 @@ afterAll(async () => {
 describe("bootgate up --local, stopped at any moment", () => {
   it("should leave no process and no mount after SIGINT at 20 random moments of a boot, and exit 130", async () => {
     const rows: string[] = [];
-    for (const [i, at] of moments(SIGINT_ROUNDS).entries()) {
-      const { run, recorded, phase, exit } = await interruptAt(at, "SIGINT");
+    for (const [i, { at, afterReady }] of plan(SIGINT_ROUNDS, SIGINT_AFTER_READY).entries()) {
+      const { run, recorded, phase, exit } = await interruptAt(at, "SIGINT", afterReady);
       // Only a signal that lands while node itself is still loading finds no handler: nothing has started then.
       const beforeHandlers = exit.signal === "SIGINT" && recorded.length === 0;
       expect(exit.code === 130 || beforeHandlers, `round ${i} at ${at} ms (${phase}): exit 130, got ${exit.code ?? exit.signal}:\n${run.stderr().slice(-2000)}`).toBe(true);
       await expectNothingLeft(recorded, CLEAN_AFTER_SIGINT_MS, `round ${i}, SIGINT at ${at} ms (${phase})`);
-      rows.push(`${at} ms ${phase} (${recorded.length} recorded, exit ${exit.code ?? exit.signal})`);
+      rows.push(`${afterReady ? "summary + " : ""}${at} ms ${phase} (${recorded.length} recorded, exit ${exit.code ?? exit.signal})`);
     }
     console.log(`up-local-interrupt: SIGINT at ${rows.join(", ")}`);
     expect(isMounted(secretsDir)).toBe(false);
@@ -124,8 +137,8 @@ describe("bootgate up --local, stopped at any moment", () => {
 
   it("should leave no process and no mount after kill -9 of up alone at 6 random moments, and come up each next time", async () => {
     const rows: string[] = [];
-    for (const [i, at] of moments(KILL_ROUNDS).entries()) {
-      const { recorded, phase } = await interruptAt(at, "SIGKILL");
+    for (const [i, { at, afterReady }] of plan(KILL_ROUNDS, KILL_AFTER_READY).entries()) {
+      const { recorded, phase } = await interruptAt(at, "SIGKILL", afterReady);
       // Every other round the next up starts at once, while the watchdog may still be at work: it waits for it.
       const atOnce = i % 2 === 1;
       if (!atOnce) await expectNothingLeft(recorded, CLEAN_AFTER_KILL_MS, `round ${i}, kill -9 at ${at} ms (${phase})`);
@@ -133,7 +146,7 @@ describe("bootgate up --local, stopped at any moment", () => {
       expect(stillRunning(recorded), `round ${i}: what the killed up started is gone once the next is up`).toEqual([]);
       expect((await stop(next)).code).toBe(130);
       await expectNothingLeft(recordedProcesses(stateDir), CLEAN_AFTER_SIGINT_MS, `round ${i}, the up after the kill`);
-      rows.push(`${at} ms ${phase} (${recorded.length} recorded${atOnce ? ", next up at once" : ""})`);
+      rows.push(`${afterReady ? "summary + " : ""}${at} ms ${phase} (${recorded.length} recorded${atOnce ? ", next up at once" : ""})`);
     }
     console.log(`up-local-interrupt: kill -9 at ${rows.join(", ")}`);
   });
