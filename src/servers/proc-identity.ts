@@ -37,7 +37,8 @@ export function identityOf(pid: number): ProcessIdentity | undefined {
 
 /** Whether the process is still the one recorded (a zombie has finished: it counts as gone). */
 export function isSameProcess(identity: ProcessIdentity): boolean {
-  return identityOf(identity.pid)?.startTime === identity.startTime;
+  const now = identityOf(identity.pid);
+  return now !== undefined && now.startTime === identity.startTime;
 }
 
 /** Live processes of a process group; while one lives, the group's number cannot be reused. */

@@ -3,8 +3,8 @@
 // stack is left and its tmpfs is unmounted, and the next `up` comes up. Then what a crash can
 // leave when even the watchdog is gone, a stale postmaster.pid, and a stranger on a port.
 // The moments are seeded (the seed is printed; BOOTGATE_TEST_SEED=<seed> replays a run) and
-// spread uniformly over a boot's duration as measured on this machine at the start; a few more
-// come just after the summary, which a slow boot would otherwise push out of reach.
+// spread uniformly over a boot's duration as measured on this machine at the start; the last few
+// of each kind come just after the summary, which a slow boot would otherwise push out of reach.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
