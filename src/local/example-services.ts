@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TimeoutError } from "../errors.js";
+import { trackDetached } from "../servers/detached-children.js";
 import { stopProcessGroup } from "../servers/process-group.js";
 
 const SERVER = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "compose", "example-service", "server.mjs");
@@ -29,6 +30,7 @@ export async function startExampleService(service: ExampleService, secretsDir: s
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  trackDetached(service.name, child);
   let out = "";
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   await new Promise<void>((resolveReady, reject) => {

@@ -37,11 +37,17 @@ export interface LocalStack {
 }
 
 /** Services the example server plays: those with a database that are not part of the infrastructure. */
-export function exampleServicesOf(config: Config): ExampleService[] {
+export function exampleServicesOf(config: Config, basePort = exampleBasePort()): ExampleService[] {
   const infra = new Set([config.vault.service, config.postgres.service, config.gateway.service]);
   return config.services
     .filter((s) => s.database !== undefined && !infra.has(s.name))
-    .map((s, i) => ({ name: s.name, port: EXAMPLE_BASE_PORT + i, path: `/${s.name}` }));
+    .map((s, i) => ({ name: s.name, port: basePort + i, path: `/${s.name}` }));
+}
+
+/** BOOTGATE_EXAMPLE_BASE_PORT moves the example services, so two stacks can run side by side. */
+export function exampleBasePort(env: NodeJS.ProcessEnv = process.env): number {
+  const port = Number(env.BOOTGATE_EXAMPLE_BASE_PORT);
+  return Number.isInteger(port) && port > 0 && port < 65_000 ? port : EXAMPLE_BASE_PORT;
 }
 
 /** As root, the PostgreSQL service's key must belong to the server's own user. */
@@ -53,7 +59,8 @@ async function withServerOwners(config: Config): Promise<Config> {
   return { ...config, services: config.services.map((s) => (s === pg ? { ...s, uid: user.uid, gid: user.gid } : s)) };
 }
 
-export async function upLocal(loaded: Config, emit: EventSink, say: (line: string) => void): Promise<LocalStack> {
+/** `signal`: `up` is stopping (SIGINT, SIGTERM); the boot gives up where it is and mounts nothing more. */
+export async function upLocal(loaded: Config, emit: EventSink, say: (line: string) => void, signal?: AbortSignal): Promise<LocalStack> {
   // 0711: the PostgreSQL server's own user must pass through to its data folder; each part's
   // folder below is 0700 and owned by whoever runs it.
   await ensureDir(loaded.stateDir, { mode: 0o711 });
@@ -66,7 +73,12 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
   await preflightStages(ALL_STAGES, loaded);
   const ikm = await ensureLocalIkm(loaded);
   if (ikm === "created") say(`made the keyring's input key material: ${relative(process.cwd(), (loaded.vault.ikm as { file: string }).file)} (0600; use an ikm hook in production)`);
+  signal?.throwIfAborted();
   const volume = await prepareSecretsVolume(loaded.secretsDir);
+  if (signal?.aborted) {
+    await volume.release();
+    signal.throwIfAborted();
+  }
   say(`secrets volume ${relative(process.cwd(), volume.path) || "."}: ${volume.tmpfs ? "tmpfs" : "a plain folder (not root: no tmpfs)"}, emptied — this is a boot`);
 
   let config = await withServerOwners(loaded);
@@ -80,6 +92,7 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
   };
   try {
     const abort = new AbortController();
+    signal?.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
     const gate = (gates: string[]) => waitForGates({ secretsDir: config.secretsDir, gates, timeoutMs: INFRA_WAIT_MS, signal: abort.signal });
 
     // Each part starts when its gate opens, as its container would with `wait.sh pki-ready -- …`.

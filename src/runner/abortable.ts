@@ -2,7 +2,12 @@ import { TimeoutError } from "../errors.js";
 
 /** Races a promise against a signal, so work that ignores its signal still ends on time. */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The work was started anyway (a stage begun as `up` stops): its later failure is nobody's
+    // to handle, and unhandled it would end the process in the middle of stopping the stack.
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });

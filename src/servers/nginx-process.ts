@@ -7,6 +7,7 @@ import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TimeoutError } from "../errors.js";
 import { poll } from "../util/poll.js";
+import { trackDetached } from "./detached-children.js";
 import { signalGroup, stopProcessGroup } from "./process-group.js";
 
 export const DEFAULT_NGINX_BINARY = "/usr/sbin/nginx";
@@ -63,6 +64,7 @@ export async function startNginx(options: NginxStartOptions): Promise<NginxHandl
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
   });
+  trackDetached("nginx", child, { stopSignal: "SIGQUIT" });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -8,6 +8,7 @@ import { mkdir, open, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.js";
+import { trackDetached } from "./detached-children.js";
 import { stopProcessGroup } from "./process-group.js";
 import { poll } from "../util/poll.js";
 import { createVaultClient } from "../vault/vault-client.js";
@@ -122,6 +123,7 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
     detached: true,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.dir },
   });
+  trackDetached("openbao", child);
   await log.close();
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const address = `https://127.0.0.1:${port}`;

@@ -16,6 +16,7 @@ import { isRoot } from "../fs/atomic-write.js";
 import { serverUserFor, type ServerUser } from "./server-user.js";
 import { pathExists } from "../util/path-exists.js";
 import { SERVICE_FILES } from "../volume/layout.js";
+import { trackDetached } from "./detached-children.js";
 import { signalGroup, stopProcessGroup } from "./process-group.js";
 
 export interface PostgresStartOptions {
@@ -127,6 +128,7 @@ export async function startPostgres(options: PostgresStartOptions): Promise<Post
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
     child = c;
+    trackDetached("postgres", c, { stopSignal: "SIGINT", graceMs: 10_000 });
     let gone = false;
     exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
     void exited.then(() => (gone = true));
@@ -191,7 +193,7 @@ async function initCluster(binDir: string, dataDir: string, options: PostgresSta
   if (password.length === 0) throw new Error(`the PostgreSQL admin password file ${options.adminPasswordFile} is empty`);
   // `--pwfile=/dev/stdin` re-opens fd 0, which fails (ENXIO) on the socket Node gives a child;
   // a shell pipe in between gives initdb a real pipe owned by the server user.
-  const result = await execa(
+  const initdb = execa(
     "/bin/sh",
     [
       "-c",
@@ -215,9 +217,13 @@ async function initCluster(binDir: string, dataDir: string, options: PostgresSta
       timeout: 120_000,
       env: serverEnv(user),
       extendEnv: false,
+      // Its own group, stopped like a server: on SIGTERM initdb removes the half-made cluster.
+      detached: true,
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
     },
   );
+  trackDetached("initdb", initdb);
+  const result = await initdb;
   if (result.exitCode !== 0) {
     // initdb's output names files and settings, never the password (it came on stdin).
     throw new Error(`initdb ${dataDir} failed (exit ${result.exitCode ?? result.signal ?? "?"}):\n${String(result.all ?? "").trim()}`);

@@ -53,3 +53,6 @@ export const waiterScriptPath = (secretsDir: string) => join(gatesDir(secretsDir
 export const keyringPath = (stateDir: string) => join(stateDir, "vault", "keyring.json");
 /** `up --local`'s own servers keep their data beside the keyring. */
 export const localServerDir = (stateDir: string, server: "openbao" | "postgres") => join(stateDir, server);
+/** `up --local`'s record of the running stack (removed on a clean stop) and its watchdog's log. */
+export const upRecordPath = (stateDir: string) => join(stateDir, "up-processes.json");
+export const upWatchdogLogPath = (stateDir: string) => join(stateDir, "up-watchdog.log");

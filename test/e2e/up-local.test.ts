@@ -34,7 +34,7 @@ const summaryOf = (run: UpRun, stage: string) =>
 
 async function stopAndCheckNothingLeft(run: UpRun) {
   run.child.kill("SIGINT");
-  expect(await run.exited).toBe(0);
+  expect(await run.exited).toBe(130);
   expect(processesMentioning(dir)).toEqual([]);
   expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(secrets());
 }

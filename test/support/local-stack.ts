@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { request } from "node:https";
+import { createServer } from "node:net";
 import { freePort } from "../../src/servers/free-port.js";
 import { BOOTGATE_BIN } from "./waiters.js";
 
@@ -17,10 +18,28 @@ export interface StackPorts {
   vault: number;
   postgres: number;
   gateway: number;
+  /** The first of the example services' consecutive ports. */
+  examples: number;
 }
 
 export async function pickPorts(): Promise<StackPorts> {
-  return { vault: await freePort(), postgres: await freePort(), gateway: await freePort() };
+  return { vault: await freePort(), postgres: await freePort(), gateway: await freePort(), examples: await freePortPair() };
+}
+
+/** A free port whose next one is free too (the two example services). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 65_000 && (await isFree(port + 1))) return port;
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 export function stackEnv(ports: StackPorts): NodeJS.ProcessEnv {
@@ -29,6 +48,7 @@ export function stackEnv(ports: StackPorts): NodeJS.ProcessEnv {
     BOOTGATE_VAULT_ADDR: `https://127.0.0.1:${ports.vault}`,
     BOOTGATE_PG_PORT: String(ports.postgres),
     BOOTGATE_GATEWAY_PORT: String(ports.gateway),
+    BOOTGATE_EXAMPLE_BASE_PORT: String(ports.examples),
     BOOTGATE_CONFIG: "",
     BOOTGATE_SECRETS_DIR: "",
   };
