@@ -23,6 +23,8 @@ import { startPostgres } from "../servers/postgres-process.js";
 import { prepareSecretsVolume, type SecretsVolume } from "./secrets-volume.js";
 import { serverUserFor } from "../servers/server-user.js";
 import { Supervisor } from "./supervisor.js";
+import { markVaultReadySeen, setAsideUnfinishedFirstBoot } from "../vault/unfinished-first-boot.js";
+import { vaultBootConfigPath } from "../vault/server-boot-config.js";
 
 const INFRA_WAIT_MS = 10 * 60_000;
 export const EXAMPLE_BASE_PORT = 59880;
@@ -93,11 +95,15 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
 
     // Each part starts when its gate opens, as its container would with `wait.sh pki-ready -- …`.
     const vaultPort = Number(new URL(config.vault.address).port || 8200);
+    const baoDir = join(config.stateDir, "openbao");
+    const aside = await setAsideUnfinishedFirstBoot(baoDir, config.stateDir);
+    if (aside) say(`OpenBao's storage from a first boot that never finished (it holds nothing) moved to ${relative(process.cwd(), aside)}`);
     const parts = [
       (async () => {
         await gate([PKI_READY]);
         const bao = await startOpenBao({
-          dir: join(config.stateDir, "openbao"),
+          dir: baoDir,
+          configFiles: [vaultBootConfigPath(config)],
           tlsDir: join(config.secretsDir, config.vault.service),
           caFile: join(config.secretsDir, "ca", "ca.pem"),
           serverName: config.vault.service,
@@ -128,7 +134,11 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
       config,
       bootId,
       emit: timedEmit,
-      openGate: async (g, stage) => void (await openGate(config.secretsDir, g, bootId, stage)),
+      openGate: async (g, stage) => {
+        // Before the gate: from here on the Vault may hold secrets, and is never set aside.
+        if (g === VAULT_READY) await markVaultReadySeen(baoDir);
+        await openGate(config.secretsDir, g, bootId, stage);
+      },
       signal: abort.signal,
     });
     // A part that failed to start explains a failed stage better than the stage's own timeout.

@@ -1,10 +1,12 @@
 // pki-init: the stack's CA and a certificate per service, then gate pki-ready. The first stage
-// of every boot; it needs nothing. The gateway's leaf goes to gateway-cert in memory. A rerun
-// that reissues a running service's leaf sends that service's `reload` signal (src/docker/).
+// of every boot; it needs nothing. It also writes what OpenBao starts on besides its certificate
+// (src/vault/server-boot-config.ts: the static seal key and the self-initialization config).
+// The gateway's leaf goes to gateway-cert in memory. A rerun that reissues a running service's leaf sends that service's `reload` signal (src/docker/).
 import { reloadReissued } from "../docker/reload-reissued.js";
 import { putGatewayLeaf } from "../pki/gateway-handoff.js";
 import { checkPkiImports } from "../pki/preflight.js";
 import { provisionPki } from "../pki/provision.js";
+import { writeVaultBootFiles } from "../vault/server-boot-config.js";
 import type { Config } from "../config/normalize.js";
 import { DEFAULT_STAGE_TIMEOUT_MS } from "../runner/runner.js";
 import type { Stage } from "../runner/stage.js";
@@ -33,6 +35,8 @@ export const pkiInitEntry: StageEntry = {
     async run(ctx) {
       const result = await provisionPki(ctx.config, { log: (line) => ctx.log.info(line) });
       if (result.gatewayLeaf) putGatewayLeaf(ctx.handoff, result.gatewayLeaf);
+      // pki-ready promises Vault everything it starts on: its seal key and boot config too.
+      if (ctx.config.services.some((s) => s.name === ctx.config.vault.service)) await writeVaultBootFiles(ctx.config);
       const reloaded = await reloadReissued(ctx.config, result.services, { log: (line) => ctx.log.info(line), signal: ctx.signal });
       return { summary: reloaded.length > 0 ? `${result.summary}; signalled ${reloaded.length} container(s)` : result.summary };
     },

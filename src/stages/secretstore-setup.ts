@@ -1,5 +1,6 @@
 // secretstore-setup: Vault initialized once, unsealed every boot, one policy and token per
-// service (and one for bootgate's later stages), the root token used in memory and revoked.
+// service (and one for bootgate's later stages), made with bootgate's own Vault login — never a
+// root token after the first init (src/vault/unlock.ts).
 // Opens `vault-ready` only when every token file is on disk.
 import { PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import type { Config } from "../config/normalize.js";
@@ -29,11 +30,11 @@ async function run(ctx: StageContext) {
     } finally {
       ikm.fill(0);
     }
-    const root = await vaultClientFor(config, unlocked.rootToken);
+    const admin = await vaultClientFor(config, unlocked.token);
     try {
-      const mounted = await ensureKvV2(root, config.vault.kvMount);
-      await writePolicies(root, config);
-      const tokens = await provisionTokens(root, config, bootId);
+      const mounted = await ensureKvV2(admin, config.vault.kvMount);
+      await writePolicies(admin, config);
+      const tokens = await provisionTokens(admin, config, bootId);
       const actions = [...unlocked.actions, ...(mounted ? [`enabled ${config.vault.kvMount}/`] : [])];
       return {
         summary:
@@ -41,11 +42,11 @@ async function run(ctx: StageContext) {
           `${tokens.issued} tokens issued, ${tokens.kept} kept, ${tokens.revoked} revoked`,
       };
     } finally {
-      // Whatever happened, the root token does not outlive the stage.
+      // Whatever happened, the login does not outlive the stage.
       try {
-        await revokeSelf(root);
+        await revokeSelf(admin);
       } finally {
-        root.close();
+        admin.close();
       }
     }
   } finally {

@@ -1,4 +1,4 @@
-// A real OpenBao for an integration test: certificates from the real pki-init stage, `bao server` on a free 127.0.0.1 port with file storage,
+// A real OpenBao for an integration test: certificates (and the seal key and boot config) from the real pki-init stage, `bao server` on a free 127.0.0.1 port with raft storage,
 // and secretstore-setup run for the given config. Everything lives in one temp folder.
 //
 //   await using stack = await startVaultStack({ config: { services: [{ name: "core-data", database: "coredata" }] } });
@@ -17,6 +17,7 @@ import type { RunnerEvent } from "../../src/runner/events.js";
 import { type RunResult, runStages } from "../../src/runner/runner.js";
 import { ALL_STAGES } from "../../src/stages/all.js";
 import { secretstoreSetupStage } from "../../src/stages/secretstore-setup.js";
+import { vaultBootConfigPath } from "../../src/vault/server-boot-config.js";
 
 export interface VaultStackOptions {
   /**
@@ -96,6 +97,7 @@ export async function startVaultStack(options: VaultStackOptions = {}): Promise<
     caFile: join(config.secretsDir, "ca", "ca.pem"),
     serverName: config.vault.service,
     port,
+    configFiles: [vaultBootConfigPath(config)],
     ...(options.extraHcl ? { extraHcl: options.extraHcl } : {}),
   };
 

@@ -1,0 +1,153 @@
+// The default stack (vault.seal: static) against the real OpenBao: the seal key derived from the
+// IKM on the tmpfs, OpenBao's self-initialization making bootgate's identity, no root token and
+// no generate-root at any boot, the audit log. One server for the whole story; tests run in order.
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditLogPath } from "../../../src/servers/openbao-process.js";
+import { deriveIdentityKey, deriveSealKey } from "../../../src/vault/derived-keys.js";
+import { readIkmFile } from "../../../src/vault/ikm.js";
+import { keyringPath } from "../../../src/vault/keyring.js";
+import { openKvClient } from "../../../src/vault/open-kv-client.js";
+import { readSealStatus } from "../../../src/vault/seal-status.js";
+import { sealKeyPath, vaultBootConfigPath } from "../../../src/vault/server-boot-config.js";
+import { readTokenFile } from "../../../src/vault/token-file.js";
+import { vaultClientFor } from "../../../src/vault/vault-client.js";
+import { vaultStatusCode } from "../../../src/vault/vault-errors.js";
+import { pathExists } from "../../../src/util/path-exists.js";
+import { runCli } from "../../support/cli.js";
+import { allFiles, inspectVault, whereFound } from "../../support/vault-inspect.js";
+import { type StageRun, startVaultStack, type VaultStack } from "../../support/vault-stack.js";
+
+let stack: VaultStack;
+const outputs: string[] = [];
+const tokensSeen = new Set<string>();
+
+async function setup(): Promise<StageRun> {
+  const run = await stack.runSetup();
+  outputs.push(run.output);
+  for (const name of ["vault", "core-data", "core-metadata", "bootgate"]) {
+    const file = await readTokenFile(stack.config.secretsDir, name);
+    if (file) tokensSeen.add(file.token);
+  }
+  return run;
+}
+const summaryOf = (run: StageRun) => run.events.flatMap((e) => (e.type === "stage-done" ? [e.summary ?? ""] : [])).join("");
+
+async function generateRootAttempt(): Promise<number | undefined> {
+  const client = await vaultClientFor(stack.config);
+  try {
+    await client.api.read("sys/generate-root/attempt");
+    return 200;
+  } catch (error) {
+    return vaultStatusCode(error);
+  } finally {
+    client.close();
+  }
+}
+
+async function liveRootTokens(): Promise<number> {
+  await using inspector = await inspectVault(stack.config, stack.ikmFile);
+  return (await inspector.liveTokens()).filter((t) => t.policies.includes("root")).length;
+}
+
+beforeAll(async () => {
+  stack = await startVaultStack({ setup: false, config: { vault: { tokenPeriod: "2h" } } });
+});
+afterAll(async () => {
+  await stack?.[Symbol.asyncDispose]();
+});
+
+describe("the default stack: OpenBao's static seal and self-initialization", () => {
+  it("should have the seal key and boot config on the tmpfs before Vault starts, 0600", async () => {
+    const ikm = await readIkmFile(stack.ikmFile, "test");
+    expect(await readFile(sealKeyPath(stack.config, 1))).toEqual(deriveSealKey(ikm, 1));
+    const boot = JSON.parse(await readFile(vaultBootConfigPath(stack.config), "utf8")) as { seal: { static: Record<string, string> } };
+    expect(boot.seal.static.current_key).toBe(`file://${sealKeyPath(stack.config, 1)}`);
+    const text = await readFile(vaultBootConfigPath(stack.config), "utf8");
+    expect(text).toContain(JSON.stringify(deriveIdentityKey(ikm).publicKeyPem).slice(1, 40));
+    expect(text).not.toContain("PRIVATE");
+  });
+
+  it("should come up initialized and unsealed by itself, and let bootgate log in with its own identity", async () => {
+    const run = await setup();
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    expect(summaryOf(run)).toMatch(/enabled secret\/; 4 tokens issued, 0 kept, 0 revoked$/);
+    const client = await vaultClientFor(stack.config);
+    const status = await readSealStatus(client);
+    client.close();
+    expect([status.type, status.initialized, status.sealed]).toEqual(["static", true, false]);
+    expect(await pathExists(keyringPath(stack.config.stateDir))).toBe(false);
+  });
+
+  it("should refuse sys/generate-root/attempt", async () => {
+    expect(await generateRootAttempt()).toBe(405);
+  });
+
+  it("should leave no valid root token after the first boot", async () => {
+    expect(await liveRootTokens()).toBe(0);
+  });
+
+  it("should show the audit device in `bootgate status --json`", async () => {
+    const { code, stdout } = await runCli(["status", "--json", "--config", join(stack.dir, "bootgate.yaml")]);
+    expect(code).toBe(0);
+    const vault = (JSON.parse(stdout) as { vault: { state: string; audit?: { path: string; type: string; file?: string }[] } }).vault;
+    expect(vault.state).toBe("unsealed");
+    expect(vault.audit).toEqual([{ path: "bootgate/", type: "file", file: auditLogPath(join(stack.dir, "bao")) }]);
+  });
+
+  it("should record a service's read of its own secret in the audit log with its token's accessor hashed as OpenBao does", async () => {
+    const kv = await openKvClient(stack.config, "core-data");
+    await kv.write("core-data/probe", { value: "audited-secret-value-1" });
+    expect(await kv.read("core-data/probe")).toEqual({ value: "audited-secret-value-1" });
+    kv.close();
+    const accessor = (await readTokenFile(stack.config.secretsDir, "core-data"))!.accessor;
+    await using inspector = await inspectVault(stack.config, stack.ikmFile);
+    const hashed = ((await inspector.root.api.write("sys/audit-hash/bootgate", { input: accessor })) as { data: { hash: string } }).data.hash;
+    const lines = (await readFile(auditLogPath(join(stack.dir, "bao")), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as {
+      type: string;
+      auth?: { accessor?: string };
+      request?: { path?: string; operation?: string };
+    });
+    const reads = lines.filter((l) => l.type === "response" && l.request?.path === "secret/data/core-data/probe" && l.request.operation === "read");
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((l) => l.auth?.accessor === hashed)).toBe(true);
+  });
+
+  it("should unseal a restarted Vault by itself and keep this boot's tokens", async () => {
+    await stack.restartBao();
+    const run = await setup();
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    expect(summaryOf(run)).toBe("unsealed already; 0 tokens issued, 4 kept, 0 revoked");
+  });
+
+  it("should give every service a new token after a reboot, with no root token and no generate-root", async () => {
+    await rm(stack.config.secretsDir, { recursive: true, force: true });
+    expect((await stack.runPki()).ok).toBe(true);
+    await stack.restartBao();
+    const run = await setup();
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    expect(summaryOf(run)).toBe("unsealed already; 4 tokens issued, 0 kept, 4 revoked");
+    expect(await generateRootAttempt()).toBe(405);
+    expect(await liveRootTokens()).toBe(0);
+    const kv = await openKvClient(stack.config, "core-data");
+    expect(await kv.read("core-data/probe")).toEqual({ value: "audited-secret-value-1" });
+    kv.close();
+  });
+
+  it("should keep no credential of bootgate's in any persistent file, its output or OpenBao's environment", async () => {
+    const ikm = await readIkmFile(stack.ikmFile, "test");
+    const seed = deriveIdentityKey(ikm).privateKey.export({ format: "der", type: "pkcs8" }).subarray(-32);
+    const needles = [...tokensSeen, "audited-secret-value-1", deriveSealKey(ikm, 1).toString("hex"), deriveSealKey(ikm, 1).toString("base64"), seed.toString("hex"), seed.toString("base64"), ikm.toString("hex")];
+    const rawKey = deriveSealKey(ikm, 1);
+    const persistent = [stack.config.stateDir, join(stack.dir, "bao")];
+    expect(await whereFound(persistent, { output: outputs.join("\n") }, needles)).toEqual([]);
+    for (const f of (await Promise.all(persistent.map(allFiles))).flat()) {
+      expect(f.bytes.includes(rawKey), f.path).toBe(false);
+      expect(f.bytes.includes(seed), f.path).toBe(false);
+    }
+    const environ = await readFile(`/proc/${stack.bao!.pid}/environ`, "utf8");
+    expect(environ.split("\0").filter(Boolean).map((kv) => kv.split("=")[0]).sort()).toEqual(["HOME", "PATH"]);
+    expect(needles.some((n) => environ.includes(n))).toBe(false);
+  });
+});
