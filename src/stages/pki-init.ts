@@ -35,8 +35,9 @@ export const pkiInitEntry: StageEntry = {
     async run(ctx) {
       const result = await provisionPki(ctx.config, { log: (line) => ctx.log.info(line) });
       if (result.gatewayLeaf) putGatewayLeaf(ctx.handoff, result.gatewayLeaf);
-      // pki-ready promises Vault everything it starts on: its seal key and boot config too.
-      if (ctx.config.services.some((s) => s.name === ctx.config.vault.service)) await writeVaultBootFiles(ctx.config);
+      // pki-ready promises Vault everything it starts on: its seal key and boot config too. A
+      // config with no IKM has no Vault of bootgate's to start (secretstore-setup says so).
+      if (ctx.config.vault.ikm && ctx.config.services.some((s) => s.name === ctx.config.vault.service)) await writeVaultBootFiles(ctx.config);
       const reloaded = await reloadReissued(ctx.config, result.services, { log: (line) => ctx.log.info(line), signal: ctx.signal });
       return { summary: reloaded.length > 0 ? `${result.summary}; signalled ${reloaded.length} container(s)` : result.summary };
     },
