@@ -9,6 +9,7 @@ import { loadIkm } from "../vault/ikm.js";
 import { ensureKvV2 } from "../vault/kv-mount.js";
 import { provisionTokens, writePolicies } from "../vault/provision-tokens.js";
 import { waitForVault } from "../vault/seal-status.js";
+import { rewrapForSealGeneration } from "../vault/seal-rewrap.js";
 import { revokeSelf } from "../vault/tokens.js";
 import { unlockVault } from "../vault/unlock.js";
 import { vaultClientFor } from "../vault/vault-client.js";
@@ -33,9 +34,14 @@ async function run(ctx: StageContext) {
     const admin = await vaultClientFor(config, unlocked.token);
     try {
       const mounted = await ensureKvV2(admin, config.vault.kvMount);
+      const rewrapped = await rewrapForSealGeneration(admin, config);
       await writePolicies(admin, config);
       const tokens = await provisionTokens(admin, config, bootId);
-      const actions = [...unlocked.actions, ...(mounted ? [`enabled ${config.vault.kvMount}/`] : [])];
+      const actions = [
+        ...unlocked.actions,
+        ...(mounted ? [`enabled ${config.vault.kvMount}/`] : []),
+        ...(rewrapped ? [`root key rewrapped with seal key ${config.vault.sealKeyId}`] : []),
+      ];
       return {
         summary:
           `${actions.length > 0 ? actions.join(", ") + "; " : "unsealed already; "}` +

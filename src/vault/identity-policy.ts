@@ -4,7 +4,8 @@
 // or generate-root. What it may do is what the stages and the agent do: see and enable its KV
 // mount, write the service policies, mint service tokens through one token role, look up,
 // renew and revoke them by accessor, list token accessors (sudo: the audit of "no root token
-// is left"), list audit devices (sudo, read only) and hash a value the way the audit log does.
+// is left"), list audit devices (sudo, read only), hash a value the way the audit log does, and
+// rotate the root key (sudo) so a seal key rotation takes.
 import { SERVICE_TOKEN_ROLE } from "./identity-names.js";
 import { BOOTGATE_POLICY, TOKEN_SELF_POLICY } from "./policies.js";
 
@@ -30,6 +31,8 @@ export function bootgateIdentityPolicy(kvMount: string): string {
     rule("auth/token/revoke-self", ["update"]),
     rule("sys/audit", ["read", "sudo"]),
     rule("sys/audit-hash/*", ["update"]),
+    "# after a seal key rotation: rewrap the stored root key (src/vault/seal-rewrap.ts)",
+    rule("sys/rotate/root", ["update", "sudo"]),
     "# the agent: certificates from Vault's PKI engine at pki/",
     rule("sys/mounts/pki", ["read", "create", "update"]),
     rule("pki/*", ["create", "read", "update", "list"]),

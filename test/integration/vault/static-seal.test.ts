@@ -10,11 +10,12 @@ import { readIkmFile } from "../../../src/vault/ikm.js";
 import { keyringPath } from "../../../src/vault/keyring.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { readSealStatus } from "../../../src/vault/seal-status.js";
-import { sealKeyPath, vaultBootConfigPath } from "../../../src/vault/server-boot-config.js";
+import { sealKeyPath, vaultBootConfigPath, writeVaultBootFiles } from "../../../src/vault/server-boot-config.js";
 import { readTokenFile } from "../../../src/vault/token-file.js";
 import { vaultClientFor } from "../../../src/vault/vault-client.js";
 import { vaultStatusCode } from "../../../src/vault/vault-errors.js";
 import { pathExists } from "../../../src/util/path-exists.js";
+import type { Config } from "../../../src/config/normalize.js";
 import { runCli } from "../../support/cli.js";
 import { allFiles, inspectVault, whereFound } from "../../support/vault-inspect.js";
 import { type StageRun, startVaultStack, type VaultStack } from "../../support/vault-stack.js";
@@ -149,5 +150,27 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
     const environ = await readFile(`/proc/${stack.bao!.pid}/environ`, "utf8");
     expect(environ.split("\0").filter(Boolean).map((kv) => kv.split("=")[0]).sort()).toEqual(["HOME", "PATH"]);
     expect(needles.some((n) => environ.includes(n))).toBe(false);
+  });
+
+  it("should rotate the seal key when vault.sealKeyId is bumped: Vault restarts, unseals with the new key, and reads what it held", async () => {
+    const withKeyId = (id: number): Config => ({ ...stack.config, vault: { ...stack.config.vault, sealKeyId: id } });
+    for (const id of [2, 3]) {
+      const config = withKeyId(id);
+      // What pki-init does at the next boot with the bumped id.
+      await writeVaultBootFiles(config);
+      await stack.restartBao();
+      const run = await stack.runSetup(config);
+      expect(run.failures.map((f) => f.message), `sealKeyId ${id}`).toEqual([]);
+      // OpenBao skips the rewrap without recovery keys (openbao#3996): bootgate rotates the root key.
+      expect(summaryOf(run)).toContain(`root key rewrapped with seal key ${id}`);
+      const client = await vaultClientFor(config);
+      expect((await readSealStatus(client)).sealed).toBe(false);
+      client.close();
+      const kv = await openKvClient(config, "core-data");
+      expect(await kv.read("core-data/probe")).toEqual({ value: "audited-secret-value-1" });
+      kv.close();
+    }
+    // Generation 1 is no longer on the volume: the start with id 2 rewrapped Vault's keys with key 2.
+    expect(await pathExists(sealKeyPath(stack.config, 1))).toBe(false);
   });
 });
