@@ -32,6 +32,8 @@ export interface OpenBaoOptions {
   extraHcl?: string;
   /** More config files, each given as its own -config (bootgate's boot config from pki-init). */
   configFiles?: string[];
+  /** Raft's election timing; 1 (the default here) is OpenBao's production recommendation. */
+  performanceMultiplier?: number;
   readyTimeoutMs?: number;
   /** The `bao` binary; default: BOOTGATE_BAO_BIN, then <repo>/.tools/bin/bao, then `bao` on PATH. */
   binary?: string;
@@ -65,6 +67,7 @@ export function openBaoConfig(options: {
   certFile: string;
   keyFile: string;
   extraHcl?: string | undefined;
+  performanceMultiplier?: number | undefined;
 }): string {
   const q = JSON.stringify;
   return `# written by bootgate (src/servers/openbao-process.ts)
@@ -73,7 +76,7 @@ storage "raft" {
   node_id = "bootgate-local"
   # OpenBao's production recommendation (the default, 5, is for slow networks): elections in
   # about a second instead of several.
-  performance_multiplier = 1
+  performance_multiplier = ${options.performanceMultiplier ?? 1}
 }
 listener "tcp" {
   address = ${q(`127.0.0.1:${options.port}`)}
@@ -132,7 +135,7 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
   const configFile = join(options.dir, "bao.hcl");
   const certFile = join(options.tlsDir, "cert.pem");
   const keyFile = join(options.tlsDir, "key.pem");
-  await writeFile(configFile, openBaoConfig({ dataDir, auditFile, port, clusterPort, certFile, keyFile, extraHcl: options.extraHcl }), { mode: 0o600 });
+  await writeFile(configFile, openBaoConfig({ dataDir, auditFile, port, clusterPort, certFile, keyFile, extraHcl: options.extraHcl, performanceMultiplier: options.performanceMultiplier }), { mode: 0o600 });
   const logFile = join(options.dir, "bao.log");
   const log = await open(logFile, "a", 0o600);
   // Detached: its own process group, so stop() takes down anything it spawned (plugins) too.

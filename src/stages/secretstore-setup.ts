@@ -2,6 +2,7 @@
 // service (and one for bootgate's later stages), made with bootgate's own Vault login — never a
 // root token after the first init (src/vault/unlock.ts).
 // Opens `vault-ready` only when every token file is on disk.
+import { TimeoutError } from "../errors.js";
 import { PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import type { Config } from "../config/normalize.js";
 import type { Stage, StageContext } from "../runner/stage.js";
@@ -16,6 +17,10 @@ import { vaultClientFor } from "../vault/vault-client.js";
 import type { StageEntry } from "./registry.js";
 
 export const SECRETSTORE_SETUP = "secretstore-setup";
+// OpenBao exits on storage a cut-off first start left behind; from here only its silence shows.
+const FIRST_START_HINT =
+  `; if the very first boot was cut off, OpenBao may refuse the storage it left and exit (its log says "cluster already has state" or ` +
+  `"self-initialization failed"): such storage holds nothing anyone can use — remove it (compose: the vault-data volume) and boot again`;
 /** Time for the work itself once Vault answers, on top of vault.waitTimeout. */
 const WORK_BUDGET_MS = 120_000;
 
@@ -23,7 +28,9 @@ async function run(ctx: StageContext) {
   const { config, log, signal, bootId } = ctx;
   const client = await vaultClientFor(config);
   try {
-    const status = await waitForVault(client, { timeoutMs: config.vault.waitTimeout, signal, onWaiting: (m) => log.info(m) });
+    const status = await waitForVault(client, { timeoutMs: config.vault.waitTimeout, signal, onWaiting: (m) => log.info(m) }).catch((error: unknown) => {
+      throw error instanceof TimeoutError && config.vault.seal === "static" ? new TimeoutError(`${error.what}${FIRST_START_HINT}`, error.timeoutMs) : error;
+    });
     const ikm = await loadIkm(config);
     let unlocked;
     try {

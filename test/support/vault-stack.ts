@@ -34,6 +34,8 @@ export interface VaultStackOptions {
   pki?: boolean;
   /** HCL appended to the server config, e.g. a `seal "static"` stanza. */
   extraHcl?: string;
+  /** Raft's performance_multiplier (default 1). */
+  performanceMultiplier?: number;
 }
 
 export interface StageRun extends RunResult {
@@ -99,6 +101,7 @@ export async function startVaultStack(options: VaultStackOptions = {}): Promise<
     port,
     configFiles: [vaultBootConfigPath(config)],
     ...(options.extraHcl ? { extraHcl: options.extraHcl } : {}),
+    ...(options.performanceMultiplier ? { performanceMultiplier: options.performanceMultiplier } : {}),
   };
 
   const stack: VaultStack = {
