@@ -31,8 +31,7 @@ export interface Unlocked {
 
 const AUTO_UNSEAL_WAIT_MS = 15_000;
 const ACTIVE_WAIT_MS = 30_000;
-// Self-initialization runs its requests a second or so after Vault reports itself initialized.
-const SELF_INIT_WAIT_MS = 30_000;
+const REFUSED_GRACE_MS = 3_000;
 
 function expectedServerSeal(seal: Config["vault"]["seal"]): string {
   return seal === "shamir" ? "shamir" : seal === "static" ? "static" : "an auto-unseal";
@@ -44,8 +43,8 @@ function checkSealKind(config: Config, status: SealStatus, address: string): voi
   const fits = seal === "shamir" ? status.type === "shamir" : seal === "static" ? status.type === "static" : status.type !== "shamir";
   if (fits) return;
   const hint =
-    status.type === "shamir"
-      ? " (a Vault made with Shamir key shares, e.g. by an earlier bootgate: set vault.seal: shamir)"
+    status.type === "shamir" && seal === "static"
+      ? ` (started without bootgate's ${vaultBootConfigPath(config)} as a second -config? Or a Vault made with Shamir key shares, e.g. by an earlier bootgate: then set vault.seal: shamir)`
       : seal === "static"
         ? ` (the server was not started with bootgate's ${vaultBootConfigPath(config)}: add it as a second -config)`
         : "";
@@ -73,12 +72,14 @@ function noIdentityMessage(config: Config, address: string): string {
 
 async function unlockStatic(client: VaultClient, config: Config, first: SealStatus, key: IdentityKey, signal?: AbortSignal): Promise<Unlocked> {
   const actions = first.initialized ? [] : ["initialized"];
-  const deadline = Date.now() + SELF_INIT_WAIT_MS;
+  // Self-initialization runs its requests a second or so after Vault reports itself initialized.
+  const selfInitWaitMs = config.vault.waitTimeout;
+  const deadline = Date.now() + selfInitWaitMs;
   let status = first;
   while (!status.initialized) {
     if (Date.now() > deadline) {
       throw new Error(
-        `Vault at ${client.address} is still not initialized ${SELF_INIT_WAIT_MS / 1000}s after it answered: OpenBao initializes itself on its ` +
+        `Vault at ${client.address} is still not initialized ${selfInitWaitMs / 1000}s after it answered: OpenBao initializes itself on its ` +
           `first start from the \`initialize\` stanza in ${vaultBootConfigPath(config)} — is it started with that file as a -config? ` +
           `If its log says "cluster already has state", a first start was cut off after raft was bootstrapped: that storage holds nothing, remove it`,
       );
@@ -94,13 +95,19 @@ async function unlockStatic(client: VaultClient, config: Config, first: SealStat
     );
   }
   await waitForActive(client, ACTIVE_WAIT_MS, signal);
+  let refusedSince: number | undefined;
   for (;;) {
     const login = await loginAsBootgate(client, key);
     if (login.ok) return { token: login.token, actions };
     if (login.reason === "refused") {
-      throw new Error(`Vault at ${client.address} refuses bootgate's login: ${login.detail} (its identity was made with another vault.ikm?)`);
+      // Between self-init's first request (the mount) and its second (the key) a login is refused too.
+      refusedSince ??= Date.now();
+      if (Date.now() - refusedSince > REFUSED_GRACE_MS) {
+        throw new Error(`Vault at ${client.address} refuses bootgate's login: ${login.detail} (its identity was made with another vault.ikm?)`);
+      }
+    } else if (Date.now() > deadline) {
+      throw new Error(noIdentityMessage(config, client.address));
     }
-    if (Date.now() > deadline) throw new Error(noIdentityMessage(config, client.address));
     await sleep(200, signal);
   }
 }

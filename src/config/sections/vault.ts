@@ -26,7 +26,7 @@ export const vaultSection = z
         error: "expected `{ file: PATH }` or `{ command: [ARGV…] }`",
       })
       .optional(),
-    /** How long to wait for the Vault API to come up. */
+    /** How long to wait for the Vault API to come up (and, with the static seal, for its self-initialization). */
     waitTimeout: duration.prefault("60s"),
   })
   .refine((v) => v.keyThreshold <= v.keyShares, { message: "expected keyThreshold <= keyShares", path: ["keyThreshold"] })
