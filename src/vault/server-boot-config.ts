@@ -11,6 +11,7 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/normalize.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
+import { isMemoryBacked } from "../fs/memory-backed.js";
 import { ensureServiceDir } from "../fs/service-dir.js";
 import { deriveIdentityKey, deriveSealKey } from "./derived-keys.js";
 import { identityRequests, type VaultRequest } from "./identity.js";
@@ -52,6 +53,8 @@ export function vaultBootConfig(config: Config, publicKeyPem: string): Record<st
 export interface BootFilesResult {
   configFile: string;
   sealKeys: number;
+  /** False where the secrets folder is not a tmpfs (up --local not as root). */
+  inMemory: boolean;
 }
 
 /** Writes into the vault service's folder; the caller checks that the service is declared. */
@@ -63,7 +66,7 @@ export async function writeVaultBootFiles(config: Config): Promise<BootFilesResu
   const configFile = vaultBootConfigPath(config);
   if (config.vault.seal !== "static") {
     await writeFileAtomic(configFile, "{}\n", { mode: 0o600, ...owner });
-    return { configFile, sealKeys: 0 };
+    return { configFile, sealKeys: 0, inMemory: await isMemoryBacked(dir) };
   }
   const ikm = await loadIkm(config);
   const ids = sealKeyIds(config);
@@ -85,5 +88,5 @@ export async function writeVaultBootFiles(config: Config): Promise<BootFilesResu
   const keep = new Set(ids.map(sealKeyFile));
   for (const name of await readdir(dir)) if (SEAL_KEY_PATTERN.test(name) && !keep.has(name)) await rm(join(dir, name), { force: true });
   await writeFileAtomic(configFile, JSON.stringify(vaultBootConfig(config, publicKeyPem), null, 2) + "\n", { mode: 0o600, ...owner });
-  return { configFile, sealKeys: ids.length };
+  return { configFile, sealKeys: ids.length, inMemory: await isMemoryBacked(dir) };
 }
