@@ -3,7 +3,7 @@
 // no generate-root at any boot, the audit log. One server for the whole story; tests run in order.
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { auditLogPath } from "../../../src/servers/openbao-process.js";
 import { deriveIdentityKey, deriveSealKey } from "../../../src/vault/derived-keys.js";
 import { readIkmFile } from "../../../src/vault/ikm.js";
@@ -12,6 +12,7 @@ import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { readSealStatus } from "../../../src/vault/seal-status.js";
 import { sealKeyPath, vaultBootConfigPath, writeVaultBootFiles } from "../../../src/vault/server-boot-config.js";
 import { readTokenFile } from "../../../src/vault/token-file.js";
+import { lookupSelf } from "../../../src/vault/tokens.js";
 import { vaultClientFor } from "../../../src/vault/vault-client.js";
 import { vaultStatusCode } from "../../../src/vault/vault-errors.js";
 import { pathExists } from "../../../src/util/path-exists.js";
@@ -19,6 +20,24 @@ import type { Config } from "../../../src/config/normalize.js";
 import { runCli } from "../../support/cli.js";
 import { allFiles, inspectVault, whereFound } from "../../support/vault-inspect.js";
 import { type StageRun, startVaultStack, type VaultStack } from "../../support/vault-stack.js";
+
+// bootgate's login JWTs and the tokens they got, captured in-test to prove they are nowhere on disk.
+const captured = vi.hoisted(() => ({ jwts: [] as string[], logins: [] as string[] }));
+vi.mock("../../../src/vault/identity-jwt.js", async (importOriginal) => {
+  const mod = await importOriginal<typeof import("../../../src/vault/identity-jwt.js")>();
+  return { ...mod, signIdentityJwt: (...args: Parameters<typeof mod.signIdentityJwt>) => (captured.jwts.push(mod.signIdentityJwt(...args)), captured.jwts.at(-1)!) };
+});
+vi.mock("../../../src/vault/identity.js", async (importOriginal) => {
+  const mod = await importOriginal<typeof import("../../../src/vault/identity.js")>();
+  return {
+    ...mod,
+    loginAsBootgate: async (...args: Parameters<typeof mod.loginAsBootgate>) => {
+      const login = await mod.loginAsBootgate(...args);
+      if (login.ok) captured.logins.push(login.token);
+      return login;
+    },
+  };
+});
 
 let stack: VaultStack;
 const outputs: string[] = [];
@@ -136,10 +155,18 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
     kv.close();
   });
 
-  it("should keep no credential of bootgate's in any persistent file, its output or OpenBao's environment", async () => {
+  it("should keep no credential of bootgate's in any persistent file, its output or OpenBao's environment, and leave no login alive", async () => {
     const ikm = await readIkmFile(stack.ikmFile, "test");
     const seed = deriveIdentityKey(ikm).privateKey.export({ format: "der", type: "pkcs8" }).subarray(-32);
-    const needles = [...tokensSeen, "audited-secret-value-1", deriveSealKey(ikm, 1).toString("hex"), deriveSealKey(ikm, 1).toString("base64"), seed.toString("hex"), seed.toString("base64"), ikm.toString("hex")];
+    expect(captured.jwts.length).toBeGreaterThanOrEqual(3);
+    expect(captured.logins.length).toBeGreaterThanOrEqual(3);
+    // Each stage run's login (and the inspector's) is revoked once done with.
+    for (const token of captured.logins) {
+      const client = await vaultClientFor(stack.config, token);
+      expect(await lookupSelf(client)).toBeUndefined();
+      client.close();
+    }
+    const needles = [...tokensSeen, ...captured.jwts, ...captured.logins, "audited-secret-value-1", deriveSealKey(ikm, 1).toString("hex"), deriveSealKey(ikm, 1).toString("base64"), seed.toString("hex"), seed.toString("base64"), ikm.toString("hex")];
     const rawKey = deriveSealKey(ikm, 1);
     const persistent = [stack.config.stateDir, join(stack.dir, "bao")];
     expect(await whereFound(persistent, { output: outputs.join("\n") }, needles)).toEqual([]);
