@@ -103,7 +103,8 @@ async function unlockStatic(client: VaultClient, config: Config, first: SealStat
       // Between self-init's first request (the mount) and its second (the key) a login is refused too.
       refusedSince ??= Date.now();
       if (Date.now() - refusedSince > REFUSED_GRACE_MS) {
-        throw new Error(`Vault at ${client.address} refuses bootgate's login: ${login.detail} (its identity was made with another vault.ikm?)`);
+        // The seal key from the same IKM opened Vault, so the IKM is right: the login itself was changed.
+        throw new Error(`Vault at ${client.address} refuses bootgate's login: ${login.detail} (auth/${IDENTITY_MOUNT}/ is not what self-initialization made)`);
       }
     } else if (Date.now() > deadline) {
       throw new Error(noIdentityMessage(config, client.address));
