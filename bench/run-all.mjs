@@ -7,6 +7,7 @@ const RUNS = [
   ["node", ["bench/gates.mjs"]],
   ["npx", ["tsx", "bench/pki/run.ts"]],
   ["node", ["--import", "tsx", "bench/vault.ts"]],
+  ["node", ["--import", "tsx", "bench/vault-seal.ts"]],
   ["node", ["--import", "tsx", "bench/db-seed.ts"]],
   ["node", ["--import", "tsx", "bench/gateway.ts"]],
   ["node", ["bench/up.mjs"]],

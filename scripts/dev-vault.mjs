@@ -5,17 +5,18 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { loadConfig, startOpenBao } from "bootgate/entry/dev-vault";
+import { loadConfig, startOpenBao, vaultBootConfigPath } from "bootgate/entry/dev-vault";
 
 const config = await loadConfig();
 const tlsDir = join(config.secretsDir, config.vault.service);
-if (!existsSync(join(tlsDir, "cert.pem"))) {
-  console.log(`no certificate in ${tlsDir}: running pki-init first`);
+if (!existsSync(join(tlsDir, "cert.pem")) || !existsSync(vaultBootConfigPath(config))) {
+  console.log(`no certificate or boot config in ${tlsDir}: running pki-init first`);
   execFileSync(process.execPath, ["bin/bootgate.js", "run", "--only", "pki-init"], { stdio: "inherit" });
 }
 const url = new URL(config.vault.address);
 const bao = await startOpenBao({
   dir: join(config.stateDir, "openbao"),
+  configFiles: [vaultBootConfigPath(config)],
   tlsDir,
   caFile: join(config.secretsDir, "ca", "ca.pem"),
   serverName: config.vault.service,

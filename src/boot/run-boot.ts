@@ -30,6 +30,8 @@ export interface BootOptions {
   signal?: AbortSignal;
   /** Runs after the boot has begun or been joined, before any stage starts (start what waits on gates). */
   onBoot?(bootId: string): void;
+  /** Runs just before each gate is written: what must be on disk for the gate's promise (up --local's mark that Vault reached vault-ready). */
+  beforeGateOpen?(gate: string): Promise<void>;
   /** Runs after each gate is written, before the stages that need it start. */
   onGateOpen?(gate: string): Promise<void>;
   /** How a joining run waits for gates from outside it; default: their files, this boot's. */
@@ -89,6 +91,7 @@ export async function settleBoot(options: BootOptions): Promise<BootRun> {
       emit(event);
     },
     openGate: async (gate, stage) => {
+      await options.beforeGateOpen?.(gate);
       await openGate(secretsDir, gate, bootId, stage);
       await options.onGateOpen?.(gate);
     },

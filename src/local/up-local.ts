@@ -22,6 +22,8 @@ import { startPostgres } from "../servers/postgres-process.js";
 import { prepareSecretsVolume, type SecretsVolume } from "./secrets-volume.js";
 import { serverUserFor } from "../servers/server-user.js";
 import { Supervisor } from "./supervisor.js";
+import { markVaultReadySeen, setAsideUnfinishedFirstBoot } from "../vault/unfinished-first-boot.js";
+import { vaultBootConfigPath } from "../vault/server-boot-config.js";
 
 const INFRA_WAIT_MS = 10 * 60_000;
 export const EXAMPLE_BASE_PORT = 59880;
@@ -97,11 +99,15 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
 
     // Each part starts when its gate opens, as its container would with `wait.sh pki-ready -- …`.
     const vaultPort = Number(new URL(config.vault.address).port || 8200);
+    const baoDir = localServerDir(config.stateDir, "openbao");
+    const aside = await setAsideUnfinishedFirstBoot(baoDir, config.stateDir);
+    if (aside) say(`OpenBao's storage from a first boot that never finished (it holds nothing) moved to ${relative(process.cwd(), aside)}`);
     const startParts = () => [
       (async () => {
         await gate([PKI_READY]);
         const bao = await startOpenBao({
-          dir: localServerDir(config.stateDir, "openbao"),
+          dir: baoDir,
+          configFiles: [vaultBootConfigPath(config)],
           tlsDir: serviceDir(config.secretsDir, config.vault.service),
           caFile: caBundlePath(config.secretsDir),
           serverName: config.vault.service,
@@ -131,7 +137,18 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
 
     const stages = await buildStages(ALL_STAGES, config);
     // A part that failed to start explains a failed stage better than the stage's own timeout.
-    const { bootId, stageTimes } = await runBoot({ config, stages, boot: "begin", emit, signal: abort.signal, onBoot }).finally(() => partsDone);
+    const { bootId, stageTimes } = await runBoot({
+      config,
+      stages,
+      boot: "begin",
+      emit,
+      signal: abort.signal,
+      onBoot,
+      // Before the gate: from here on the Vault may hold secrets, and is never set aside.
+      beforeGateOpen: async (g) => {
+        if (g === VAULT_READY) await markVaultReadySeen(baoDir);
+      },
+    }).finally(() => partsDone);
 
     // nginx's config is proxy-setup's output: like the nginx container, it waits for gateway-ready.
     await gate([GATEWAY_READY]);

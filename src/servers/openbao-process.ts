@@ -31,6 +31,10 @@ export interface OpenBaoOptions {
   clusterPort?: number;
   /** Extra HCL appended to the config (e.g. a `seal "static"` stanza). */
   extraHcl?: string;
+  /** More config files, each given as its own -config (bootgate's boot config from pki-init). */
+  configFiles?: string[];
+  /** Raft's election timing; 1 (the default here) is OpenBao's production recommendation. */
+  performanceMultiplier?: number;
   readyTimeoutMs?: number;
   /** The `bao` binary; default: BOOTGATE_BAO_BIN, then <repo>/.tools/bin/bao, then `bao` on PATH. */
   binary?: string;
@@ -54,12 +58,26 @@ export function findBaoBinary(explicit?: string): string {
 }
 
 
-export function openBaoConfig(options: { dataDir: string; port: number; clusterPort: number; certFile: string; keyFile: string; extraHcl?: string }): string {
+export const auditLogPath = (dir: string) => join(dir, "audit", "audit.log");
+
+export function openBaoConfig(options: {
+  dataDir: string;
+  auditFile: string;
+  port: number;
+  clusterPort: number;
+  certFile: string;
+  keyFile: string;
+  extraHcl?: string | undefined;
+  performanceMultiplier?: number | undefined;
+}): string {
   const q = JSON.stringify;
   return `# written by bootgate (src/servers/openbao-process.ts)
 storage "raft" {
   path = ${q(options.dataDir)}
   node_id = "bootgate-local"
+  # OpenBao's production recommendation (the default, 5, is for slow networks): elections in
+  # about a second instead of several.
+  performance_multiplier = ${options.performanceMultiplier ?? 1}
 }
 listener "tcp" {
   address = ${q(`127.0.0.1:${options.port}`)}
@@ -67,9 +85,14 @@ listener "tcp" {
   tls_cert_file = ${q(options.certFile)}
   tls_key_file = ${q(options.keyFile)}
   tls_min_version = "tls12"
-  # OpenBao >= 2.5.3 turns the unauthenticated sys/generate-root/* endpoints off by default;
-  # secretstore-setup makes each boot's short-lived root token through them (the OTP flow).
-  disable_unauthed_generate_root_endpoints = false
+}
+# Who read which secret: every request and response, secrets HMAC'd as OpenBao does by default.
+audit "file" "bootgate" {
+  description = "bootgate: the stack's audit log"
+  options {
+    file_path = ${q(options.auditFile)}
+    mode = "0600"
+  }
 }
 api_addr = ${q(`https://127.0.0.1:${options.port}`)}
 cluster_addr = ${q(`https://127.0.0.1:${options.clusterPort}`)}
@@ -108,17 +131,18 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const clusterPort = options.clusterPort && options.clusterPort > 0 ? options.clusterPort : await freePort();
   const dataDir = join(options.dir, "data");
+  const auditFile = auditLogPath(options.dir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(dirname(auditFile), { recursive: true, mode: 0o700 });
   const configFile = join(options.dir, "bao.hcl");
-  await writeFile(
-    configFile,
-    openBaoConfig({ dataDir, port, clusterPort, certFile: join(options.tlsDir, SERVICE_FILES.cert), keyFile: join(options.tlsDir, SERVICE_FILES.key), extraHcl: options.extraHcl }),
-    { mode: 0o600 },
-  );
+  const certFile = join(options.tlsDir, SERVICE_FILES.cert);
+  const keyFile = join(options.tlsDir, SERVICE_FILES.key);
+  await writeFile(configFile, openBaoConfig({ dataDir, auditFile, port, clusterPort, certFile, keyFile, extraHcl: options.extraHcl, performanceMultiplier: options.performanceMultiplier }), { mode: 0o600 });
   const logFile = join(options.dir, "bao.log");
   const log = await open(logFile, "a", 0o600);
   // Detached: its own process group, so stop() takes down anything it spawned (plugins) too.
-  const child = spawn(binary, ["server", `-config=${configFile}`], {
+  const configs = [configFile, ...(options.configFiles ?? [])].map((f) => `-config=${f}`);
+  const child = spawn(binary, ["server", ...configs], {
     stdio: ["ignore", log.fd, log.fd],
     detached: true,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.dir },

@@ -1,13 +1,16 @@
 // pki-init: the stack's CA and a certificate per service, then gate pki-ready. The first stage
-// of every boot; it needs nothing. The gateway's leaf goes to gateway-cert in memory. A rerun
-// that reissues a running service's leaf sends that service's `reload` signal (src/docker/).
-import type { Config } from "../config/normalize.js";
+// of every boot; it needs nothing. It also writes what OpenBao starts on besides its certificate
+// (src/vault/server-boot-config.ts: the static seal key and the self-initialization config).
+// The gateway's leaf goes to gateway-cert in memory. A rerun that reissues a running service's
+// leaf sends that service's `reload` signal (src/docker/).
 import { reloadReissued } from "../docker/reload-reissued.js";
 import { PKI_READY } from "../gates/gate-names.js";
 import { putGatewayLeaf } from "../pki/gateway-handoff.js";
 import { checkPkiImports } from "../pki/preflight.js";
 import { provisionPki } from "../pki/provision.js";
+import type { Config } from "../config/normalize.js";
 import { defineStage } from "../runner/define-stage.js";
+import { writeVaultBootFiles } from "../vault/server-boot-config.js";
 import { DEFAULT_STAGE_TIMEOUT_MS } from "../runner/runner.js";
 
 export const PKI_INIT = "pki-init";
@@ -32,6 +35,12 @@ export function pkiInitStage() {
     async run(ctx, imports) {
       const result = await provisionPki(ctx.config, { log: (line) => ctx.log.info(line), imports });
       if (result.gatewayLeaf) putGatewayLeaf(ctx.handoff, result.gatewayLeaf);
+      // pki-ready promises Vault everything it starts on: its seal key and boot config too. A
+      // config with no IKM has no Vault of bootgate's to start (secretstore-setup says so).
+      if (ctx.config.vault.ikm && ctx.config.services.some((s) => s.name === ctx.config.vault.service)) {
+        const boot = await writeVaultBootFiles(ctx.config);
+        if (boot.sealKeys > 0 && !boot.inMemory) ctx.log.info(`${ctx.config.secretsDir} is not a tmpfs: OpenBao's seal key is on disk there until the next boot`);
+      }
       const reloaded = await reloadReissued(ctx.config, result.services, { log: (line) => ctx.log.info(line), signal: ctx.signal });
       return { summary: reloaded.length > 0 ? `${result.summary}; signalled ${reloaded.length} container(s)` : result.summary };
     },

@@ -1,6 +1,8 @@
 // secretstore-setup: Vault initialized once, unsealed every boot, one policy and token per
-// service (and one for bootgate's later stages), the root token used in memory and revoked.
+// service (and one for bootgate's later stages), made with bootgate's own Vault login — never a
+// root token after the first init (src/vault/unlock.ts).
 // Opens `vault-ready` only when every token file is on disk.
+import { TimeoutError } from "../errors.js";
 import { PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import { defineStage } from "../runner/define-stage.js";
 import type { StageContext } from "../runner/stage.js";
@@ -8,11 +10,16 @@ import { loadIkm } from "../vault/ikm.js";
 import { ensureKvV2 } from "../vault/kv-mount.js";
 import { provisionTokens, writePolicies } from "../vault/provision-tokens.js";
 import { waitForVault } from "../vault/seal-status.js";
+import { rewrapForSealGeneration } from "../vault/seal-rewrap.js";
 import { revokeSelf } from "../vault/tokens.js";
 import { unlockVault } from "../vault/unlock.js";
 import { vaultClientFor } from "../vault/vault-client.js";
 
 export const SECRETSTORE_SETUP = "secretstore-setup";
+// OpenBao exits on storage a cut-off first start left behind; from here only its silence shows.
+const FIRST_START_HINT =
+  `; if the very first boot was cut off, OpenBao may refuse the storage it left and exit (its log says "cluster already has state" or ` +
+  `"self-initialization failed"): such storage holds nothing anyone can use — remove it (compose: the vault-data volume) and boot again`;
 /** Time for the work itself once Vault answers, on top of vault.waitTimeout. */
 const WORK_BUDGET_MS = 120_000;
 
@@ -20,7 +27,9 @@ async function run(ctx: StageContext) {
   const { config, log, signal, bootId } = ctx;
   const client = await vaultClientFor(config);
   try {
-    const status = await waitForVault(client, { timeoutMs: config.vault.waitTimeoutMs, signal, onWaiting: (m) => log.info(m) });
+    const status = await waitForVault(client, { timeoutMs: config.vault.waitTimeoutMs, signal, onWaiting: (m) => log.info(m) }).catch((error: unknown) => {
+      throw error instanceof TimeoutError && config.vault.seal === "static" ? new TimeoutError(`${error.what}${FIRST_START_HINT}`, error.timeoutMs) : error;
+    });
     const ikm = await loadIkm(config);
     let unlocked;
     try {
@@ -28,23 +37,28 @@ async function run(ctx: StageContext) {
     } finally {
       ikm.fill(0);
     }
-    const root = await vaultClientFor(config, unlocked.rootToken);
+    const admin = await vaultClientFor(config, unlocked.token);
     try {
-      const mounted = await ensureKvV2(root, config.vault.kvMount);
-      await writePolicies(root, config);
-      const tokens = await provisionTokens(root, config, bootId);
-      const actions = [...unlocked.actions, ...(mounted ? [`enabled ${config.vault.kvMount}/`] : [])];
+      const mounted = await ensureKvV2(admin, config.vault.kvMount);
+      const rewrapped = await rewrapForSealGeneration(admin, config);
+      await writePolicies(admin, config);
+      const tokens = await provisionTokens(admin, config, bootId);
+      const actions = [
+        ...unlocked.actions,
+        ...(mounted ? [`enabled ${config.vault.kvMount}/`] : []),
+        ...(rewrapped ? [`root key rewrapped with seal key ${config.vault.sealKeyId}`] : []),
+      ];
       return {
         summary:
           `${actions.length > 0 ? actions.join(", ") + "; " : "unsealed already; "}` +
           `${tokens.issued} tokens issued, ${tokens.kept} kept, ${tokens.revoked} revoked`,
       };
     } finally {
-      // Whatever happened, the root token does not outlive the stage.
+      // Whatever happened, the login does not outlive the stage.
       try {
-        await revokeSelf(root);
+        await revokeSelf(admin);
       } finally {
-        root.close();
+        admin.close();
       }
     }
   } finally {

@@ -1,6 +1,8 @@
-// `bootgate status` for Vault: its address and seal state, then per service (and bootgate)
-// whether the token on the volume is valid and its TTL. Each token looks itself up, so this
-// needs no privileged token. Never throws for a Vault that is down: it says so in its title.
+// `bootgate status` for Vault: its address and seal state, its audit devices, then per service
+// (and bootgate) whether the token on the volume is valid and its TTL. Each token looks itself
+// up; the audit devices are listed with bootgate's own later-stage token, whose policy may read
+// `sys/audit` and nothing else under sys/. Never throws for a Vault that is down: it says so in
+// its title.
 import { BOOTGATE_IDENTITY } from "../vault/layout.js";
 import { mapLimit } from "../util/map-limit.js";
 import { readSealStatus } from "../vault/seal-status.js";
@@ -18,11 +20,20 @@ export interface TokenStatus {
   policies?: string[];
 }
 
+export interface AuditDevice {
+  path: string;
+  type: string;
+  /** A file device's log, where it is one. */
+  file?: string;
+}
+
 export interface VaultStatus {
   address: string;
   serverName: string;
   state: "unsealed" | "sealed" | "not initialized" | "unreachable";
   error?: string;
+  /** Undefined when they could not be listed (no bootgate token on the volume, Vault sealed). */
+  audit?: AuditDevice[];
   tokens: TokenStatus[];
 }
 
@@ -50,6 +61,20 @@ async function tokenStatus(base: VaultClient | undefined, secretsDir: string, se
   }
 }
 
+async function auditDevices(base: VaultClient, secretsDir: string): Promise<AuditDevice[] | undefined> {
+  const file = await readTokenFile(secretsDir, BOOTGATE_IDENTITY).catch(() => undefined);
+  if (!file) return undefined;
+  const client = createVaultClient({ address: base.address, caPem: base.caPem, serverName: base.serverName, token: file.token, requestTimeoutMs: STATUS_TIMEOUT_MS });
+  try {
+    const body = (await client.api.read("sys/audit")) as { data?: Record<string, { type: string; options?: { file_path?: string } }> };
+    return Object.entries(body.data ?? {}).map(([path, d]) => ({ path, type: d.type, ...(d.options?.file_path ? { file: d.options.file_path } : {}) }));
+  } catch {
+    return undefined;
+  } finally {
+    client.close();
+  }
+}
+
 export async function readVaultStatus(config: Parameters<StatusProvider>[0]): Promise<VaultStatus> {
   const status: VaultStatus = { address: config.vault.address, serverName: config.vault.service, state: "unreachable", tokens: [] };
   let client: VaultClient | undefined;
@@ -64,17 +89,25 @@ export async function readVaultStatus(config: Parameters<StatusProvider>[0]): Pr
     const usable = status.state === "unsealed" ? client : undefined;
     const names = [...config.services.map((s) => s.name), BOOTGATE_IDENTITY];
     status.tokens = await mapLimit(names, 16, (n) => tokenStatus(usable, config.secretsDir, n));
+    const audit = usable ? await auditDevices(usable, config.secretsDir) : undefined;
+    if (audit) status.audit = audit;
   } finally {
     client?.close();
   }
   return status;
 }
 
+function auditLine(audit: AuditDevice[] | undefined): string {
+  if (audit === undefined) return "audit: not listed";
+  if (audit.length === 0) return "audit: NONE";
+  return `audit: ${audit.map((d) => `${d.path} ${d.type}${d.file ? ` ${d.file}` : ""}`).join(", ")}`;
+}
+
 export const vaultStatus: StatusProvider = async (config) => {
   const status = await readVaultStatus(config);
   return {
     key: "vault",
-    title: `vault ${status.address} (${status.state}${status.error ? `: ${status.error}` : ""})`,
+    title: `vault ${status.address} (${status.state}${status.error ? `: ${status.error}` : ""}; ${auditLine(status.audit)})`,
     columns: ["service", "token", "ttl", "policies"],
     rows: status.tokens.map((t) => [t.service, t.state, formatTtl(t.ttlSeconds), (t.policies ?? []).join(",")]),
     data: status,

@@ -1,6 +1,6 @@
 // KV version 2 at the configured mount, enabled once; an existing mount of another kind is an error.
 import type { VaultClient } from "./vault-client.js";
-import { vaultCall } from "./vault-errors.js";
+import { vaultCall, vaultStatusCode } from "./vault-errors.js";
 
 interface MountInfo {
   type: string;
@@ -10,9 +10,15 @@ interface MountInfo {
 /** Returns true when it enabled the mount now. */
 export async function ensureKvV2(client: VaultClient, mount: string): Promise<boolean> {
   const { api, address } = client;
-  const mounts = (await vaultCall(address, "read sys/mounts", () => api.read("sys/mounts"))) as { data?: Record<string, MountInfo> } & Record<string, unknown>;
-  const table = (mounts.data ?? mounts) as Record<string, MountInfo | undefined>;
-  const existing = table[`${mount}/`];
+  // One mount's own path: bootgate's policy reads that, not the whole table.
+  let existing: MountInfo | undefined;
+  try {
+    const body = (await api.read(`sys/mounts/${mount}`)) as { data?: MountInfo } & MountInfo;
+    existing = body.data ?? body;
+  } catch (error) {
+    // "No secret engine mount at …/"
+    if (vaultStatusCode(error) !== 400) await vaultCall(address, `read sys/mounts/${mount}`, () => Promise.reject(error));
+  }
   if (existing) {
     if (existing.type !== "kv" || existing.options?.version !== "2") {
       throw new Error(

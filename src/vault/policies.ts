@@ -1,7 +1,8 @@
 // The policies secretstore-setup writes. A service reaches its own KV folder and nothing else;
 // bootgate's own token (for db-seed, gateway-cert, proxy-setup) reaches every service's folder
-// and nothing under sys/. Tokens are created without the `default` policy; `bootgate-token-self`
-// gives back only what a holder needs to keep its token alive and see its TTL.
+// and under sys/ only reads the list of audit devices. Tokens are created without the `default`
+// policy; `bootgate-token-self` gives back only what a holder needs to keep its token alive and
+// see its TTL.
 export const TOKEN_SELF_POLICY = "bootgate-token-self";
 export const BOOTGATE_POLICY = "bootgate-init";
 export const servicePolicyName = (service: string) => `svc-${service}`;
@@ -17,9 +18,14 @@ export function servicePolicy(mount: string, service: string): string {
   return `# bootgate: ${service} reads and writes its own folder only\n${serviceRules(mount, service)}\n`;
 }
 
-/** Listed service by service, not with a wildcard, so bootgate's own bookkeeping stays out of reach. */
+/**
+ * Listed service by service, not with a wildcard, so bootgate's own bookkeeping stays out of
+ * reach. `sys/audit` (read, and sudo, which listing needs) lets `bootgate status` show the audit
+ * devices without anything more privileged on the volume.
+ */
 export function bootgatePolicy(mount: string, services: readonly string[]): string {
-  return `# bootgate: the stages after secretstore-setup write into each service's folder\n${services.map((s) => serviceRules(mount, s)).join("\n")}\n`;
+  const audit = `path "sys/audit" {\n  capabilities = ["read", "sudo"]\n}`;
+  return `# bootgate: the stages after secretstore-setup write into each service's folder\n${[...services.map((s) => serviceRules(mount, s)), audit].join("\n")}\n`;
 }
 
 export const TOKEN_SELF_RULES = `# bootgate: a token may look itself up and renew or revoke itself

@@ -1,4 +1,5 @@
-// Policies and one token per identity (each service, plus bootgate itself), with a root token.
+// Policies and one token per identity (each service, plus bootgate's later stages), made with
+// bootgate's own login (policy `bootgate`, src/vault/identity-policy.ts).
 // A token on disk is kept when it is the one the registry says we issued, still valid, with the
 // expected policies — so a rerun in the same boot changes nothing. An empty tmpfs (a reboot)
 // means no token files: every identity gets a new token and the previous ones are revoked.
@@ -12,7 +13,8 @@ import { bootgateDir } from "../volume/layout.js";
 import { BOOTGATE_POLICY, bootgatePolicy, servicePolicy, servicePolicyName, TOKEN_SELF_POLICY, TOKEN_SELF_RULES } from "./policies.js";
 import { readTokenFile, writeTokenFile } from "./token-file.js";
 import { readTokenRegistry, type TokenRegistry, writeTokenRegistry } from "./token-registry.js";
-import { createPeriodicToken, lookupAccessor, revokeAccessor } from "./tokens.js";
+import { SERVICE_TOKEN_ROLE } from "./identity-names.js";
+import { createPeriodicToken, lookupAccessor, revokeAccessor, serviceTokenRole } from "./tokens.js";
 import type { VaultClient } from "./vault-client.js";
 import { vaultCall } from "./vault-errors.js";
 
@@ -62,6 +64,9 @@ export async function writePolicies(root: VaultClient, config: Config): Promise<
   await mapLimit(policies, CONCURRENCY, ([name, policy]) =>
     vaultCall(root.address, `write policy ${name}`, () => root.api.write(`sys/policies/acl/${name}`, { policy })),
   );
+  // Written every run, so a changed vault.tokenPeriod applies to the next tokens.
+  const role = serviceTokenRole(config.vault.tokenPeriodMs, [BOOTGATE_POLICY, TOKEN_SELF_POLICY]);
+  await vaultCall(root.address, `write token role ${SERVICE_TOKEN_ROLE}`, () => root.api.write(`auth/token/roles/${SERVICE_TOKEN_ROLE}`, role));
 }
 
 const samePolicies = (a: readonly string[], b: readonly string[]) =>
@@ -88,7 +93,6 @@ export async function provisionTokens(root: VaultClient, config: Config, bootId:
     }
     const token = await createPeriodicToken(root, {
       policies: id.policies,
-      periodMs: config.vault.tokenPeriodMs,
       displayName: `bootgate-${id.name}`,
       meta: { service: id.name, bootId },
     });

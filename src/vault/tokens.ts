@@ -1,6 +1,9 @@
-// Token operations with a root token: create an orphan periodic token (orphan, so revoking the
-// root token that made it does not take it along), look one up and revoke one by accessor.
-// node-vault's tokenCreate() would swap the client's own token for the new one, so plain writes.
+// Token operations with bootgate's identity: create a service token through the token role
+// (orphan and periodic by the role, so revoking bootgate's login does not take it along, and
+// its policies can only be the services' and the later stages'), look one up and revoke one by
+// accessor. node-vault's tokenCreate() would swap the client's own token for the new one, so
+// plain writes.
+import { SERVICE_TOKEN_ROLE } from "./identity-names.js";
 import type { VaultClient } from "./vault-client.js";
 import { vaultCall, vaultStatusCode } from "./vault-errors.js";
 
@@ -12,22 +15,28 @@ export interface NewToken {
 
 export interface TokenSpec {
   policies: string[];
-  periodMs: number;
   displayName: string;
   meta: Record<string, string>;
 }
 
-export async function createPeriodicToken(root: VaultClient, spec: TokenSpec): Promise<NewToken> {
-  const body = {
-    policies: spec.policies,
-    no_default_policy: true,
-    period: `${Math.max(1, Math.round(spec.periodMs / 1000))}s`,
+/** The token role every service token is made through; its period is `vault.tokenPeriod`. */
+export function serviceTokenRole(periodMs: number, allowedPolicies: string[]): Record<string, unknown> {
+  return {
+    allowed_policies: allowedPolicies,
+    allowed_policies_glob: ["svc-*"],
+    disallowed_policies: ["root", "bootgate"],
+    orphan: true,
     renewable: true,
-    display_name: spec.displayName,
-    meta: spec.meta,
+    token_period: `${Math.max(1, Math.round(periodMs / 1000))}s`,
+    token_no_default_policy: true,
+    token_type: "service",
   };
+}
+
+export async function createPeriodicToken(root: VaultClient, spec: TokenSpec): Promise<NewToken> {
+  const body = { policies: spec.policies, display_name: spec.displayName, meta: spec.meta };
   const response = (await vaultCall(root.address, `create token ${spec.displayName}`, () =>
-    root.api.write("auth/token/create-orphan", body),
+    root.api.write(`auth/token/create/${SERVICE_TOKEN_ROLE}`, body),
   )) as { auth: { client_token: string; accessor: string; policies: string[] } };
   return { token: response.auth.client_token, accessor: response.auth.accessor, policies: response.auth.policies };
 }

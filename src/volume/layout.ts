@@ -56,3 +56,8 @@ export const localServerDir = (stateDir: string, server: "openbao" | "postgres")
 /** `up --local`'s record of the running stack (removed on a clean stop) and its watchdog's log. */
 export const upRecordPath = (stateDir: string) => join(stateDir, "up-processes.json");
 export const upWatchdogLogPath = (stateDir: string) => join(stateDir, "up-watchdog.log");
+/** What OpenBao starts on besides its certificate, in the vault service's folder: its boot config and static seal keys. */
+export const VAULT_BOOT_CONFIG_FILE = "openbao.json";
+export const SEAL_KEY_PATTERN = /^seal-\d+\.key$/;
+export const vaultBootConfigFile = (secretsDir: string, vaultService: string) => join(serviceDir(secretsDir, vaultService), VAULT_BOOT_CONFIG_FILE);
+export const sealKeyFile = (secretsDir: string, vaultService: string, id: number) => join(serviceDir(secretsDir, vaultService), `seal-${id}.key`);

@@ -54,7 +54,7 @@ describe("bootgate up --local", () => {
     for (const stage of ["pki-init", "secretstore-setup", "db-seed", "gateway-cert", "proxy-setup"]) {
       expect(running.events.some((e) => e.type === "stage-done" && e.stage === stage), `${stage} finished`).toBe(true);
     }
-    expect(summaryOf(running, "secretstore-setup")).toContain("initialized");
+    expect(summaryOf(running, "secretstore-setup")).toContain("enabled secret/");
 
     const jwt = token("alice");
     const ok = await gatewayGet(caPem(), ports.gateway, "/core-data/hello", jwt);

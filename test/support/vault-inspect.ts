@@ -1,9 +1,11 @@
-// Looks inside a test stack's Vault the way an auditor would: a root token of its own, made
-// from the keyring with the same generate-root flow, revoked on dispose.
+// Looks inside a test stack's Vault the way an auditor holding the IKM would: logged in as
+// bootgate's own identity (its policy lists token accessors and audit devices), revoked on
+// dispose. No root token: there is none to be had after the first init.
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../../src/config/normalize.js";
-import { generateRootToken } from "../../src/vault/generate-root.js";
+import { deriveIdentityKey } from "../../src/vault/derived-keys.js";
+import { loginAsBootgate } from "../../src/vault/identity.js";
 import { readIkmFile } from "../../src/vault/ikm.js";
 import { openKvClient } from "../../src/vault/open-kv-client.js";
 import { type KeyringSecrets, loadKeyring } from "../../src/vault/keyring.js";
@@ -17,6 +19,7 @@ export async function keyringSecrets(config: Config, ikmFile: string): Promise<K
 }
 
 export interface Inspector extends AsyncDisposable {
+  /** Logged in as bootgate (policy `bootgate`). */
   root: VaultClient;
   accessor: string;
   /** Every live token except the inspector's own, with its details. */
@@ -24,10 +27,10 @@ export interface Inspector extends AsyncDisposable {
 }
 
 export async function inspectVault(config: Config, ikmFile: string): Promise<Inspector> {
-  const secrets = await keyringSecrets(config, ikmFile);
   const plain = await vaultClientFor(config);
-  const token = await generateRootToken(plain, secrets.keysB64).finally(() => plain.close());
-  const root = await vaultClientFor(config, token);
+  const login = await loginAsBootgate(plain, deriveIdentityKey(await readIkmFile(ikmFile, "test"))).finally(() => plain.close());
+  if (!login.ok) throw new Error(`inspectVault: bootgate's login was refused: ${login.detail}`);
+  const root = await vaultClientFor(config, login.token);
   const self = await lookupSelf(root);
   return {
     root,

@@ -1,4 +1,4 @@
-// A real OpenBao for an integration test: certificates from the real pki-init stage, `bao server` on a free 127.0.0.1 port with file storage,
+// A real OpenBao for an integration test: certificates (and the seal key and boot config) from the real pki-init stage, `bao server` on a free 127.0.0.1 port with raft storage,
 // and secretstore-setup run for the given config. Everything lives in one temp folder.
 //
 //   await using stack = await startVaultStack({ config: { services: [{ name: "core-data", database: "coredata" }] } });
@@ -19,6 +19,7 @@ import { buildStage } from "../../src/stages/registry.js";
 import { caBundlePath } from "../../src/volume/layout.js";
 import { secretstoreSetupStage } from "../../src/stages/secretstore-setup.js";
 import { collectBoot, gatesCountAsOpen } from "./run-in-boot.js";
+import { vaultBootConfigPath } from "../../src/vault/server-boot-config.js";
 
 export interface VaultStackOptions {
   /**
@@ -35,6 +36,8 @@ export interface VaultStackOptions {
   pki?: boolean;
   /** HCL appended to the server config, e.g. a `seal "static"` stanza. */
   extraHcl?: string;
+  /** Raft's performance_multiplier (default 1). */
+  performanceMultiplier?: number;
 }
 
 export interface StageRun extends RunResult {
@@ -87,7 +90,9 @@ export async function startVaultStack(options: VaultStackOptions = {}): Promise<
     caFile: caBundlePath(config.secretsDir),
     serverName: config.vault.service,
     port,
+    configFiles: [vaultBootConfigPath(config)],
     ...(options.extraHcl ? { extraHcl: options.extraHcl } : {}),
+    ...(options.performanceMultiplier ? { performanceMultiplier: options.performanceMultiplier } : {}),
   };
 
   const stack: VaultStack = {

@@ -10,8 +10,14 @@ export const vaultSection = z
     kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a mount name such as `secret`").default("secret"),
     keyShares: z.number().int().min(1).max(255).default(5),
     keyThreshold: z.number().int().min(1).max(255).default(3),
-    /** `shamir`: unseal with the keyring's shares. `auto`: Vault auto-unseals (static or transit seal); the keyring holds recovery keys. */
-    seal: z.enum(["shamir", "auto"]).default("shamir"),
+    /**
+     * `static` (default): OpenBao's static seal with a key derived from the IKM, and its
+     * self-initialization; no keyring. `shamir`: unseal with the keyring's shares. `auto`: the
+     * operator's own auto-unseal (transit, KMS) stanza; the keyring holds recovery keys.
+     */
+    seal: z.enum(["static", "shamir", "auto"]).default("static"),
+    /** The static seal key's generation; bump it to rotate (the one before stays as previous_key). */
+    sealKeyId: z.number().int().min(1).max(1_000_000).default(1),
     /** Period of each service token; they are renewable. */
     tokenPeriod: duration.prefault("24h"),
     /** Input key material for the keyring: a file, or a hook command whose stdout is hex. */
@@ -20,7 +26,7 @@ export const vaultSection = z
         error: "expected `{ file: PATH }` or `{ command: [ARGV…] }`",
       })
       .optional(),
-    /** How long to wait for the Vault API to come up. */
+    /** How long to wait for the Vault API to come up (and, with the static seal, for its self-initialization). */
     waitTimeout: duration.prefault("60s"),
   })
   .refine((v) => v.keyThreshold <= v.keyShares, { message: "expected keyThreshold <= keyShares", path: ["keyThreshold"] })

@@ -1,5 +1,6 @@
-// secretstore-setup against the real OpenBao (.tools/bin/bao, `make bao`), one server for the
-// whole story: first boot, rerun, restart, wrong IKM, reboot. Tests run in order.
+// secretstore-setup against the real OpenBao (.tools/bin/bao, `make bao`) with vault.seal: shamir,
+// one server for the whole story: first boot, rerun, restart, wrong IKM, reboot. Tests run in
+// order. The init root token makes bootgate's identity and is revoked; no boot after makes one.
 import { randomBytes } from "node:crypto";
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,14 +22,14 @@ import { type StageRun, startVaultStack, type VaultStack } from "../../support/v
 import { VAULT_READY } from "../../../src/gates/gate-names.js";
 import { caBundlePath, keyringPath, servicePath } from "../../../src/volume/layout.js";
 
-// The root tokens the stage held, captured in-test so we can prove they are gone and nowhere on disk.
+// The root token init handed the stage, captured in-test so we can prove it is gone and nowhere on disk.
 const captured = vi.hoisted(() => ({ rootTokens: [] as string[] }));
-vi.mock("../../../src/vault/unlock.js", async (importOriginal) => {
-  const mod = await importOriginal<typeof import("../../../src/vault/unlock.js")>();
+vi.mock("../../../src/vault/initialize.js", async (importOriginal) => {
+  const mod = await importOriginal<typeof import("../../../src/vault/initialize.js")>();
   return {
     ...mod,
-    unlockVault: async (...args: Parameters<typeof mod.unlockVault>) => {
-      const result = await mod.unlockVault(...args);
+    initializeVault: async (...args: Parameters<typeof mod.initializeVault>) => {
+      const result = await mod.initializeVault(...args);
       captured.rootTokens.push(result.rootToken);
       return result;
     },
@@ -65,7 +66,7 @@ async function sealed(): Promise<boolean> {
 const summaryOf = (run: StageRun) => run.events.flatMap((e) => (e.type === "stage-done" ? [e.summary ?? ""] : [])).join("");
 
 beforeAll(async () => {
-  stack = await startVaultStack({ setup: false, config: { services: SERVICES, vault: { tokenPeriod: "2h" } } });
+  stack = await startVaultStack({ setup: false, config: { services: SERVICES, vault: { seal: "shamir", tokenPeriod: "2h" } } });
 });
 afterAll(async () => {
   await stack?.[Symbol.asyncDispose]();
@@ -94,9 +95,11 @@ describe("secretstore-setup against a real OpenBao", () => {
       const info = (await lookupSelf(client))!;
       client.close();
       expect(info.accessor).toBe(body.accessor);
-      expect(info.period).toBe(7200);
+      // Periodic through the token role: Vault renews it to the role's period, 2h here.
+      expect((info as { role?: string }).role).toBe("bootgate-services");
       expect(info.renewable).toBe(true);
-      expect(info.ttl).toBeGreaterThan(0);
+      expect(info.ttl).toBeGreaterThan(7000);
+      expect(info.ttl).toBeLessThanOrEqual(7200);
       expect([...info.policies].sort()).toEqual(
         [name === "bootgate" ? "bootgate-init" : `svc-${name}`, "bootgate-token-self"].sort(),
       );
@@ -250,8 +253,8 @@ describe("secretstore-setup against a real OpenBao", () => {
   });
 
   it("should never write a root token it used to any file under secretsDir or stateDir, nor to its output", async () => {
-    // first boot's init token, then one generate-root token per later successful run
-    expect(captured.rootTokens.length).toBeGreaterThanOrEqual(4);
+    // the first boot's init token only: later boots log in as bootgate
+    expect(captured.rootTokens).toHaveLength(1);
     for (const t of captured.rootTokens) expect(await tokenWorks(t)).toBe(false);
     expect(await whereFound([stack.config.secretsDir, stack.config.stateDir], { output: outputs.join("\n") }, captured.rootTokens)).toEqual([]);
   });

@@ -11,10 +11,15 @@ describe("policies", () => {
     ]);
   });
 
-  it("should list every service folder for bootgate and nothing under sys/ or its own bookkeeping", () => {
+  it("should list every service folder for bootgate, under sys/ only the audit devices, and not its own bookkeeping", () => {
     const hcl = bootgatePolicy("kv", ["a", "b"]);
-    expect(paths(hcl).map((p) => p[0])).toEqual(["kv/data/a/*", "kv/metadata/a/*", "kv/data/b/*", "kv/metadata/b/*"]);
-    expect(hcl).not.toMatch(/sys\//);
+    expect(paths(hcl)).toEqual([
+      ["kv/data/a/*", '"create", "read", "update", "delete", "list"'],
+      ["kv/metadata/a/*", '"read", "list", "delete"'],
+      ["kv/data/b/*", '"create", "read", "update", "delete", "list"'],
+      ["kv/metadata/b/*", '"read", "list", "delete"'],
+      ["sys/audit", '"read", "sudo"'],
+    ]);
     expect(hcl).not.toMatch(/_bootgate/);
   });
 });

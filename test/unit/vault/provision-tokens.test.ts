@@ -25,7 +25,8 @@ class FakeTokenStore {
       write: async (path: string, body: Record<string, unknown>) => {
         const m = /^secret\/data\/(.+)$/.exec(path);
         if (m) return void this.kv.set(m[1]!, body.data as Record<string, unknown>);
-        if (path === "auth/token/create-orphan") {
+        if (path === "auth/token/roles/bootgate-services") return undefined;
+        if (path === "auth/token/create/bootgate-services") {
           const accessor = `acc-${++this.n}`;
           const token = `tok-${this.n}`;
           this.live.set(accessor, { token, policies: body.policies as string[] });

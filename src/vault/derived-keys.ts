@@ -1,0 +1,36 @@
+// Keys bootgate derives from the IKM instead of storing them: each has its own HKDF label, so
+// knowing one tells nothing about another, and none of them needs a place on a persistent disk.
+//   seal key n      OpenBao's static seal (AES-256-GCM, 32 bytes), one per `vault.sealKeyId`
+//   identity key    Ed25519: bootgate signs its Vault login JWTs with it; Vault holds the public half
+import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from "node:crypto";
+
+const SEAL_LABEL = "bootgate openbao static seal v1 key ";
+const IDENTITY_LABEL = "bootgate openbao identity v1 ed25519";
+// PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): the DER header, then the 32 bytes.
+const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+
+const derive = (ikm: Buffer, label: string) => Buffer.from(hkdfSync("sha256", ikm, Buffer.alloc(0), label, 32));
+
+/** The static seal key of generation `id`. The caller zeroes it when written. */
+export function deriveSealKey(ikm: Buffer, id: number): Buffer {
+  return derive(ikm, SEAL_LABEL + String(id));
+}
+
+export interface IdentityKey {
+  privateKey: KeyObject;
+  /** SPKI PEM: what Vault's JWT auth method validates against. */
+  publicKeyPem: string;
+}
+
+export function deriveIdentityKey(ikm: Buffer): IdentityKey {
+  const seed = derive(ikm, IDENTITY_LABEL);
+  const der = Buffer.concat([ED25519_PKCS8_PREFIX, seed]);
+  try {
+    const privateKey = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+    const publicKeyPem = createPublicKey(privateKey).export({ type: "spki", format: "pem" }).toString();
+    return { privateKey, publicKeyPem };
+  } finally {
+    seed.fill(0);
+    der.fill(0);
+  }
+}

@@ -1,0 +1,41 @@
+// The `bootgate` policy: what bootgate's own Vault identity may do, and nothing else. It is
+// written once, when the identity is made (by OpenBao's self-initialization, or with the init
+// root token): bootgate can never rewrite it, nor touch auth methods, audit devices, the seal
+// or generate-root. What it may do is what the stages and the agent do: see and enable its KV
+// mount, write the service policies, mint service tokens through one token role, look up,
+// renew and revoke them by accessor, list token accessors (sudo: the audit of "no root token
+// is left"), list audit devices (sudo, read only), hash a value the way the audit log does, and
+// rotate the root key (sudo) so a seal key rotation takes.
+import { SERVICE_TOKEN_ROLE } from "./identity-names.js";
+import { BOOTGATE_POLICY, TOKEN_SELF_POLICY } from "./policies.js";
+
+const rule = (path: string, capabilities: string[]) => `path "${path}" {\n  capabilities = ${JSON.stringify(capabilities)}\n}`;
+
+export function bootgateIdentityPolicy(kvMount: string): string {
+  return [
+    "# bootgate's own identity (see src/vault/identity-policy.ts for why each path is here)",
+    rule(`sys/mounts/${kvMount}`, ["read", "create", "update"]),
+    rule(`${kvMount}/data/*`, ["create", "read", "update", "delete", "list"]),
+    rule(`${kvMount}/metadata/*`, ["read", "list", "delete"]),
+    rule("sys/policies/acl/svc-*", ["create", "read", "update", "delete"]),
+    rule(`sys/policies/acl/${BOOTGATE_POLICY}`, ["create", "read", "update"]),
+    rule(`sys/policies/acl/${TOKEN_SELF_POLICY}`, ["create", "read", "update"]),
+    rule(`auth/token/roles/${SERVICE_TOKEN_ROLE}`, ["create", "read", "update"]),
+    rule(`auth/token/create/${SERVICE_TOKEN_ROLE}`, ["create", "update"]),
+    rule("auth/token/lookup-accessor", ["update"]),
+    rule("auth/token/renew-accessor", ["update"]),
+    rule("auth/token/revoke-accessor", ["update"]),
+    rule("auth/token/accessors", ["list", "sudo"]),
+    rule("auth/token/lookup-self", ["read"]),
+    rule("auth/token/renew-self", ["update"]),
+    rule("auth/token/revoke-self", ["update"]),
+    rule("sys/audit", ["read", "sudo"]),
+    rule("sys/audit-hash/*", ["update"]),
+    "# after a seal key rotation: rewrap the stored root key (src/vault/seal-rewrap.ts)",
+    rule("sys/rotate/root", ["update", "sudo"]),
+    "# the agent: certificates from Vault's PKI engine at pki/",
+    rule("sys/mounts/pki", ["read", "create", "update"]),
+    rule("pki/*", ["create", "read", "update", "list"]),
+    "",
+  ].join("\n");
+}
