@@ -1,12 +1,31 @@
 // Many leaves from one CA in one run differ only in serial, subject, public key, key identifier
-// and SANs. @peculiar/x509 makes the first leaf of a run (the reference); the others reuse its
-// version, signature algorithm, issuer, validity and shared extensions as the library encoded
-// them (sliced out of its DER), and get their own parts written as DER by hand (der.ts): a
-// CN-only Name, the SPKI as given, the subjectKeyIdentifier and subjectAltName extensions.
-// About a tenth of the time asn1js and the library's schema classes took, with far less garbage.
-// test/unit/pki/leaf-template.test.ts proves the result byte-identical to the library's own.
-import { createHash, KeyObject, sign } from "node:crypto";
-import { bitString, bytesOf, children, contentOf, ipBytes, readTlv, sequence, TAG, tlv, unsignedInteger } from "./der.js";
+// and SANs. A LeafTemplate holds the rest as DER, encoded once: version, signature algorithm,
+// issuer, validity and the extensions every leaf shares (cert-der.ts writes them the way
+// @peculiar/x509 does; `fromReference` slices them out of a leaf the library made instead).
+// Each leaf's own parts are written by hand too (der.ts): a CN-only Name, the SPKI as given,
+// subjectKeyIdentifier and subjectAltName. test/unit/pki/leaf-template.test.ts proves the
+// result byte-identical to the library's own.
+import { KeyObject } from "node:crypto";
+import type { KeyAlgorithm } from "../config/sections/pki.js";
+import {
+  authorityKeyIdentifier,
+  basicConstraints,
+  extensions,
+  extKeyUsageServerClient,
+  keyIdentifier,
+  keyUsage,
+  name,
+  OID,
+  serialNumber,
+  signed,
+  subjectAltName,
+  subjectKeyIdentifier,
+  validity,
+  VERSION_3,
+} from "./cert-der.js";
+import { bytesOf, children, readTlv, sequence, TAG } from "./der.js";
+import type { CaSigner } from "./issuing-ca.js";
+import { KEY_PROFILES } from "./key-algorithms.js";
 import type { CryptoKey, x509 } from "./x509.js";
 
 export interface TemplateLeaf {
@@ -32,42 +51,49 @@ export function nodeSigningFor(signing: { name: string; hash?: unknown }, key: C
   return { hash: named((key.algorithm as { hash?: unknown }).hash).replace("-", "").toLowerCase() };
 }
 
-const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
-// id-at-commonName, id-ce-subjectKeyIdentifier, id-ce-subjectAltName (OIDs, DER).
-const OID_CN = Uint8Array.of(TAG.oid, 3, 0x55, 0x04, 0x03);
-const OID_SKI = Uint8Array.of(TAG.oid, 3, 0x55, 0x1d, 0x0e);
-const OID_SAN = Uint8Array.of(TAG.oid, 3, 0x55, 0x1d, 0x11);
-// GeneralName [2] dNSName (IA5String) and [7] iPAddress, implicitly tagged.
-const DNS_NAME = 0x82;
-const IP_ADDRESS = 0x87;
-const EXTENSIONS = 0xa3;
+const oidDer = (...bytes: number[]) => Uint8Array.of(TAG.oid, bytes.length, ...bytes);
+const ECDSA_WITH: Record<string, number> = { sha256: 2, sha384: 3, sha512: 4 };
+const RSA_WITH: Record<string, number> = { sha256: 0x0b, sha384: 0x0c, sha512: 0x0d };
 
-/** PrintableString where the name allows it, as @peculiar/x509's Name does; UTF8String otherwise. */
-function commonName(name: string): Buffer {
-  const value = PRINTABLE.test(name) ? tlv(TAG.printableString, Buffer.from(name, "latin1")) : tlv(TAG.utf8String, Buffer.from(name, "utf8"));
-  return sequence(tlv(TAG.set, sequence(OID_CN, value)));
+/** The signature AlgorithmIdentifier a signer's certificates carry, as @peculiar/x509 writes it. */
+export function signatureAlgorithmFor(signing: { name: string; hash?: unknown }, key: CryptoKey): { algorithm: Uint8Array; hash: string | null } {
+  const { hash } = nodeSigningFor(signing, key);
+  if (signing.name === "Ed25519") return { algorithm: sequence(oidDer(0x2b, 0x65, 0x70)), hash };
+  if (signing.name === "ECDSA" && ECDSA_WITH[hash!]) return { algorithm: sequence(oidDer(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, ECDSA_WITH[hash!]!)), hash };
+  if (signing.name === "RSASSA-PKCS1-v1_5" && RSA_WITH[hash!]) {
+    return { algorithm: sequence(oidDer(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, RSA_WITH[hash!]!), Uint8Array.of(0x05, 0x00)), hash };
+  }
+  throw new Error(`leaf template: cannot sign with ${signing.name} ${hash ?? ""}`);
 }
 
-/** A non-critical extension (DER leaves out critical = FALSE). */
-const extension = (oid: Uint8Array, value: Uint8Array) => sequence(oid, tlv(TAG.octetString, value));
-
-/** The BIT STRING content of a SubjectPublicKeyInfo: the key itself. */
-function publicKeyBits(spki: Uint8Array): Uint8Array {
-  const [, key] = children(spki, readTlv(spki, 0));
-  if (key?.tag !== TAG.bitString) throw new Error("leaf template: an SPKI without its key");
-  return contentOf(spki, key).subarray(1);
+/** basicConstraints (not a CA), key usage, server + client auth, the issuer's key id: first in every leaf. */
+export function sharedLeafExtensions(signer: Pick<CaSigner, "keyIdentifier">, algorithm: KeyAlgorithm): Buffer[] {
+  return [basicConstraints(false), keyUsage(KEY_PROFILES[algorithm].leafKeyUsage), extKeyUsageServerClient(), authorityKeyIdentifier(signer.keyIdentifier)];
 }
+
+const EMPTY = new Uint8Array(0);
 
 export class LeafTemplate {
   private constructor(
-    /** version, then (after the serial) signature algorithm, issuer and validity: as encoded. */
-    private readonly version: Uint8Array,
+    /** signature algorithm, issuer and validity, as encoded: what follows the serial. */
     private readonly middle: Uint8Array,
     private readonly signatureAlgorithm: Uint8Array,
     private readonly shared: Uint8Array,
     private readonly key: KeyObject,
     private readonly hash: string | null,
   ) {}
+
+  /** The leaves a CA signs with the shared extensions, valid from notBefore to notAfter. */
+  static forIssuer(signer: CaSigner, algorithm: KeyAlgorithm, notBefore: Date, notAfter: Date): LeafTemplate {
+    const signature = signatureAlgorithmFor(signer.signing as { name: string; hash?: unknown }, signer.key);
+    return new LeafTemplate(
+      Buffer.concat([signature.algorithm, signer.issuerDer, validity(notBefore, notAfter)]),
+      signature.algorithm,
+      Buffer.concat(sharedLeafExtensions(signer, algorithm)),
+      KeyObject.from(signer.key as unknown as Parameters<typeof KeyObject.from>[0]),
+      signature.hash,
+    );
+  }
 
   /**
    * From a reference leaf whose extensions are the `sharedCount` every leaf of the run shares,
@@ -78,18 +104,17 @@ export class LeafTemplate {
     const der = new Uint8Array(reference.rawData);
     const [tbsTlv] = children(der, readTlv(der, 0));
     const parts = children(der, tbsTlv!);
-    if (parts.length !== 8 || parts[7]!.tag !== EXTENSIONS) {
+    if (parts.length !== 8 || parts[7]!.tag !== 0xa3 || !VERSION_3.every((b, i) => der[parts[0]!.start + i] === b)) {
       throw new Error("leaf template: the reference leaf is not a v3 certificate with extensions");
     }
     const [list] = children(der, parts[7]!);
-    const extensions = children(der, list!);
-    if (extensions.length !== sharedCount + 2) throw new Error("leaf template: the reference leaf has unexpected extensions");
-    const shared = extensions.slice(0, sharedCount);
+    const all = children(der, list!);
+    if (all.length !== sharedCount + 2) throw new Error("leaf template: the reference leaf has unexpected extensions");
+    const shared = all.slice(0, sharedCount);
     return new LeafTemplate(
-      bytesOf(der, parts[0]!),
       der.subarray(parts[2]!.start, parts[4]!.end),
       bytesOf(der, parts[2]!),
-      shared.length > 0 ? der.subarray(shared[0]!.start, shared.at(-1)!.end) : new Uint8Array(0),
+      shared.length > 0 ? der.subarray(shared[0]!.start, shared.at(-1)!.end) : EMPTY,
       KeyObject.from(signingKey as unknown as Parameters<typeof KeyObject.from>[0]),
       signing.hash,
     );
@@ -97,21 +122,13 @@ export class LeafTemplate {
 
   /** The TBSCertificate, DER. */
   tbs(leaf: TemplateLeaf): Buffer {
-    // RFC 5280 method 1, as the library computes it: SHA-1 of the subjectPublicKey bits.
-    const keyId = createHash("sha1")
-      .update(leaf.subjectPublicKey ?? publicKeyBits(leaf.spkiDer))
-      .digest();
-    const names = [
-      ...leaf.dns.map((name) => tlv(DNS_NAME, Buffer.from(name, "latin1"))),
-      ...leaf.ip.map((ip) => tlv(IP_ADDRESS, ipBytes(ip))),
-    ];
     return sequence(
-      this.version,
-      unsignedInteger(Buffer.from(leaf.serialHex, "hex")),
+      VERSION_3,
+      serialNumber(leaf.serialHex),
       this.middle,
-      commonName(leaf.commonName),
+      name([[OID.commonName, leaf.commonName]]),
       leaf.spkiDer,
-      tlv(EXTENSIONS, sequence(this.shared, extension(OID_SKI, tlv(TAG.octetString, keyId)), extension(OID_SAN, sequence(...names)))),
+      extensions(this.shared, subjectKeyIdentifier(keyIdentifier(leaf.spkiDer, leaf.subjectPublicKey)), subjectAltName(leaf.dns, leaf.ip)),
     );
   }
 
@@ -121,15 +138,8 @@ export class LeafTemplate {
    * RSA keys costs far more than signing with one).
    */
   build(leaf: TemplateLeaf): Buffer {
-    const tbs = this.tbs(leaf);
-    const signature = sign(this.hash, tbs, { key: this.key, dsaEncoding: "der" });
-    return sequence(tbs, this.signatureAlgorithm, bitString(signature));
+    return signed(this.tbs(leaf), this.signatureAlgorithm, this.key, this.hash);
   }
 }
 
-export function derToPem(der: Uint8Array, label = "CERTIFICATE"): string {
-  const base64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("base64");
-  let body = "";
-  for (let i = 0; i < base64.length; i += 64) body += base64.slice(i, i + 64) + "\n";
-  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
-}
+export { derToPem } from "./pem.js";

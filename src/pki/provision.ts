@@ -10,8 +10,7 @@ import { kernelBootId as currentKernelBootId } from "../gates/gate-file.js";
 import { caBundlePath, SERVICE_FILES, type ServiceWrite, writeCaBundle, writeServices } from "./bundle-writer.js";
 import { createEphemeralCa } from "./ephemeral-ca.js";
 import type { GatewayLeaf } from "./gateway-handoff.js";
-import { loadImportedCa } from "./imported-ca.js";
-import { type ImportedLeaf, loadImportedLeaf } from "./imported-leaf.js";
+import type { ImportedLeaf } from "./imported-leaf.js";
 import type { IssuingCa } from "./issuing-ca.js";
 import { judgeExistingLeaf } from "./kept-leaf.js";
 import { findThisBootsCa } from "./this-boot-ca.js";
@@ -57,13 +56,14 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const gateway = gatewayServiceOf(config);
 
   // 1. Imported material, all of it checked before anything else happens.
-  let ca: IssuingCa | undefined = config.pki.ca === "ephemeral" ? undefined : await loadImportedCa(config.pki.ca.import, now);
+  // Their checks read extensions with @peculiar/x509: loaded only when there is something to import.
+  let ca: IssuingCa | undefined = config.pki.ca === "ephemeral" ? undefined : await (await import("./imported-ca.js")).loadImportedCa(config.pki.ca.import, now);
   const imported = new Map<string, ImportedLeaf>();
   for (const service of config.services) {
     // gateway.importCert is gateway-cert's own (the certificate served to clients): the gateway
     // still gets a stack leaf from here, for mutual TLS with the services.
     const dir = service.importCert;
-    if (dir !== undefined) imported.set(service.name, await loadImportedLeaf(service.name, dir, ca, now));
+    if (dir !== undefined) imported.set(service.name, await (await import("./imported-leaf.js")).loadImportedLeaf(service.name, dir, ca, now));
   }
 
   // 2. In ephemeral mode, this boot's CA if a previous run left it; its key is gone.
