@@ -6,7 +6,8 @@
 //                    container pays this before its own command starts
 //   --help           `bootgate --help`
 // Each run goes through /usr/bin/time for its CPU and peak RSS; wall time is measured here.
-// Usage: node bench/cold.mjs [--reps 25]   (needs `make build`)
+// Usage: node bench/cold.mjs [--reps 25] [--also DIR]   (needs `make build`; --also adds the
+// same two bootgate rows for another built tree, e.g. a checkout of main, interleaved likewise)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -17,7 +18,9 @@ const { beginBoot, openGate } = await import(join(ROOT, "dist/gates/gate-file.js
 const { installWaiterScript } = await import(join(ROOT, "dist/gates/install-waiter.js"));
 const BIN = join(ROOT, "bin/bootgate.js");
 const TIME = "/usr/bin/time";
-const reps = Number(process.argv[process.argv.indexOf("--reps") + 1] || 25) || 25;
+const flag = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const reps = Number(flag("--reps") || 25) || 25;
+const also = flag("--also");
 
 const dir = mkdtempSync(join(tmpdir(), "bootgate-bench-cold-"));
 const { bootId } = await beginBoot(dir);
@@ -31,6 +34,11 @@ const PEERS = {
   "wait (open)": [process.execPath, BIN, "wait", "pki-ready", "--secrets-dir", dir, "--", "true"],
   "--help": [process.execPath, BIN, "--help"],
 };
+if (also) {
+  const other = join(also, "bin/bootgate.js");
+  PEERS["wait (open), --also"] = [process.execPath, other, "wait", "pki-ready", "--secrets-dir", dir, "--", "true"];
+  PEERS["--help, --also"] = [process.execPath, other, "--help"];
+}
 
 function once(argv) {
   const t0 = process.hrtime.bigint();
@@ -78,4 +86,4 @@ const verdict = (n) => {
   return `${n}: ${(s.wallP50 / base.wallP50).toFixed(2)}× node -e 0, ${s.rssMax.toFixed(1)} MB — target ≤ 2× and < 45 MB ${ok ? "met" : "NOT met"}`;
 };
 console.log("\n" + ["wait (open)", "--help"].map(verdict).join("\n"));
-console.log(`saved ${saveResult("cold", { reps, node: process.version, load: [load0, load1], stats, samples })}`);
+console.log(`saved ${saveResult(also ? "cold-also" : "cold", { reps, node: process.version, load: [load0, load1], also, stats, samples })}`);
