@@ -35,23 +35,23 @@ export async function waitCommand(argv: string[]): Promise<number> {
   secretsDir = resolve(secretsDir ?? "./secrets-volume");
   // Loaded while the gates are still closed, off the wake-up path.
   const runner = command.length > 0 ? import("../gates/run-command.js") : undefined;
-  const dir = secretsDir;
-  const records =
-    openGates(dir, positionals) ??
-    (await (async () => {
-      const { waitForGates } = await import("../gates/wait-for-gates.js");
-      return waitForGates({
-        secretsDir: dir,
-        gates: positionals,
-        timeoutMs,
-        // One line in the container's log says what it is waiting for.
-        onWaiting: (missing) => process.stderr.write(`bootgate wait: waiting for ${missing.join(", ")} in ${dir} (timeout ${formatMs(timeoutMs)})\n`),
-      });
-    })());
+  const records = openGates(secretsDir, positionals) ?? (await watchForGates(secretsDir, positionals, timeoutMs));
   if (values.json) process.stdout.write(JSON.stringify({ open: records }) + "\n");
   if (!runner) return 0;
   const { runCommand } = await runner;
   return runCommand(command[0]!, command.slice(1));
+}
+
+/** Waits for gates still closed, watching with chokidar (loaded only here). */
+async function watchForGates(secretsDir: string, gates: string[], timeoutMs: number): Promise<GateRecord[]> {
+  const { waitForGates } = await import("../gates/wait-for-gates.js");
+  return waitForGates({
+    secretsDir,
+    gates,
+    timeoutMs,
+    // One line in the container's log says what it is waiting for.
+    onWaiting: (missing) => process.stderr.write(`bootgate wait: waiting for ${missing.join(", ")} in ${secretsDir} (timeout ${formatMs(timeoutMs)})\n`),
+  });
 }
 
 /** The gates' records when every one is open for the current boot already, else undefined. */
