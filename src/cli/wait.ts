@@ -35,9 +35,13 @@ export async function waitCommand(argv: string[]): Promise<number> {
   secretsDir = resolve(secretsDir ?? "./secrets-volume");
   // Loaded while the gates are still closed, off the wake-up path.
   const runner = command.length > 0 ? import("../gates/run-command.js") : undefined;
-  const records = openGates(secretsDir, positionals) ?? (await watchForGates(secretsDir, positionals, timeoutMs));
+  const open = openGates(secretsDir, positionals);
+  // While the gates are still closed, warm up what runs the command (see run-command.ts).
+  const warm = open === undefined ? runner?.then((r) => r.warmUpCommandRunner()) : undefined;
+  const records = open ?? (await watchForGates(secretsDir, positionals, timeoutMs));
   if (values.json) process.stdout.write(JSON.stringify({ open: records }) + "\n");
   if (!runner) return 0;
+  await warm;
   const { runCommand } = await runner;
   return runCommand(command[0]!, command.slice(1));
 }
