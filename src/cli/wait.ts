@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import { formatMs, UsageError } from "../errors.js";
 import { gateIsCurrent, type GateRecord, isGateName, readBootSync, readGateSync } from "../gates/gate-file.js";
+import { runCommand, warmUpCommandRunner } from "../gates/run-command.js";
 import { durationFlag, parse } from "./options.js";
 
 export const WAIT_USAGE = "usage: bootgate wait <gate>... [--timeout 60s] [--secrets-dir DIR] [-- command args...]";
@@ -33,16 +34,13 @@ export async function waitCommand(argv: string[]): Promise<number> {
     secretsDir = (await loadConfig({ file: values.config })).secretsDir;
   }
   secretsDir = resolve(secretsDir ?? "./secrets-volume");
-  // Loaded while the gates are still closed, off the wake-up path.
-  const runner = command.length > 0 ? import("../gates/run-command.js") : undefined;
   const open = openGates(secretsDir, positionals);
   // While the gates are still closed, warm up what runs the command (see run-command.ts).
-  const warm = open === undefined ? runner?.then((r) => r.warmUpCommandRunner()) : undefined;
+  const warm = open === undefined && command.length > 0 ? warmUpCommandRunner() : undefined;
   const records = open ?? (await watchForGates(secretsDir, positionals, timeoutMs));
   if (values.json) process.stdout.write(JSON.stringify({ open: records }) + "\n");
-  if (!runner) return 0;
+  if (command.length === 0) return 0;
   await warm;
-  const { runCommand } = await runner;
   return runCommand(command[0]!, command.slice(1));
 }
 
