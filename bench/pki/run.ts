@@ -178,5 +178,5 @@ console.log(lines.join("\n"));
 const resultsDir = join(repo, "bench", "results");
 await mkdir(resultsDir, { recursive: true });
 const file = join(resultsDir, `pki-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-await writeFile(file, JSON.stringify({ versions, rounds, dir: values.dir, results }, null, 2) + "\n");
+await writeFile(file, JSON.stringify({ versions, rounds, dir: values.dir, load: Number(load), results }, null, 2) + "\n");
 console.log(`written to ${file}`);

@@ -1,9 +1,12 @@
 // The process entry point: the only place that ends the process.
-// First: heap tuning must be in place before the dependencies load (see heap-flags.ts).
-import "./heap-flags.js";
-import { main } from "./main.js";
+const argv = process.argv.slice(2);
+// First: heap tuning must be in place before a command's dependencies load (see heap-flags.ts).
+// Only the commands that hold a boot's worth of objects need it; `wait` (in every container)
+// and `--help` skip loading node:v8 for it.
+if (["run", "up", "status", "token"].includes(argv[0] ?? "")) await import("./heap-flags.js");
+const { main } = await import("./main.js");
 
-const code = await main(process.argv.slice(2));
+const code = await main(argv);
 process.exitCode = code;
 // Stray handles (a watcher, a socket) must not keep a finished command alive; a command that
 // hands over to a child (wait -- cmd) has already waited for it.

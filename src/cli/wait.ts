@@ -1,11 +1,13 @@
 // bootgate wait <gate>… [--timeout 60s] [-- cmd args…]
-// Kept free of heavy imports: it runs in every service container and its wake-up is the
-// latency users feel.
+// Kept free of heavy imports: it runs in every service container, before the container's own
+// command, and its wake-up is the latency users feel. When the gates are already open (a
+// container restarted, a service started late) nothing but node:child_process is loaded: the
+// gate files are read synchronously and the command is spawned; chokidar (the watch) loads only
+// while a gate is still closed (bench/cold.mjs measures the open-gate path).
 import { resolve } from "node:path";
 import { formatMs, UsageError } from "../errors.js";
-import { isGateName } from "../gates/gate-file.js";
+import { gateIsCurrent, type GateRecord, isGateName, readBootSync, readGateSync } from "../gates/gate-file.js";
 import { runCommand, warmUpCommandRunner } from "../gates/run-command.js";
-import { waitForGates } from "../gates/wait-for-gates.js";
 import { durationFlag, parse } from "./options.js";
 
 export const WAIT_USAGE = "usage: bootgate wait <gate>... [--timeout 60s] [--secrets-dir DIR] [-- command args...]";
@@ -32,17 +34,31 @@ export async function waitCommand(argv: string[]): Promise<number> {
     secretsDir = (await loadConfig({ file: values.config })).secretsDir;
   }
   secretsDir = resolve(secretsDir ?? "./secrets-volume");
+  const open = openGates(secretsDir, positionals);
   // While the gates are still closed, warm up what runs the command (see run-command.ts).
-  const warm = command.length > 0 ? warmUpCommandRunner() : Promise.resolve();
-  const records = await waitForGates({
-    secretsDir,
-    gates: positionals,
-    timeoutMs,
-    // One line in the container's log says what it is waiting for.
-    onWaiting: (missing) => process.stderr.write(`bootgate wait: waiting for ${missing.join(", ")} in ${secretsDir} (timeout ${formatMs(timeoutMs)})\n`),
-  });
+  const warm = open === undefined && command.length > 0 ? warmUpCommandRunner() : undefined;
+  const records = open ?? (await watchForGates(secretsDir, positionals, timeoutMs));
   if (values.json) process.stdout.write(JSON.stringify({ open: records }) + "\n");
   if (command.length === 0) return 0;
   await warm;
   return runCommand(command[0]!, command.slice(1));
+}
+
+/** Waits for gates still closed, watching with chokidar (loaded only here). */
+async function watchForGates(secretsDir: string, gates: string[], timeoutMs: number): Promise<GateRecord[]> {
+  const { waitForGates } = await import("../gates/wait-for-gates.js");
+  return waitForGates({
+    secretsDir,
+    gates,
+    timeoutMs,
+    // One line in the container's log says what it is waiting for.
+    onWaiting: (missing) => process.stderr.write(`bootgate wait: waiting for ${missing.join(", ")} in ${secretsDir} (timeout ${formatMs(timeoutMs)})\n`),
+  });
+}
+
+/** The gates' records when every one is open for the current boot already, else undefined. */
+function openGates(secretsDir: string, gates: string[]): GateRecord[] | undefined {
+  const boot = readBootSync(secretsDir);
+  const records = gates.map((g) => readGateSync(secretsDir, g));
+  return records.every((r) => gateIsCurrent(r, boot)) ? (records as GateRecord[]) : undefined;
 }

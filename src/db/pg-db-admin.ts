@@ -1,7 +1,7 @@
 // The real DbAdmin: SQL over node-postgres pools, one per database it must work in (the admin
 // database for roles and databases, each shared database for schemas). Identifiers are checked
 // and quoted; the only literal is a SCRAM verifier, checked against its format before use.
-import pg from "pg";
+import type pg from "pg";
 import type { Config } from "../config/normalize.js";
 import { poll } from "../util/poll.js";
 import { adminSettings, type AdminSettings } from "./admin-connection.js";
@@ -26,16 +26,19 @@ export class PgDbAdmin implements DbAdmin {
   constructor(
     private readonly settings: AdminSettings,
     private readonly maxConnections: number,
+    /** pg's Pool, loaded by open(): `bootgate run --only pki-init` and `wait` never load pg. */
+    private readonly Pool: typeof pg.Pool,
   ) {}
 
   static async open(config: Config): Promise<PgDbAdmin> {
-    return new PgDbAdmin(await adminSettings(config), config.postgres.concurrency);
+    const [settings, { default: pgModule }] = await Promise.all([adminSettings(config), import("pg")]);
+    return new PgDbAdmin(settings, config.postgres.concurrency, pgModule.Pool);
   }
 
   private pool(database: string): pg.Pool {
     let pool = this.pools.get(database);
     if (!pool) {
-      pool = new pg.Pool({ ...this.settings.base, database, max: database === this.settings.adminDatabase ? this.maxConnections : 2 });
+      pool = new this.Pool({ ...this.settings.base, database, max: database === this.settings.adminDatabase ? this.maxConnections : 2 });
       // An idle connection the server drops (a restart) must not crash the process; the next query reconnects.
       pool.on("error", () => {});
       this.pools.set(database, pool);

@@ -4,10 +4,10 @@
 // that takes less time than a hop to libuv's pool: there the files are written with synchronous
 // calls, and without fsync. The rename still keeps readers from half a file.
 import { randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, fchownSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, fchmodSync, fchownSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { chmod, chown, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { isMemoryBacked } from "./memory-backed.js";
+import { isMemoryBacked, isMemoryBackedSync } from "./memory-backed.js";
 
 export interface WriteOptions {
   /** File mode, applied before the rename so the file never exists with wider access. */
@@ -112,5 +112,35 @@ export async function ensureDir(path: string, options: WriteOptions = {}): Promi
   await chmod(path, options.mode ?? 0o700);
   if (isRoot() && (options.uid !== undefined || options.gid !== undefined)) {
     await chown(path, options.uid ?? -1, options.gid ?? -1);
+  }
+}
+
+/**
+ * writeFilesAtomic for folders on a tmpfs, with synchronous calls only: there each step is a
+ * memory operation that costs less than a round trip to libuv's pool (pki-init writes 600 files
+ * in 200 folders). Returns false, having written nothing, when a folder is not memory-backed:
+ * the caller then uses writeFilesAtomic, which syncs.
+ */
+export function writeFilesAtomicInMemorySync(files: PendingFile[]): boolean {
+  const dirs = [...new Set(files.map((f) => dirname(f.path)))];
+  if (!dirs.every(isMemoryBackedSync)) return false;
+  const tag = randomBytes(6).toString("hex");
+  const temps: string[] = [];
+  try {
+    for (const [i, file] of files.entries()) temps.push(writeTempInMemory(file, `${tag}-${i}`));
+  } catch (error) {
+    for (const t of temps) rmSync(t, { force: true });
+    throw error;
+  }
+  files.forEach((file, i) => renameSync(temps[i]!, file.path));
+  return true;
+}
+
+/** ensureDir with synchronous calls (for a tmpfs; see writeFilesAtomicInMemorySync). */
+export function ensureDirSync(path: string, options: WriteOptions = {}): void {
+  mkdirSync(path, { recursive: true });
+  chmodSync(path, options.mode ?? 0o700);
+  if (isRoot() && (options.uid !== undefined || options.gid !== undefined)) {
+    chownSync(path, options.uid ?? -1, options.gid ?? -1);
   }
 }

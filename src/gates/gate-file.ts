@@ -2,12 +2,14 @@
 // boot id. `.gates/boot` names the current boot; a gate counts only when its boot id matches
 // it and it was written under the same kernel boot (so a persistent, non-tmpfs volume that
 // survived a host reboot cannot release anyone on stale files).
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../fs/atomic-write.js";
 import { BOOT_FILE, bootPath, gatePath, gatesDir, WAITER_SCRIPT } from "../volume/layout.js";
+
+// The writers' modules (node:crypto among them, ~2 MB of a waiter's RSS) load on first write:
+// `bootgate wait` imports this file for the readers only.
+const atomicWrite = async () => (await import("../fs/atomic-write.js")).writeFileAtomic;
 
 const RESERVED = new Set([BOOT_FILE, WAITER_SCRIPT]);
 
@@ -49,6 +51,7 @@ export function kernelBootId(): string | undefined {
 export async function beginBoot(secretsDir: string): Promise<BootRecord> {
   const dir = gatesDir(secretsDir);
   await mkdir(dir, { recursive: true, mode: 0o755 });
+  const [writeFileAtomic, { randomUUID }] = await Promise.all([atomicWrite(), import("node:crypto")]);
   const record: BootRecord = { bootId: randomUUID(), time: new Date().toISOString(), kernelBootId: kernelBootId() };
   await writeFileAtomic(bootPath(secretsDir), JSON.stringify(record) + "\n", { mode: 0o644 });
   const entries = await readdir(dir);
@@ -64,7 +67,7 @@ export async function openGate(secretsDir: string, gate: string, bootId: string,
   const record: GateRecord = { gate, time: new Date().toISOString(), bootId, kernelBootId: kernelBootId(), ...(stage ? { stage } : {}) };
   await mkdir(gatesDir(secretsDir), { recursive: true, mode: 0o755 });
   // One line, `"bootId":"…"` without spaces: the POSIX sh waiter matches it with grep.
-  await writeFileAtomic(gatePath(secretsDir, gate), JSON.stringify(record) + "\n", { mode: 0o644 });
+  await (await atomicWrite())(gatePath(secretsDir, gate), JSON.stringify(record) + "\n", { mode: 0o644 });
   return record;
 }
 

@@ -1,37 +1,69 @@
-// `bootgate wait … -- cmd args`: run the command once the gates are open, pass SIGTERM and
-// SIGINT on to it, and exit with its code, the way an init wrapper (tini, dumb-init) would.
-import { execa } from "execa";
+// `bootgate wait … -- cmd args`: run the command once the gates are open, pass SIGTERM, SIGINT and
+// SIGHUP on to it, and exit with its code, the way an init wrapper (tini, dumb-init) would.
+// Plain node:child_process, no execa: every Node container starts through this, and loading
+// execa (~125 modules) was most of a cold `bootgate wait` (bench/cold.mjs).
+import { spawn } from "node:child_process";
 
 const FORWARDED = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+// Signals whose default action ends this process: the child gets SIGTERM first, then the signal
+// takes this process down as it would have (what execa's `cleanup` did through signal-exit).
+const FATAL = ["SIGQUIT", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGXCPU", "SIGXFSZ", "SIGTRAP", "SIGSYS", "SIGABRT"] as const;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
-const OPTIONS = { stdio: "inherit", reject: false, cleanup: true } as const;
-
 /**
- * Runs execa once on a path that cannot exist, while the waiter has nothing else to do: V8
- * compiles execa's code on its first call, about 15 ms of CPU measured here, and a hundred
- * waiters released at once would otherwise pay it together on the wake-up path. No process is
- * started (the spawn fails with ENOENT).
+ * Spawns a path that cannot exist, while the waiter has nothing else to do: node:child_process's
+ * own code is compiled on its first call (~0.8 ms of the ~2 ms a first spawn costs here), and a
+ * hundred waiters released at once would otherwise pay that together on the wake-up path. No
+ * process runs (the spawn fails with ENOENT).
  */
-export async function warmUpCommandRunner(): Promise<void> {
-  await execa("/nonexistent/bootgate-warm-up", [], OPTIONS);
+export function warmUpCommandRunner(): Promise<void> {
+  return new Promise((resolvePromise) => {
+    const child = spawn("/nonexistent/bootgate-warm-up", [], { stdio: "ignore" });
+    child.once("error", () => resolvePromise());
+    child.once("exit", () => resolvePromise());
+  });
 }
 
-export async function runCommand(command: string, args: string[]): Promise<number> {
-  const child = execa(command, args, OPTIONS);
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  const handlers = FORWARDED.map((s) => [s, forward(s)] as const);
-  for (const [s, h] of handlers) process.on(s, h);
-  try {
-    const result = await child;
-    if (result.failed && result.exitCode === undefined && result.signal === undefined) {
-      // Could not start at all (ENOENT, EACCES): the shell convention is 127.
-      process.stderr.write(`bootgate wait: cannot run \`${command}\`: ${result.originalMessage ?? result.shortMessage}\n`);
-      return 127;
-    }
-    if (result.signal) return 128 + (SIGNAL_NUMBERS[result.signal] ?? 0);
-    return result.exitCode ?? 1;
-  } finally {
-    for (const [s, h] of handlers) process.off(s, h);
-  }
+export function runCommand(command: string, args: string[]): Promise<number> {
+  return new Promise<number>((resolvePromise) => {
+    const child = spawn(command, args, { stdio: "inherit" });
+    const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
+    const kill = (signal: NodeJS.Signals) => {
+      if (running()) child.kill(signal);
+    };
+    const handlers: [NodeJS.Signals, () => void][] = [
+      ...FORWARDED.map((s) => [s, () => kill(s)] as [NodeJS.Signals, () => void]),
+      ...FATAL.map(
+        (s) =>
+          [
+            s,
+            () => {
+              kill("SIGTERM");
+              detach();
+              process.kill(process.pid, s);
+            },
+          ] as [NodeJS.Signals, () => void],
+      ),
+    ];
+    // Whatever ends this process first (an error, process.exit) does not leave the child behind.
+    const onExit = () => kill("SIGTERM");
+    const detach = () => {
+      for (const [s, h] of handlers) process.off(s, h);
+      process.off("exit", onExit);
+    };
+    for (const [s, h] of handlers) process.on(s, h);
+    process.on("exit", onExit);
+    const done = (code: number) => {
+      detach();
+      resolvePromise(code);
+    };
+    child.once("error", (error) => {
+      // Emitted without an `exit` when the command could not start at all (ENOENT, EACCES): the
+      // shell convention is 127. After a start it can only come from a failed kill: ignored.
+      if (child.pid !== undefined) return;
+      process.stderr.write(`bootgate wait: cannot run \`${command}\`: ${error.message}\n`);
+      done(127);
+    });
+    child.once("exit", (code, signal) => done(signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : (code ?? 1)));
+  });
 }

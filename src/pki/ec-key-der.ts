@@ -1,15 +1,27 @@
-// An EC key as SubjectPublicKeyInfo and PKCS#8 DER, from its SEC1 form. OpenSSL 3 exports SEC1
-// through a direct call but SPKI and PKCS#8 through its provider encoders, which cost ~20× more
-// (and node:crypto runs them on the main thread, even for keys made on libuv's pool): for many
-// leaves the encoders, not key generation, were the cost. asn1js re-wraps the SEC1 parts, as
-// encoded, the way OpenSSL does (test/unit/pki/ec-key-der.test.ts compares both with
-// node:crypto's own export, byte for byte).
+// An EC key as SubjectPublicKeyInfo and PKCS#8 DER, written from its JWK export. OpenSSL 3
+// exports SPKI, PKCS#8 and even SEC1 through its provider encoders, which cost 10–20× more than
+// reading the key's numbers (and node:crypto runs them on the main thread, even for keys made
+// on libuv's pool; the first calls in a process cost more still): for many leaves the encoders,
+// not key generation, were the cost. The JWK export is a direct read of the private scalar and
+// the public point; they are wrapped here exactly as OpenSSL wraps them
+// (test/unit/pki/ec-key-der.test.ts compares both with node:crypto's own export, byte for byte).
 import type { KeyObject } from "node:crypto";
-import * as asn1js from "asn1js";
-import { asParsed, encoded } from "./encoded-der.js";
+import { sequence, TAG, tlv } from "./der.js";
 
-const ID_EC_PUBLIC_KEY = "1.2.840.10045.2.1";
-const PKCS8_VERSION = new Uint8Array(new asn1js.Integer({ value: 0 }).toBER());
+// id-ecPublicKey (1.2.840.10045.2.1), PKCS#8 version 0 and ECPrivateKey version 1, DER.
+const ID_EC_PUBLIC_KEY = Uint8Array.of(TAG.oid, 7, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01);
+const PKCS8_VERSION = Uint8Array.of(TAG.integer, 1, 0);
+const EC_PRIVATE_KEY_VERSION = Uint8Array.of(TAG.integer, 1, 1);
+const PUBLIC_KEY = 0xa1;
+
+/** The named curves, their OIDs (DER) and AlgorithmIdentifier, encoded once. */
+const CURVES: Record<string, { algorithm: Buffer }> = Object.fromEntries(
+  Object.entries({
+    "P-256": Uint8Array.of(TAG.oid, 8, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07),
+    "P-384": Uint8Array.of(TAG.oid, 5, 0x2b, 0x81, 0x04, 0x00, 0x22),
+    "P-521": Uint8Array.of(TAG.oid, 5, 0x2b, 0x81, 0x04, 0x00, 0x23),
+  }).map(([crv, oid]) => [crv, { algorithm: sequence(ID_EC_PUBLIC_KEY, oid) }]),
+);
 
 export interface EcKeyDer {
   spki: Buffer;
@@ -18,34 +30,20 @@ export interface EcKeyDer {
   subjectPublicKey: Uint8Array;
 }
 
-const isContextTag = (node: asn1js.AsnType, tag: number) => node.idBlock.tagClass === 3 && node.idBlock.tagNumber === tag;
-const tagged = (parts: asn1js.AsnType[], tag: number) => (parts.find((p) => isContextTag(p, tag)) as asn1js.Constructed | undefined)?.valueBlock.value[0];
-
-/** AlgorithmIdentifier { id-ecPublicKey, the curve }, per curve as encoded once. */
-const algorithms = new Map<string, Uint8Array>();
-
-function algorithmFor(curve: asn1js.AsnType): Uint8Array {
-  const curveDer = (curve as asn1js.BaseBlock).valueBeforeDecodeView;
-  const id = Buffer.from(curveDer).toString("hex");
-  let der = algorithms.get(id);
-  if (!der) {
-    der = new Uint8Array(new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: ID_EC_PUBLIC_KEY }), asParsed(curve)] }).toBER());
-    algorithms.set(id, der);
-  }
-  return der;
-}
+/** Whether ecKeyDer can encode this key (the NIST curves bootgate issues on). */
+export const ecKeyDerCovers = (key: KeyObject) => key.asymmetricKeyType === "ec" && ["prime256v1", "secp384r1", "secp521r1"].includes(key.asymmetricKeyDetails?.namedCurve ?? "");
 
 export function ecKeyDer(privateKey: KeyObject): EcKeyDer {
-  const { result, offset } = asn1js.fromBER(privateKey.export({ type: "sec1", format: "der" }));
-  // ECPrivateKey (RFC 5915): version, privateKey, [0] parameters, [1] publicKey.
-  const parts = offset === -1 ? [] : (result as asn1js.Sequence).valueBlock.value;
-  const curve = tagged(parts, 0);
-  const publicKey = tagged(parts, 1) as asn1js.BitString | undefined;
-  if (!curve || !publicKey) throw new Error("EC key: the SEC1 export lacks its curve or public key");
-  const algorithm = algorithmFor(curve);
-  const spki = new asn1js.Sequence({ value: [encoded(algorithm), asParsed(publicKey)] }).toBER();
-  // Inside PKCS#8 the curve is the algorithm's parameter and is left out of the ECPrivateKey.
-  const inner = new asn1js.Sequence({ value: parts.filter((p) => !isContextTag(p, 0)).map(asParsed) }).toBER();
-  const pkcs8 = new asn1js.Sequence({ value: [encoded(PKCS8_VERSION), encoded(algorithm), new asn1js.OctetString({ valueHex: inner })] }).toBER();
-  return { spki: Buffer.from(spki), pkcs8: Buffer.from(pkcs8), subjectPublicKey: publicKey.valueBlock.valueHexView };
+  const jwk = privateKey.export({ format: "jwk" });
+  const curve = CURVES[jwk.crv ?? ""];
+  if (!curve || !jwk.d || !jwk.x || !jwk.y) throw new Error(`EC key: no encoding for curve ${jwk.crv ?? "?"}`);
+  // Node pads d, x and y to the curve's size, as OpenSSL's encoders do.
+  const point = Buffer.concat([Uint8Array.of(4), Buffer.from(jwk.x, "base64url"), Buffer.from(jwk.y, "base64url")]);
+  const publicKey = tlv(TAG.bitString, Uint8Array.of(0), point);
+  const spki = sequence(curve.algorithm, publicKey);
+  // ECPrivateKey (RFC 5915) inside PKCS#8: version, privateKey, [1] publicKey; the curve is the
+  // algorithm's parameter and is left out of it.
+  const inner = sequence(EC_PRIVATE_KEY_VERSION, tlv(TAG.octetString, Buffer.from(jwk.d, "base64url")), tlv(PUBLIC_KEY, publicKey));
+  const pkcs8 = sequence(PKCS8_VERSION, curve.algorithm, tlv(TAG.octetString, inner));
+  return { spki, pkcs8, subjectPublicKey: point };
 }

@@ -1,12 +1,15 @@
 // A new root and intermediate for this boot. The root key is never exportable and goes out of
 // scope once the intermediate is signed; the intermediate key lives only in the returned signer.
-import { X509Certificate as NodeCertificate } from "node:crypto";
+import { KeyObject, X509Certificate as NodeCertificate } from "node:crypto";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
+import { authorityKeyIdentifier, basicConstraints, extensions, KEY_USAGE, keyIdentifier, keyUsage, name, OID, serialNumber, signed, subjectKeyIdentifier, validity, VERSION_3 } from "./cert-der.js";
+import { sequence } from "./der.js";
 import type { IssuingCa } from "./issuing-ca.js";
 import { generateSigningKeyPair, KEY_PROFILES } from "./key-algorithms.js";
-import { certificatePem } from "./pem.js";
+import { signatureAlgorithmFor } from "./leaf-template.js";
+import { derToPem } from "./pem.js";
 import { randomSerialHex } from "./serial.js";
-import { x509 } from "./x509.js";
+import { type CryptoKeyPair } from "./x509.js";
 
 /** Certificates are dated a little in the past so a peer whose clock lags still accepts them. */
 export const BACKDATE_MS = 5 * 60_000;
@@ -22,63 +25,86 @@ export interface EphemeralCaOptions {
   kernelBootId: string | undefined;
 }
 
-const caUsages = () => new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true);
+const CA_USAGES = KEY_USAGE.keyCertSign | KEY_USAGE.cRLSign;
+const spkiOf = (keys: CryptoKeyPair) => KeyObject.from(keys.publicKey as unknown as Parameters<typeof KeyObject.from>[0]).export({ type: "spki", format: "der" });
+const keyObjectOf = (keys: CryptoKeyPair) => KeyObject.from(keys.privateKey as unknown as Parameters<typeof KeyObject.from>[0]);
 
+/**
+ * The root and the intermediate, written with cert-der.ts as @peculiar/x509 wrote them before
+ * (same fields, same extensions): subject `CN=bootgate root|intermediate <tag>, OU=kernel boot
+ * <id>`, CA basic constraints (the intermediate with path length 0), keyCertSign + cRLSign,
+ * subject and authority key identifiers.
+ */
 export async function createEphemeralCa(options: EphemeralCaOptions): Promise<IssuingCa> {
   const profile = KEY_PROFILES[options.algorithm];
   const notBefore = new Date(options.now.getTime() - BACKDATE_MS);
   const notAfter = new Date(options.now.getTime() + options.validityMs + CA_EXTRA_MS);
   const tag = randomSerialHex().slice(0, 8);
-  const unit = `OU=${BOOT_UNIT_PREFIX}${options.kernelBootId ?? "unknown"}`;
+  const unit = `${BOOT_UNIT_PREFIX}${options.kernelBootId ?? "unknown"}`;
   const [rootKeys, intermediateKeys] = await Promise.all([
     generateSigningKeyPair(options.algorithm),
     generateSigningKeyPair(options.algorithm),
   ]);
+  const signature = signatureAlgorithmFor(profile.signing as { name: string; hash?: unknown }, rootKeys.privateKey);
+  const rootSpki = spkiOf(rootKeys);
+  const intermediateSpki = spkiOf(intermediateKeys);
+  const rootId = keyIdentifier(rootSpki);
+  const intermediateId = keyIdentifier(intermediateSpki);
+  const rootName = name([
+    [OID.commonName, `bootgate root ${tag}`],
+    [OID.organizationalUnit, unit],
+  ]);
+  const intermediateName = name([
+    [OID.commonName, `bootgate intermediate ${tag}`],
+    [OID.organizationalUnit, unit],
+  ]);
+  const dates = validity(notBefore, notAfter);
+  const rootKey = keyObjectOf(rootKeys);
+  const root = signed(
+    sequence(
+      VERSION_3,
+      serialNumber(randomSerialHex()),
+      signature.algorithm,
+      rootName,
+      dates,
+      rootName,
+      rootSpki,
+      extensions(basicConstraints(true), keyUsage(CA_USAGES), subjectKeyIdentifier(rootId)),
+    ),
+    signature.algorithm,
+    rootKey,
+    signature.hash,
+  );
+  const intermediate = signed(
+    sequence(
+      VERSION_3,
+      serialNumber(randomSerialHex()),
+      signature.algorithm,
+      rootName,
+      dates,
+      intermediateName,
+      intermediateSpki,
+      extensions(basicConstraints(true, 0), keyUsage(CA_USAGES), subjectKeyIdentifier(intermediateId), authorityKeyIdentifier(rootId)),
+    ),
+    signature.algorithm,
+    rootKey,
+    signature.hash,
+  );
 
-  const root = await x509.X509CertificateGenerator.createSelfSigned({
-    name: `CN=bootgate root ${tag}, ${unit}`,
-    keys: rootKeys,
-    serialNumber: randomSerialHex(),
-    notBefore,
-    notAfter,
-    signingAlgorithm: profile.signing,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      caUsages(),
-      await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey),
-    ],
-  });
-  const intermediate = await x509.X509CertificateGenerator.create({
-    subject: `CN=bootgate intermediate ${tag}, ${unit}`,
-    issuer: root.subjectName,
-    publicKey: intermediateKeys.publicKey,
-    signingKey: rootKeys.privateKey,
-    serialNumber: randomSerialHex(),
-    notBefore,
-    notAfter,
-    signingAlgorithm: profile.signing,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      caUsages(),
-      await x509.SubjectKeyIdentifierExtension.create(intermediateKeys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(rootKeys.publicKey),
-    ],
-  });
-
-  const rootPem = certificatePem(root);
-  const intermediatePem = certificatePem(intermediate);
+  const rootPem = derToPem(root);
+  const intermediatePem = derToPem(intermediate);
   return {
     mode: "ephemeral",
-    root: new NodeCertificate(rootPem),
-    intermediate: new NodeCertificate(intermediatePem),
+    root: new NodeCertificate(root),
+    intermediate: new NodeCertificate(intermediate),
     bundlePem: rootPem + intermediatePem,
     chainPem: intermediatePem,
     notAfter,
     signer: {
       key: intermediateKeys.privateKey,
       signing: profile.signing,
-      issuerName: intermediate.subjectName,
-      authorityKeyId: await x509.AuthorityKeyIdentifierExtension.create(intermediateKeys.publicKey),
+      issuerDer: intermediateName,
+      keyIdentifier: intermediateId,
     },
   };
 }

@@ -4,8 +4,9 @@ import { X509Certificate as NodeCertificate } from "node:crypto";
 import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
 import { type CaSigner, certNotAfter, type IssuingCa } from "./issuing-ca.js";
+import { checkIsCa } from "./ca-checks.js";
+import { keyIdentifier, subjectOf } from "./cert-der.js";
 import {
-  checkIsCa,
   checkKeyMatches,
   checkValidAt,
   fail,
@@ -70,12 +71,11 @@ export async function loadImportedCa(dir: string, now: Date): Promise<IssuingCa>
   const der = key.export({ type: "pkcs8", format: "der" });
   const signingKey = await subtle.importKey("pkcs8", der, importAs, false, ["sign"]);
 
-  const parsed = new x509.X509Certificate(intermediate.raw);
   const signer: CaSigner = {
     key: signingKey,
     signing,
-    issuerName: parsed.subjectName,
-    authorityKeyId: await authorityKeyIdFor(parsed),
+    issuerDer: subjectOf(intermediate.raw),
+    keyIdentifier: keyIdentifierOf(intermediate),
   };
   const rootPem = normalizedPem(root);
   const intermediatePem = normalizedPem(intermediate);
@@ -91,10 +91,10 @@ export async function loadImportedCa(dir: string, now: Date): Promise<IssuingCa>
 }
 
 /** The leaves' AKI must equal the intermediate's own SKI where it has one, however it was computed. */
-async function authorityKeyIdFor(cert: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
-  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (ski) return new x509.AuthorityKeyIdentifierExtension(ski.keyId);
-  return x509.AuthorityKeyIdentifierExtension.create(await cert.publicKey.export());
+function keyIdentifierOf(cert: NodeCertificate): Uint8Array {
+  const ski = new x509.X509Certificate(cert.raw).getExtension(x509.SubjectKeyIdentifierExtension);
+  if (ski) return Buffer.from(ski.keyId, "hex");
+  return keyIdentifier(cert.publicKey.export({ type: "spki", format: "der" }));
 }
 
 export const normalizedPem = (cert: NodeCertificate) => cert.toString().trimEnd() + "\n";

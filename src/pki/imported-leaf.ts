@@ -4,7 +4,8 @@ import { join } from "node:path";
 import type { X509Certificate as NodeCertificate } from "node:crypto";
 import type { IssuingCa } from "./issuing-ca.js";
 import type { PemTriple } from "./pem-triple.js";
-import { checkIsCa, checkKeyMatches, checkValidAt, fail, isSignedBy, parseCertificates, parsePrivateKey, readMaterial } from "./material-checks.js";
+import { checkIsCa } from "./ca-checks.js";
+import { checkKeyMatches, checkValidAt, fail, isSignedBy, parseCertificates, parsePrivateKey, readMaterial } from "./material-checks.js";
 import { normalizedPem } from "./imported-ca.js";
 import { pathExists } from "../util/path-exists.js";
 

@@ -1,15 +1,15 @@
 // The CA that signs this run's leaves, whichever way it came to be (made now, imported, or
 // this boot's ephemeral CA found again on the volume). `signer` is absent when its key is gone.
 import type { X509Certificate as NodeCertificate } from "node:crypto";
-import type { Algorithm, CryptoKey, EcdsaParams, x509 } from "./x509.js";
+import type { Algorithm, CryptoKey, EcdsaParams } from "./x509.js";
 
 export interface CaSigner {
   key: CryptoKey;
   signing: Algorithm | EcdsaParams;
-  /** The intermediate's subject, as the leaves' issuer. */
-  issuerName: x509.Name;
-  /** The intermediate's key identifier, as the leaves' authority key identifier. */
-  authorityKeyId: x509.AuthorityKeyIdentifierExtension;
+  /** The intermediate's subject, DER exactly as in its certificate: the leaves' issuer. */
+  issuerDer: Uint8Array;
+  /** The intermediate's key identifier: the leaves' authority key identifier. */
+  keyIdentifier: Uint8Array;
 }
 
 export interface IssuingCa {

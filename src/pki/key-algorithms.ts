@@ -1,9 +1,12 @@
 // What each configured key algorithm means for webcrypto: how to make a key, how to sign
 // with it, and which key usages its certificates carry.
-import { type KeyObject, generateKeyPair as nodeGenerateKeyPair } from "node:crypto";
+import { type KeyObject, generateKeyPair as nodeGenerateKeyPair, webcrypto } from "node:crypto";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
-import { ecKeyDer } from "./ec-key-der.js";
-import { type Algorithm, type CryptoKeyPair, type EcdsaParams, type EcKeyGenParams, type RsaHashedKeyGenParams, subtle, x509 } from "./x509.js";
+import { KEY_USAGE } from "./cert-der.js";
+import { ecKeyDer, ecKeyDerCovers } from "./ec-key-der.js";
+import type { Algorithm, CryptoKeyPair, EcdsaParams, EcKeyGenParams, RsaHashedKeyGenParams } from "./x509.js";
+
+const subtle = webcrypto.subtle;
 
 export interface KeyProfile {
   generate: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm;
@@ -19,7 +22,7 @@ const rsa = (modulusLength: number): KeyProfile => ({
   generate: { name: "RSASSA-PKCS1-v1_5", modulusLength, publicExponent: RSA_EXPONENT, hash: "SHA-256" },
   node: { type: "rsa", options: { modulusLength, publicExponent: 65537 } },
   signing: { name: "RSASSA-PKCS1-v1_5" },
-  leafKeyUsage: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+  leafKeyUsage: KEY_USAGE.digitalSignature | KEY_USAGE.keyEncipherment,
 });
 
 export const KEY_PROFILES: Record<KeyAlgorithm, KeyProfile> = {
@@ -27,13 +30,13 @@ export const KEY_PROFILES: Record<KeyAlgorithm, KeyProfile> = {
     generate: { name: "ECDSA", namedCurve: "P-256" },
     node: { type: "ec", options: { namedCurve: "P-256" } },
     signing: { name: "ECDSA", hash: "SHA-256" },
-    leafKeyUsage: x509.KeyUsageFlags.digitalSignature,
+    leafKeyUsage: KEY_USAGE.digitalSignature,
   },
   "ecdsa-p384": {
     generate: { name: "ECDSA", namedCurve: "P-384" },
     node: { type: "ec", options: { namedCurve: "P-384" } },
     signing: { name: "ECDSA", hash: "SHA-384" },
-    leafKeyUsage: x509.KeyUsageFlags.digitalSignature,
+    leafKeyUsage: KEY_USAGE.digitalSignature,
   },
   "rsa-2048": rsa(2048),
   "rsa-3072": rsa(3072),
@@ -42,7 +45,7 @@ export const KEY_PROFILES: Record<KeyAlgorithm, KeyProfile> = {
     generate: { name: "Ed25519" },
     node: { type: "ed25519", options: {} },
     signing: { name: "Ed25519" },
-    leafKeyUsage: x509.KeyUsageFlags.digitalSignature,
+    leafKeyUsage: KEY_USAGE.digitalSignature,
   },
 };
 
@@ -81,7 +84,7 @@ export function generateLeafKeyPair(algorithm: KeyAlgorithm): Promise<LeafKeyPai
 /** A leaf key as DER, for leaves that never need it as a CryptoKey. */
 export function encodeKeyPair(keys: LeafKeyPair): EncodedKeyPair {
   // OpenSSL's SPKI and PKCS#8 encoders are the slow part of an EC key; see ec-key-der.ts.
-  if (keys.privateKey.asymmetricKeyType === "ec") return ecKeyDer(keys.privateKey);
+  if (ecKeyDerCovers(keys.privateKey)) return ecKeyDer(keys.privateKey);
   return { spki: keys.publicKey.export({ type: "spki", format: "der" }), pkcs8: keys.privateKey.export({ type: "pkcs8", format: "der" }) };
 }
 

@@ -1,16 +1,15 @@
 // A service's leaf: CN and first SAN the service name, then its dns and ip entries; server and
-// client auth; a fresh key of the configured algorithm, exported as PKCS#8. The first leaf of a
-// run is made by @peculiar/x509 itself; the rest follow it through a LeafTemplate.
+// client auth; a fresh key of the configured algorithm, exported as PKCS#8. Every leaf of a run
+// comes out of one LeafTemplate (DER written by hand, byte-identical to @peculiar/x509's).
 import type { ServiceConfig } from "../config/schema.js";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
 import { BACKDATE_MS } from "./ephemeral-ca.js";
-import type { CaSigner, IssuingCa } from "./issuing-ca.js";
-import { encodeKeyPair, generateKeyPair, generateLeafKeyPair, KEY_PROFILES } from "./key-algorithms.js";
-import { derToPem, LeafTemplate, nodeSigningFor } from "./leaf-template.js";
-import { certificatePem, pkcs8Pem } from "./pem.js";
+import type { IssuingCa } from "./issuing-ca.js";
+import { encodeKeyPair, generateLeafKeyPair } from "./key-algorithms.js";
+import { LeafTemplate } from "./leaf-template.js";
+import { derToPem } from "./pem.js";
 import type { PemTriple } from "./pem-triple.js";
 import { randomSerialHex } from "./serial.js";
-import { subtle, x509 } from "./x509.js";
 
 /** The leaf alone and its key; the chain (the CA's) is appended when it is written. */
 export interface IssuedLeaf extends Pick<PemTriple, "certPem" | "keyPem"> {
@@ -26,69 +25,28 @@ export interface LeafRequest {
   now: Date;
 }
 
+export interface SanEntry {
+  type: "dns" | "ip";
+  value: string;
+}
+
 /** The SANs a service's leaf carries, in order, without repeats. */
-export function expectedSans(service: Pick<ServiceConfig, "name" | "dns" | "ip">): x509.JsonGeneralName[] {
+export function expectedSans(service: Pick<ServiceConfig, "name" | "dns" | "ip">): SanEntry[] {
   const dns = [...new Set([service.name, ...service.dns])];
   const ip = [...new Set(service.ip)];
   return [...dns.map((value) => ({ type: "dns" as const, value })), ...ip.map((value) => ({ type: "ip" as const, value }))];
 }
 
-/** Extensions every leaf of one CA and algorithm shares, first in each leaf. */
-function sharedExtensions(signer: CaSigner, algorithm: KeyAlgorithm): x509.Extension[] {
-  return [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(KEY_PROFILES[algorithm].leafKeyUsage, true),
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-    signer.authorityKeyId,
-  ];
-}
-
-interface Dates {
-  notBefore: Date;
-  notAfter: Date;
-}
-
-function datesFor(ca: IssuingCa, request: Pick<LeafRequest, "now" | "validityMs">): Dates {
+function datesFor(ca: IssuingCa, request: Pick<LeafRequest, "now" | "validityMs">) {
   return {
     notBefore: new Date(request.now.getTime() - BACKDATE_MS),
     notAfter: new Date(Math.min(request.now.getTime() + request.validityMs, ca.notAfter.getTime())),
   };
 }
 
-const subjectOf = (name: string) => new x509.Name([{ CN: [name] }]);
-
-function signerOf(ca: IssuingCa): CaSigner {
-  if (!ca.signer) throw new Error("this CA's key is gone; it cannot issue");
-  return ca.signer;
-}
-
-/** One leaf, entirely through @peculiar/x509 (the reference every template follows). */
+/** One leaf. */
 export async function issueLeaf(ca: IssuingCa, request: LeafRequest): Promise<IssuedLeaf> {
-  return (await issueWithLibrary(ca, request)).leaf;
-}
-
-async function issueWithLibrary(ca: IssuingCa, request: LeafRequest): Promise<{ leaf: IssuedLeaf; cert: x509.X509Certificate }> {
-  const signer = signerOf(ca);
-  const keys = await generateKeyPair(request.algorithm);
-  const { notBefore, notAfter } = datesFor(ca, request);
-  const [cert, pkcs8] = await Promise.all([
-    x509.SubjectKeyIdentifierExtension.create(keys.publicKey).then((ski) =>
-      x509.X509CertificateGenerator.create({
-        subject: subjectOf(request.service.name),
-        issuer: signer.issuerName,
-        publicKey: keys.publicKey,
-        signingKey: signer.key,
-        serialNumber: randomSerialHex(),
-        notBefore,
-        notAfter,
-        signingAlgorithm: signer.signing,
-        extensions: [...sharedExtensions(signer, request.algorithm), ski, new x509.SubjectAlternativeNameExtension(expectedSans(request.service))],
-      }),
-    ),
-    subtle.exportKey("pkcs8", keys.privateKey),
-  ]);
-  const leaf = { service: request.service.name, certPem: certificatePem(cert), keyPem: pkcs8Pem(pkcs8), serial: cert.serialNumber, notAfter };
-  return { leaf, cert };
+  return (await issueLeaves(ca, [request]))[0]!;
 }
 
 /**
@@ -98,19 +56,16 @@ async function issueWithLibrary(ca: IssuingCa, request: LeafRequest): Promise<{ 
  */
 export async function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[]): Promise<IssuedLeaf[]> {
   if (requests.length === 0) return [];
-  const signer = signerOf(ca);
+  if (!ca.signer) throw new Error("this CA's key is gone; it cannot issue");
   const [first, ...rest] = requests;
   const algorithm = first!.algorithm;
   if (rest.some((r) => r.algorithm !== algorithm || r.validityMs !== first!.validityMs || r.now.getTime() !== first!.now.getTime())) {
-    return Promise.all(requests.map((r) => issueLeaf(ca, r)));
+    return (await Promise.all(requests.map((r) => issueLeaves(ca, [r])))).flat();
   }
-  // Keys for the rest are made while the library builds the reference.
-  const restKeys = Promise.all(rest.map(() => generateLeafKeyPair(algorithm)));
-  const reference = await issueWithLibrary(ca, first!);
-  const template = LeafTemplate.fromReference(reference.cert, sharedExtensions(signer, algorithm).length, signer.key, nodeSigningFor(signer.signing as { name: string; hash?: unknown }, signer.key));
-  const { notAfter } = datesFor(ca, first!);
-  const keys = await restKeys;
-  const others = rest.map((request, i) => {
+  const keys = await Promise.all(requests.map(() => generateLeafKeyPair(algorithm)));
+  const { notBefore, notAfter } = datesFor(ca, first!);
+  const template = LeafTemplate.forIssuer(ca.signer, algorithm, notBefore, notAfter);
+  return requests.map((request, i) => {
     const { spki, pkcs8, subjectPublicKey } = encodeKeyPair(keys[i]!);
     const serialHex = randomSerialHex();
     const sans = expectedSans(request.service);
@@ -124,5 +79,4 @@ export async function issueLeaves(ca: IssuingCa, requests: readonly LeafRequest[
     });
     return { service: request.service.name, certPem: derToPem(der), keyPem: derToPem(pkcs8, "PRIVATE KEY"), serial: serialHex, notAfter };
   });
-  return [reference.leaf, ...others];
 }

@@ -1,15 +1,31 @@
 // Many leaves from one CA in one run differ only in serial, subject, public key, key identifier
-// and SANs. @peculiar/x509 makes the first leaf of a run (the reference); the others reuse its
-// issuer, validity, signature algorithm and shared extensions as the library encoded them, and
-// get their own parts from the library's schema classes (@peculiar/asn1-x509), turned into
-// asn1js nodes by its serializer. asn1js (the library's encoder) only puts them together in the
-// reference's order. That takes the per-leaf cost from milliseconds to a fraction of one.
-// test/unit/pki/leaf-template.test.ts proves the result byte-identical to the library's own.
-import { createHash, KeyObject, sign } from "node:crypto";
-import { AsnSerializer, OctetString } from "@peculiar/asn1-schema";
-import * as asn1x509 from "@peculiar/asn1-x509";
-import * as asn1js from "asn1js";
-import { asParsed, encoded } from "./encoded-der.js";
+// and SANs. A LeafTemplate holds the rest as DER, encoded once: version, signature algorithm,
+// issuer, validity and the extensions every leaf shares (cert-der.ts writes them the way
+// @peculiar/x509 does; `fromReference` slices them out of a leaf the library made instead).
+// Each leaf's own parts are written by hand too (der.ts): a CN-only Name, the SPKI as given,
+// subjectKeyIdentifier and subjectAltName. test/unit/pki/leaf-template.test.ts proves the
+// result byte-identical to the library's own.
+import { KeyObject } from "node:crypto";
+import type { KeyAlgorithm } from "../config/sections/pki.js";
+import {
+  authorityKeyIdentifier,
+  basicConstraints,
+  extensions,
+  extKeyUsageServerClient,
+  keyIdentifier,
+  keyUsage,
+  name,
+  OID,
+  serialNumber,
+  signed,
+  subjectAltName,
+  subjectKeyIdentifier,
+  validity,
+  VERSION_3,
+} from "./cert-der.js";
+import { bytesOf, children, readTlv, sequence, TAG } from "./der.js";
+import type { CaSigner } from "./issuing-ca.js";
+import { KEY_PROFILES } from "./key-algorithms.js";
 import type { CryptoKey, x509 } from "./x509.js";
 
 export interface TemplateLeaf {
@@ -21,12 +37,6 @@ export interface TemplateLeaf {
   dns: readonly string[];
   ip: readonly string[];
 }
-
-const parse = (der: ArrayBuffer | Uint8Array) => {
-  const { result, offset } = asn1js.fromBER(der);
-  if (offset === -1) throw new Error(`leaf template: DER that does not parse: ${result.error}`);
-  return result;
-};
 
 /** How to sign with node:crypto (DER ECDSA signatures, as the library writes them). */
 export interface NodeSigning {
@@ -41,23 +51,49 @@ export function nodeSigningFor(signing: { name: string; hash?: unknown }, key: C
   return { hash: named((key.algorithm as { hash?: unknown }).hash).replace("-", "").toLowerCase() };
 }
 
-/** PrintableString where the name allows it, as @peculiar/x509's Name does; UTF8String otherwise. */
-const commonNameValue = (name: string) =>
-  new asn1x509.AttributeValue(/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(name) ? { printableString: name } : { utf8String: name });
+const oidDer = (...bytes: number[]) => Uint8Array.of(TAG.oid, bytes.length, ...bytes);
+const ECDSA_WITH: Record<string, number> = { sha256: 2, sha384: 3, sha512: 4 };
+const RSA_WITH: Record<string, number> = { sha256: 0x0b, sha384: 0x0c, sha512: 0x0d };
 
-const extension = (extnID: string, value: unknown) =>
-  AsnSerializer.toASN(new asn1x509.Extension({ extnID, critical: false, extnValue: new OctetString(AsnSerializer.serialize(value)) }));
+/** The signature AlgorithmIdentifier a signer's certificates carry, as @peculiar/x509 writes it. */
+export function signatureAlgorithmFor(signing: { name: string; hash?: unknown }, key: CryptoKey): { algorithm: Uint8Array; hash: string | null } {
+  const { hash } = nodeSigningFor(signing, key);
+  if (signing.name === "Ed25519") return { algorithm: sequence(oidDer(0x2b, 0x65, 0x70)), hash };
+  if (signing.name === "ECDSA" && ECDSA_WITH[hash!]) return { algorithm: sequence(oidDer(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, ECDSA_WITH[hash!]!)), hash };
+  if (signing.name === "RSASSA-PKCS1-v1_5" && RSA_WITH[hash!]) {
+    return { algorithm: sequence(oidDer(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, RSA_WITH[hash!]!), Uint8Array.of(0x05, 0x00)), hash };
+  }
+  throw new Error(`leaf template: cannot sign with ${signing.name} ${hash ?? ""}`);
+}
+
+/** basicConstraints (not a CA), key usage, server + client auth, the issuer's key id: first in every leaf. */
+export function sharedLeafExtensions(signer: Pick<CaSigner, "keyIdentifier">, algorithm: KeyAlgorithm): Buffer[] {
+  return [basicConstraints(false), keyUsage(KEY_PROFILES[algorithm].leafKeyUsage), extKeyUsageServerClient(), authorityKeyIdentifier(signer.keyIdentifier)];
+}
+
+const EMPTY = new Uint8Array(0);
 
 export class LeafTemplate {
   private constructor(
-    private readonly version: asn1js.AsnType,
-    private readonly signatureAlgorithm: asn1js.AsnType,
-    private readonly issuer: asn1js.AsnType,
-    private readonly validity: asn1js.AsnType,
-    private readonly shared: asn1js.AsnType[],
+    /** signature algorithm, issuer and validity, as encoded: what follows the serial. */
+    private readonly middle: Uint8Array,
+    private readonly signatureAlgorithm: Uint8Array,
+    private readonly shared: Uint8Array,
     private readonly key: KeyObject,
     private readonly hash: string | null,
   ) {}
+
+  /** The leaves a CA signs with the shared extensions, valid from notBefore to notAfter. */
+  static forIssuer(signer: CaSigner, algorithm: KeyAlgorithm, notBefore: Date, notAfter: Date): LeafTemplate {
+    const signature = signatureAlgorithmFor(signer.signing as { name: string; hash?: unknown }, signer.key);
+    return new LeafTemplate(
+      Buffer.concat([signature.algorithm, signer.issuerDer, validity(notBefore, notAfter)]),
+      signature.algorithm,
+      Buffer.concat(sharedLeafExtensions(signer, algorithm)),
+      KeyObject.from(signer.key as unknown as Parameters<typeof KeyObject.from>[0]),
+      signature.hash,
+    );
+  }
 
   /**
    * From a reference leaf whose extensions are the `sharedCount` every leaf of the run shares,
@@ -65,67 +101,35 @@ export class LeafTemplate {
    * encoded them and are not encoded again per leaf.
    */
   static fromReference(reference: x509.X509Certificate, sharedCount: number, signingKey: CryptoKey, signing: NodeSigning): LeafTemplate {
-    const cert = parse(reference.rawData) as asn1js.Sequence;
-    const tbs = cert.valueBlock.value[0] as asn1js.Sequence;
-    const parts = tbs.valueBlock.value;
-    const extensionsTag = parts[7]?.idBlock;
-    if (parts.length !== 8 || extensionsTag?.tagClass !== 3 || extensionsTag.tagNumber !== 3) {
+    const der = new Uint8Array(reference.rawData);
+    const [tbsTlv] = children(der, readTlv(der, 0));
+    const parts = children(der, tbsTlv!);
+    if (parts.length !== 8 || parts[7]!.tag !== 0xa3 || !VERSION_3.every((b, i) => der[parts[0]!.start + i] === b)) {
       throw new Error("leaf template: the reference leaf is not a v3 certificate with extensions");
     }
-    const extensions = ((parts[7] as asn1js.Constructed).valueBlock.value[0] as asn1js.Sequence).valueBlock.value;
-    if (extensions.length !== sharedCount + 2) throw new Error("leaf template: the reference leaf has unexpected extensions");
+    const [list] = children(der, parts[7]!);
+    const all = children(der, list!);
+    if (all.length !== sharedCount + 2) throw new Error("leaf template: the reference leaf has unexpected extensions");
+    const shared = all.slice(0, sharedCount);
     return new LeafTemplate(
-      asParsed(parts[0]!),
-      asParsed(parts[2]!),
-      asParsed(parts[3]!),
-      asParsed(parts[4]!),
-      extensions.slice(0, sharedCount).map(asParsed),
+      der.subarray(parts[2]!.start, parts[4]!.end),
+      bytesOf(der, parts[2]!),
+      shared.length > 0 ? der.subarray(shared[0]!.start, shared.at(-1)!.end) : EMPTY,
       KeyObject.from(signingKey as unknown as Parameters<typeof KeyObject.from>[0]),
       signing.hash,
     );
   }
 
-  private tbsNode(leaf: TemplateLeaf): asn1js.Sequence {
-    // RFC 5280 method 1, as the library computes it: SHA-1 of the subjectPublicKey bits.
-    const keyBits = leaf.subjectPublicKey ?? ((parse(leaf.spkiDer) as asn1js.Sequence).valueBlock.value[1] as asn1js.BitString).valueBlock.valueHexView;
-    const keyId = createHash("sha1").update(keyBits).digest();
-    const names = [
-      ...leaf.dns.map((dNSName) => new asn1x509.GeneralName({ dNSName })),
-      ...leaf.ip.map((iPAddress) => new asn1x509.GeneralName({ iPAddress })),
-    ];
-    const subject = new asn1x509.Name([
-      new asn1x509.RelativeDistinguishedName([
-        new asn1x509.AttributeTypeAndValue({ type: "2.5.4.3", value: commonNameValue(leaf.commonName) }),
-      ]),
-    ]);
-    return new asn1js.Sequence({
-      value: [
-        this.version,
-        new asn1js.Integer({ valueHex: Buffer.from(leaf.serialHex, "hex") }),
-        this.signatureAlgorithm,
-        this.issuer,
-        this.validity,
-        AsnSerializer.toASN(subject),
-        encoded(leaf.spkiDer),
-        new asn1js.Constructed({
-          idBlock: { tagClass: 3, tagNumber: 3 },
-          value: [
-            new asn1js.Sequence({
-              value: [
-                ...this.shared,
-                extension(asn1x509.id_ce_subjectKeyIdentifier, new asn1x509.SubjectKeyIdentifier(keyId)),
-                extension(asn1x509.id_ce_subjectAltName, new asn1x509.SubjectAlternativeName(names)),
-              ],
-            }),
-          ],
-        }),
-      ],
-    });
-  }
-
   /** The TBSCertificate, DER. */
-  tbs(leaf: TemplateLeaf): ArrayBuffer {
-    return this.tbsNode(leaf).toBER();
+  tbs(leaf: TemplateLeaf): Buffer {
+    return sequence(
+      VERSION_3,
+      serialNumber(leaf.serialHex),
+      this.middle,
+      name([[OID.commonName, leaf.commonName]]),
+      leaf.spkiDer,
+      extensions(this.shared, subjectKeyIdentifier(keyIdentifier(leaf.spkiDer, leaf.subjectPublicKey)), subjectAltName(leaf.dns, leaf.ip)),
+    );
   }
 
   /**
@@ -134,17 +138,8 @@ export class LeafTemplate {
    * RSA keys costs far more than signing with one).
    */
   build(leaf: TemplateLeaf): Buffer {
-    const tbs = new Uint8Array(this.tbs(leaf));
-    const signature = sign(this.hash, tbs, { key: this.key, dsaEncoding: "der" });
-    // The TBSCertificate goes in as just encoded and signed, not encoded a second time.
-    const certificate = new asn1js.Sequence({ value: [encoded(tbs), this.signatureAlgorithm, new asn1js.BitString({ valueHex: signature })] });
-    return Buffer.from(certificate.toBER());
+    return signed(this.tbs(leaf), this.signatureAlgorithm, this.key, this.hash);
   }
 }
 
-export function derToPem(der: Uint8Array, label = "CERTIFICATE"): string {
-  const base64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("base64");
-  let body = "";
-  for (let i = 0; i < base64.length; i += 64) body += base64.slice(i, i + 64) + "\n";
-  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
-}
+export { derToPem } from "./pem.js";

@@ -6,7 +6,6 @@ import { readFile } from "node:fs/promises";
 import { ConfigError } from "../errors.js";
 import { certNotAfter, certNotBefore } from "./issuing-ca.js";
 import { splitCertificates } from "./pem.js";
-import { x509 } from "./x509.js";
 
 export const fail = (file: string, what: string, message: string, cause?: unknown): never => {
   throw new ConfigError(file, [{ path: what, message }], cause === undefined ? undefined : { cause });
@@ -70,14 +69,4 @@ export function checkKeyMatches(keyFile: string, what: string, key: KeyObject, c
 /** `cert` was signed by `issuer`: names chain and the signature verifies. */
 export function isSignedBy(cert: NodeCertificate, issuer: NodeCertificate): boolean {
   return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-}
-
-export function checkIsCa(file: string, what: string, cert: NodeCertificate): void {
-  const parsed = new x509.X509Certificate(cert.raw);
-  const constraints = parsed.getExtension(x509.BasicConstraintsExtension);
-  if (!constraints?.ca) fail(file, what, "expected a CA certificate (basicConstraints CA:TRUE); this one is not a CA");
-  const usages = parsed.getExtension(x509.KeyUsagesExtension);
-  if (usages && (usages.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
-    fail(file, what, "expected a CA certificate with keyUsage keyCertSign; this one may not sign certificates");
-  }
 }

@@ -3,8 +3,7 @@
 // loaded is handed to provisionPki, so nothing is read twice.
 import type { Config } from "../config/normalize.js";
 import { type IssuingCa } from "./issuing-ca.js";
-import { loadImportedCa } from "./imported-ca.js";
-import { type ImportedLeaf, loadImportedLeaf } from "./imported-leaf.js";
+import type { ImportedLeaf } from "./imported-leaf.js";
 
 export interface PkiImports {
   /** The imported CA; undefined in ephemeral mode. */
@@ -14,8 +13,12 @@ export interface PkiImports {
 }
 
 export async function checkPkiImports(config: Config, now = new Date()): Promise<PkiImports> {
-  const ca: IssuingCa | undefined = config.pki.ca === "ephemeral" ? undefined : await loadImportedCa(config.pki.ca.import, now);
   const leaves = new Map<string, ImportedLeaf>();
+  const importsCa = config.pki.ca !== "ephemeral";
+  if (!importsCa && !config.services.some((s) => s.importCert !== undefined)) return { ca: undefined, leaves };
+  // The checks read extensions with @peculiar/x509: loaded only when there is something to import.
+  const [{ loadImportedCa }, { loadImportedLeaf }] = await Promise.all([import("./imported-ca.js"), import("./imported-leaf.js")]);
+  const ca: IssuingCa | undefined = config.pki.ca === "ephemeral" ? undefined : await loadImportedCa(config.pki.ca.import, now);
   for (const service of config.services) {
     // gateway.importCert is gateway-cert's own (the certificate served to clients): the gateway
     // still gets a stack leaf from pki-init, for mutual TLS with the services.

@@ -25,13 +25,13 @@ describe("the leaf template", () => {
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(KEY_PROFILES[algorithm].leafKeyUsage, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-        signer.authorityKeyId,
+        new x509.AuthorityKeyIdentifierExtension(Buffer.from(signer.keyIdentifier).toString("hex")),
       ];
       const dates = { notBefore: new Date(now.getTime() - 1000), notAfter: new Date(now.getTime() + DAY) };
       const make = async (name: string, keys: Awaited<ReturnType<typeof generateKeyPair>>, serialNumber: string) =>
         x509.X509CertificateGenerator.create({
           subject: new x509.Name([{ CN: [name] }]),
-          issuer: signer.issuerName,
+          issuer: new x509.Name(signer.issuerDer),
           publicKey: keys.publicKey,
           signingKey: signer.key,
           serialNumber,
@@ -52,6 +52,10 @@ describe("the leaf template", () => {
       const spki = new Uint8Array(await subtle.exportKey("spki", keys.publicKey));
       const leaf = { serialHex, commonName: "core-data", spkiDer: spki, dns: ["core-data"], ip: ["10.1.2.3", "fd00::1"] };
       expect(Buffer.from(template.tbs(leaf)).equals(tbsOf(byLibrary.rawData))).toBe(true);
+      // What pki-init uses: the same TBSCertificate with no reference leaf at all.
+      const direct = LeafTemplate.forIssuer(signer, algorithm, dates.notBefore, dates.notAfter);
+      expect(direct.tbs(leaf).equals(tbsOf(byLibrary.rawData))).toBe(true);
+      if (algorithm === "ed25519" || algorithm.startsWith("rsa")) expect(direct.build(leaf).equals(Buffer.from(byLibrary.rawData))).toBe(true);
 
       const der = template.build(leaf);
       const cert = new X509Certificate(der);
