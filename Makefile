@@ -4,7 +4,7 @@ BAO_VERSION := 2.7.2
 VITEST := node_modules/.bin/vitest
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all install build lint typecheck test test-unit test-integration test-e2e e2e up tools bao vault system-deps bench clean compose-up compose-down
+.PHONY: all install build lint format typecheck test test-unit test-integration test-e2e e2e up tools bao vault system-deps bench clean compose-up compose-down
 
 all: build
 
@@ -16,8 +16,12 @@ dist/.built: node_modules/.package-lock.json tsconfig.json tsconfig.build.json $
 	node_modules/.bin/tsc -p tsconfig.build.json && touch $@
 build: dist/.built
 
+# Formatting is part of lint: `make format` writes what `make lint` checks.
 lint: install
+	node_modules/.bin/prettier --check --log-level warn .
 	node_modules/.bin/eslint .
+format: install
+	node_modules/.bin/prettier --write --log-level warn .
 typecheck: install
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
 

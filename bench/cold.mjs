@@ -70,13 +70,30 @@ const stats = Object.fromEntries(
   names.map((n) => {
     const s = samples[n];
     const col = (k) => s.map((x) => x[k]);
-    return [n, { wallP50: percentile(col("wallMs"), 50), wallP90: percentile(col("wallMs"), 90), cpuP50: percentile(col("cpuMs"), 50), rssP50: percentile(col("rssMb"), 50), rssMax: Math.max(...col("rssMb")) }];
+    return [
+      n,
+      {
+        wallP50: percentile(col("wallMs"), 50),
+        wallP90: percentile(col("wallMs"), 90),
+        cpuP50: percentile(col("cpuMs"), 50),
+        rssP50: percentile(col("rssMb"), 50),
+        rssMax: Math.max(...col("rssMb")),
+      },
+    ];
   }),
 );
 const base = stats["node -e 0"];
 const rows = names.map((n) => {
   const s = stats[n];
-  return [n, fmt(s.wallP50), fmt(s.wallP90), fmt(s.cpuP50), s.rssMax.toFixed(1), (s.wallP50 / base.wallP50).toFixed(2) + "×", (s.cpuP50 / Math.max(base.cpuP50, 1)).toFixed(2) + "×"];
+  return [
+    n,
+    fmt(s.wallP50),
+    fmt(s.wallP90),
+    fmt(s.cpuP50),
+    s.rssMax.toFixed(1),
+    (s.wallP50 / base.wallP50).toFixed(2) + "×",
+    (s.cpuP50 / Math.max(base.cpuP50, 1)).toFixed(2) + "×",
+  ];
 });
 console.log(`\nCold start, whole process (${reps} interleaved repetitions; ${process.version}; load average ${load0.toFixed(1)} → ${load1.toFixed(1)})\n`);
 console.log(table(["command", "wall p50 ms", "p90", "cpu p50 ms", "peak RSS MB", "wall / node -e 0", "cpu / node -e 0"], rows));

@@ -52,7 +52,9 @@ async function gatesOpen(start, timeoutMs = 300_000) {
 
 async function allHealthy(start, timeoutMs = 300_000) {
   const healthy = () => {
-    const ids = compose("ps", "-q", ...SERVICES).split("\n").filter(Boolean);
+    const ids = compose("ps", "-q", ...SERVICES)
+      .split("\n")
+      .filter(Boolean);
     if (ids.length !== SERVICES.length) return undefined;
     const health = sh("docker", ["inspect", "-f", "{{.State.Health.Status}}", ...ids]).split("\n");
     return health.every((h) => h === "healthy") ? performance.now() - start : undefined;
@@ -97,7 +99,14 @@ console.log(`compose stack (${composeBin.join(" ")}, ${sh("docker", ["info", "-f
 console.log(
   table(
     ["boot", "up -d returned", "all gates open", "all healthy", ...stageNames, "down before"],
-    results.map((r) => [r.label, fmt(r.upReturnedMs), fmt(r.gatesMs), fmt(r.healthyMs), ...stageNames.map((s) => fmt(r.stages[s])), r.downMs ? fmt(r.downMs) : "-"]),
+    results.map((r) => [
+      r.label,
+      fmt(r.upReturnedMs),
+      fmt(r.gatesMs),
+      fmt(r.healthyMs),
+      ...stageNames.map((s) => fmt(r.stages[s])),
+      r.downMs ? fmt(r.downMs) : "-",
+    ]),
   ),
 );
 console.log("(ms; `all gates open` counts from the start of `up -d`; health checks run every 5 s, so `all healthy` is coarse)");

@@ -39,7 +39,11 @@ async function psqlPeer(stack: Awaited<ReturnType<typeof startDbStack>>, n: numb
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     // The peer gets a verifier too, so no clear password is on its command line either.
-    await execa(bin, ["-q", "-v", "ON_ERROR_STOP=1", "-c", `CREATE ROLE peer_${i} LOGIN`, "-c", `CREATE DATABASE peer_${i} OWNER peer_${i}`], { env, stdin: "ignore", timeout: 30_000 });
+    await execa(bin, ["-q", "-v", "ON_ERROR_STOP=1", "-c", `CREATE ROLE peer_${i} LOGIN`, "-c", `CREATE DATABASE peer_${i} OWNER peer_${i}`], {
+      env,
+      stdin: "ignore",
+      timeout: 30_000,
+    });
   }
   return performance.now() - t0;
 }
@@ -87,8 +91,18 @@ for (const n of SIZES) {
     const floorMs = await floor(stack, n, stack.config.postgres.concurrency);
     const peer = await psqlPeer(stack, n);
     rows.push([n, fmt(fresh), fmt(rerun), fmt(rotate), fmt(floorMs), (fresh / floorMs).toFixed(2) + "×", fmt(peer), (peer / fresh).toFixed(1) + "×"]);
-    results.push({ services: n, concurrency: stack.config.postgres.concurrency, freshMs: fresh, rerunMs: rerun, rotateMs: rotate, sqlFloorMs: floorMs, psqlPerServiceMs: peer });
-    console.error(`${n} services: fresh ${fmt(fresh)} ms, rerun ${fmt(rerun)} ms, rotate ${fmt(rotate)} ms, SQL floor ${fmt(floorMs)} ms, psql per service ${fmt(peer)} ms`);
+    results.push({
+      services: n,
+      concurrency: stack.config.postgres.concurrency,
+      freshMs: fresh,
+      rerunMs: rerun,
+      rotateMs: rotate,
+      sqlFloorMs: floorMs,
+      psqlPerServiceMs: peer,
+    });
+    console.error(
+      `${n} services: fresh ${fmt(fresh)} ms, rerun ${fmt(rerun)} ms, rotate ${fmt(rotate)} ms, SQL floor ${fmt(floorMs)} ms, psql per service ${fmt(peer)} ms`,
+    );
   } finally {
     await stack[Symbol.asyncDispose]();
   }

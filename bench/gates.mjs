@@ -32,7 +32,11 @@ const w = fs.watch(dir, () => fire());
 process.stderr.write("ready\\n"); fire();`;
 
 const PEERS = {
-  bootgate: (dir) => ({ cmd: process.execPath, args: [BIN, "wait", GATE, "--secrets-dir", dir, "--timeout", "300s", "--", "date", "+%s%N"], ready: "waiting for" }),
+  bootgate: (dir) => ({
+    cmd: process.execPath,
+    args: [BIN, "wait", GATE, "--secrets-dir", dir, "--timeout", "300s", "--", "date", "+%s%N"],
+    ready: "waiting for",
+  }),
   floor: (dir) => ({ cmd: process.execPath, args: ["-e", FLOOR_SRC, gatesDir(dir), GATE], ready: "ready" }),
   polling: (dir) => ({ cmd: "sh", args: ["-c", `echo ready >&2; while [ ! -f '${gatePath(dir, GATE)}' ]; do sleep 1; done; exec date +%s%N`], ready: "ready" }),
 };
@@ -41,7 +45,12 @@ function start({ cmd, args, ready }) {
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
-  const watching = new Promise((resolve) => child.stderr.on("data", (d) => { err += d; if (err.includes(ready)) resolve(); }));
+  const watching = new Promise((resolve) =>
+    child.stderr.on("data", (d) => {
+      err += d;
+      if (err.includes(ready)) resolve();
+    }),
+  );
   child.stdout.on("data", (d) => (out += d));
   const done = new Promise((resolve, reject) =>
     child.on("exit", (code) => (code === 0 ? resolve(BigInt(out.trim())) : reject(new Error(`${cmd} exited ${code}: ${err}`)))),
@@ -80,7 +89,9 @@ for (const { waiters, rounds } of PLAN) {
 
 const rows = PLAN.map(({ waiters }) => {
   const get = (peer) => results.find((r) => r.peer === peer && r.waiters === waiters);
-  const b = get("bootgate"), f = get("floor"), p = get("polling");
+  const b = get("bootgate"),
+    f = get("floor"),
+    p = get("polling");
   return [waiters, fmt(b.p50), fmt(b.p99), fmt(f.p50), fmt(f.p99), (b.p99 / f.p99).toFixed(2) + "×", fmt(p.p50), fmt(p.p99), (p.p50 / b.p50).toFixed(0) + "×"];
 });
 console.log("\nGate latency, gate written → waiting command running (ms)\n");

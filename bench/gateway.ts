@@ -110,12 +110,26 @@ try {
   const rows = [
     ["apply, idle (test+swap+SIGHUP+served)", APPLIES, fmt(percentile(idleMs, 50)), fmt(percentile(idleMs, 99)), ""],
     ["apply, under 4 request loops", APPLIES, fmt(percentile(applyMs, 50)), fmt(percentile(applyMs, 99)), ""],
-    ["nginx -t alone", APPLIES, fmt(percentile(testMs, 50)), fmt(percentile(testMs, 99)), `idle apply/test p50 ${(percentile(idleMs, 50) / percentile(testMs, 50)).toFixed(2)}×`],
+    [
+      "nginx -t alone",
+      APPLIES,
+      fmt(percentile(testMs, 50)),
+      fmt(percentile(testMs, 99)),
+      `idle apply/test p50 ${(percentile(idleMs, 50) / percentile(testMs, 50)).toFixed(2)}×`,
+    ],
     ["GET via gateway (new TLS, JWT)", REQUESTS, fmt(percentile(viaGateway, 50)), fmt(percentile(viaGateway, 99)), ""],
-    ["GET straight to service (mTLS)", REQUESTS, fmt(percentile(straight, 50)), fmt(percentile(straight, 99)), `gateway/direct p50 ${(percentile(viaGateway, 50) / percentile(straight, 50)).toFixed(2)}×`],
+    [
+      "GET straight to service (mTLS)",
+      REQUESTS,
+      fmt(percentile(straight, 50)),
+      fmt(percentile(straight, 99)),
+      `gateway/direct p50 ${(percentile(viaGateway, 50) / percentile(straight, 50)).toFixed(2)}×`,
+    ],
   ];
   console.log(table(["what", "n", "p50 ms", "p99 ms", "ratio"], rows));
-  console.log(`\nduring ${APPLIES} applies: ${ok} requests answered 200, ${failures.length} failed${failures.length ? `: ${failures.slice(0, 3).join("; ")}` : ""}`);
+  console.log(
+    `\nduring ${APPLIES} applies: ${ok} requests answered 200, ${failures.length} failed${failures.length ? `: ${failures.slice(0, 3).join("; ")}` : ""}`,
+  );
   const file = saveResult("gateway", {
     applies: APPLIES,
     requests: REQUESTS,

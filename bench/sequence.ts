@@ -24,10 +24,14 @@ const SIZES = sizesArg > 0 ? process.argv[sizesArg + 1]!.split(",").map(Number) 
 
 async function runCli(configFile: string): Promise<{ ms: number; maxRssMb: number; stages: Record<string, number> }> {
   const t0 = performance.now();
-  const r = await execa(process.execPath, ["-r", join(ROOT, "bench/report-maxrss.cjs"), join(ROOT, "bin/bootgate.js"), "run", "--json", "--config", configFile], {
-    reject: false,
-    env: { ...process.env, CI: "1" },
-  });
+  const r = await execa(
+    process.execPath,
+    ["-r", join(ROOT, "bench/report-maxrss.cjs"), join(ROOT, "bin/bootgate.js"), "run", "--json", "--config", configFile],
+    {
+      reject: false,
+      env: { ...process.env, CI: "1" },
+    },
+  );
   const ms = performance.now() - t0;
   if (r.exitCode !== 0) throw new Error(`bootgate run failed (${r.exitCode}):\n${r.stderr}`);
   const kb = Number(/bench-maxrss-kb (\d+)/.exec(r.stderr)?.[1] ?? NaN);
@@ -64,7 +68,11 @@ for (const n of SIZES) {
   await stack.pg.restart();
   await copyFile(saved, pw);
   const reboot = await runCli(stack.configFile);
-  for (const [label, r] of [["first", first], ["rerun", rerun], ["reboot", reboot]] as const) {
+  for (const [label, r] of [
+    ["first", first],
+    ["rerun", rerun],
+    ["reboot", reboot],
+  ] as const) {
     rows.push([n, label, r.ms.toFixed(0), r.maxRssMb.toFixed(0), ...STAGES.map((st) => r.stages[st] ?? "-")]);
     results.push({ services: n, run: label, ms: r.ms, maxRssMb: r.maxRssMb });
   }

@@ -8,7 +8,11 @@ import { fmt, ROOT } from "./lib.mjs";
 const dir = join(ROOT, "bench", "results");
 const read = (name) => (existsSync(join(dir, name)) ? JSON.parse(readFileSync(join(dir, name), "utf8")) : undefined);
 const newest = (prefix) => {
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith(".json")).sort() : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.startsWith(prefix) && f.endsWith(".json"))
+        .sort()
+    : [];
   return files.length ? read(files.at(-1)) : undefined;
 };
 const x = (a, b) => `${(a / b).toFixed(1)}×`;
@@ -24,7 +28,13 @@ if (cold) {
   ]) {
     const s = cold.stats[name];
     const ok = s.wallP50 <= 2 * base.wallP50 && s.rssMax < 45;
-    rows.push([label, `${fmt(s.wallP50)} ms, ${s.rssMax.toFixed(1)} MB`, `node -e 0 ${fmt(base.wallP50)} ms, ${base.rssMax.toFixed(1)} MB; wait.sh ${fmt(sh.wallP50)} ms`, x(s.wallP50, base.wallP50), `≤ 2×, < 45 MB: ${ok ? "met" : "not met"}`]);
+    rows.push([
+      label,
+      `${fmt(s.wallP50)} ms, ${s.rssMax.toFixed(1)} MB`,
+      `node -e 0 ${fmt(base.wallP50)} ms, ${base.rssMax.toFixed(1)} MB; wait.sh ${fmt(sh.wallP50)} ms`,
+      x(s.wallP50, base.wallP50),
+      `≤ 2×, < 45 MB: ${ok ? "met" : "not met"}`,
+    ]);
   }
 } else rows.push(["bootgate wait / --help, cold", "-", "-", "-", "run node bench/cold.mjs"]);
 
@@ -32,15 +42,34 @@ const pki = newest("pki-");
 const at200 = pki?.results?.["200"];
 if (at200) {
   const w = at200.wallMs;
-  rows.push(["`bootgate run --only pki-init`, 200 services, cold process", `${fmt(w.oursCli)} ms`, `cfssl ${fmt(w.cfssl)} ms`, x(w.cfssl, w.oursCli) + " faster", `≥ 20×: ${w.cfssl / w.oursCli >= 20 ? "met" : "not met"}`]);
-  rows.push(["pki-init's own work, 200 services (bench/pki)", `${fmt(w.ours)} ms`, `floor ${fmt(w.floor)} ms`, x(w.ours, w.floor), `≤ 5×: ${w.ours / w.floor <= 5 ? "met" : "not met"}`]);
+  rows.push([
+    "`bootgate run --only pki-init`, 200 services, cold process",
+    `${fmt(w.oursCli)} ms`,
+    `cfssl ${fmt(w.cfssl)} ms`,
+    x(w.cfssl, w.oursCli) + " faster",
+    `≥ 20×: ${w.cfssl / w.oursCli >= 20 ? "met" : "not met"}`,
+  ]);
+  rows.push([
+    "pki-init's own work, 200 services (bench/pki)",
+    `${fmt(w.ours)} ms`,
+    `floor ${fmt(w.floor)} ms`,
+    x(w.ours, w.floor),
+    `≤ 5×: ${w.ours / w.floor <= 5 ? "met" : "not met"}`,
+  ]);
 } else rows.push(["pki-init, 200 services", "-", "-", "-", "run npx tsx bench/pki/run.ts"]);
 
 const up = read("up.json");
 if (up?.runs) {
   const first = up.runs.find((r) => r.label === "first boot");
   const again = up.runs.find((r) => r.label === "reboot");
-  if (first && again) rows.push(["`make up`, first boot / reboot to the summary", `${fmt(first.totalMs)} / ${fmt(again.totalMs)} ms`, "-", "-", `< 4 s / < 1.5 s: ${first.totalMs < 4000 && again.totalMs < 1500 ? "met" : "not met"}`]);
+  if (first && again)
+    rows.push([
+      "`make up`, first boot / reboot to the summary",
+      `${fmt(first.totalMs)} / ${fmt(again.totalMs)} ms`,
+      "-",
+      "-",
+      `< 4 s / < 1.5 s: ${first.totalMs < 4000 && again.totalMs < 1500 ? "met" : "not met"}`,
+    ]);
 }
 
 console.log("\nIssue #18, fast from cold (newest results under bench/results; each figure beside its peer from the same run)\n");

@@ -59,7 +59,12 @@ try {
   const runs = [await boot("first boot"), await boot("reboot")];
   const stages = ["pki-init", "secretstore-setup", "db-seed", "gateway-cert", "proxy-setup"];
   console.log(`\nmake build tools (warm, no-op): ${makeMs.toFixed(0)} ms\n`);
-  console.log(table(["boot", "to summary (ms)", ...stages], runs.map((r) => [r.label, r.totalMs.toFixed(0), ...stages.map((s) => r.stageTimes[s] ?? "-")])));
+  console.log(
+    table(
+      ["boot", "to summary (ms)", ...stages],
+      runs.map((r) => [r.label, r.totalMs.toFixed(0), ...stages.map((s) => r.stageTimes[s] ?? "-")]),
+    ),
+  );
   console.log("\nsecretstore-setup includes waiting for OpenBao to start and answer (it starts at pki-ready).");
   console.log(`saved ${saveResult("up", { makeMs, runs })}`);
 } finally {

@@ -69,7 +69,13 @@ for (const seal of ["static", "shamir"]) {
     const firsts: Times[] = [];
     const reboots: Times[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const stack = await startVaultStack({ setup: false, start: false, pki: true, performanceMultiplier: multiplier, config: { services: SERVICES, vault: { seal } } });
+      const stack = await startVaultStack({
+        setup: false,
+        start: false,
+        pki: true,
+        performanceMultiplier: multiplier,
+        config: { services: SERVICES, vault: { seal } },
+      });
       try {
         firsts.push(await boot(stack, seal, true));
         await rm(stack.config.secretsDir, { recursive: true, force: true });
@@ -79,7 +85,10 @@ for (const seal of ["static", "shamir"]) {
         await stack[Symbol.asyncDispose]();
       }
     }
-    for (const [kind, times] of [["first boot", firsts], ["reboot", reboots]] as const) {
+    for (const [kind, times] of [
+      ["first boot", firsts],
+      ["reboot", reboots],
+    ] as const) {
       const m = medianTimes(times);
       rows.push([seal, multiplier, kind, fmt(m.answer), fmt(m.active), fmt(m.setup), fmt(m.ready)]);
       results.push({ seal, performanceMultiplier: multiplier, boot: kind, services: SERVICES.length, rounds: ROUNDS, median: m, all: times });
@@ -89,4 +98,3 @@ for (const seal of ["static", "shamir"]) {
 console.log(`bench/vault-seal: ${SERVICES.length} services, median of ${ROUNDS} rounds (ms from \`bao server\` spawned)`);
 console.log(table(["seal", "multiplier", "boot", "answer", "active", "setup", "ready"], rows));
 console.log(`saved ${saveResult("vault-seal", { results })}`);
-

@@ -70,7 +70,16 @@ for (const n of SIZES) {
     const peer = await baoCliPeer(stack, n);
     const tokens = n + 2; // services, the vault service itself, bootgate
     rows.push([n, fmt(first), fmt(rerun), fmt(restart), fmt(reboot), fmt(peer), `${(peer / reboot).toFixed(1)}x`]);
-    results.push({ services: n, tokens, firstMs: first, rerunMs: rerun, restartMs: restart, rebootMs: reboot, baoCliPeerMs: peer, peerOverReboot: peer / reboot });
+    results.push({
+      services: n,
+      tokens,
+      firstMs: first,
+      rerunMs: rerun,
+      restartMs: restart,
+      rebootMs: reboot,
+      baoCliPeerMs: peer,
+      peerOverReboot: peer / reboot,
+    });
   } finally {
     await stack[Symbol.asyncDispose]();
   }

@@ -22,7 +22,9 @@ const bao = await startOpenBao({
   serverName: config.vault.service,
   port: Number(url.port || 8200),
 });
-console.log(`OpenBao ${bao.address} (pid ${bao.pid}), verified as \`${config.vault.service}\`; storage and log in ${join(config.stateDir, "openbao")}. Ctrl-C stops it.`);
+console.log(
+  `OpenBao ${bao.address} (pid ${bao.pid}), verified as \`${config.vault.service}\`; storage and log in ${join(config.stateDir, "openbao")}. Ctrl-C stops it.`,
+);
 const stop = async () => {
   await bao.stop();
   process.exit(0);

@@ -16,8 +16,7 @@ export class ConfigError extends Error {
     options?: { cause?: unknown },
   ) {
     super(
-      `${file}: ${issues.length === 1 ? "1 problem" : `${issues.length} problems`}\n` +
-        issues.map((i) => `  - ${i.path || "(root)"}: ${i.message}`).join("\n"),
+      `${file}: ${issues.length === 1 ? "1 problem" : `${issues.length} problems`}\n` + issues.map((i) => `  - ${i.path || "(root)"}: ${i.message}`).join("\n"),
       options,
     );
   }

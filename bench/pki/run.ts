@@ -85,7 +85,8 @@ async function ours(n: number): Promise<Sample> {
       await provisionPki(config);
     },
     n,
-    (out) => parseConfigText(stringify({ secretsDir: out, stateDir: join(out, "..", "state"), services: services(n) }), { source: "bench", baseDir: out, env: {} }),
+    (out) =>
+      parseConfigText(stringify({ secretsDir: out, stateDir: join(out, "..", "state"), services: services(n) }), { source: "bench", baseDir: out, env: {} }),
   );
 }
 
@@ -166,12 +167,31 @@ const lines = [
   `bench/pki — median of ${rounds} rounds, ECDSA P-256, on ${values.dir}; ${versions.node}, ${versions.cfssl}, ${versions.openssl}; load average ${load}`,
   row(["N", "floor", "pki-init", "CLI", "cfssl", "openssl", "cfssl/pki-init", "cfssl/CLI", "openssl/pki-init", "pki-init/floor"], widths),
 ];
-for (const [label, key] of [["wall ms", "wallMs"], ["cpu ms", "cpuMs"]] as const) {
+for (const [label, key] of [
+  ["wall ms", "wallMs"],
+  ["cpu ms", "cpuMs"],
+] as const) {
   lines.push(label);
   for (const [n, r] of Object.entries(results)) {
     const m = r[key];
     const ratio = (a: number, b: number) => fmt(a / b) + "×";
-    lines.push(row([n, fmt(m.floor), fmt(m.ours), fmt(m.oursCli), fmt(m.cfssl), fmt(m.openssl), ratio(m.cfssl, m.ours), ratio(m.cfssl, m.oursCli), ratio(m.openssl, m.ours), ratio(m.ours, m.floor)], widths));
+    lines.push(
+      row(
+        [
+          n,
+          fmt(m.floor),
+          fmt(m.ours),
+          fmt(m.oursCli),
+          fmt(m.cfssl),
+          fmt(m.openssl),
+          ratio(m.cfssl, m.ours),
+          ratio(m.cfssl, m.oursCli),
+          ratio(m.openssl, m.ours),
+          ratio(m.ours, m.floor),
+        ],
+        widths,
+      ),
+    );
   }
 }
 console.log(lines.join("\n"));

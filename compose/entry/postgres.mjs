@@ -15,7 +15,11 @@ const secretsDir = process.env.BOOTGATE_SECRETS_DIR ?? "/secrets";
 const dir = process.env.BOOTGATE_PG_DIR ?? "/var/lib/postgresql/bootgate";
 await mkdir(dir, { recursive: true, mode: 0o700 });
 const hbaFile = join(dir, "pg_hba.compose.conf");
-await writeFile(hbaFile, "# written by compose/entry/postgres.mjs: TLS with scram-sha-256 only\nhostssl all all 0.0.0.0/0 scram-sha-256\nhostssl all all ::/0 scram-sha-256\n", { mode: 0o600 });
+await writeFile(
+  hbaFile,
+  "# written by compose/entry/postgres.mjs: TLS with scram-sha-256 only\nhostssl all all 0.0.0.0/0 scram-sha-256\nhostssl all all ::/0 scram-sha-256\n",
+  { mode: 0o600 },
+);
 
 const pg = await startPostgres({
   dir,

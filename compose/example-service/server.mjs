@@ -58,7 +58,9 @@ const server = https.createServer(
   { cert: read("cert.pem"), key: read("key.pem"), ca, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" },
   async (req, res) => {
     try {
-      const { rows: [now] } = await db.query("select now() as now");
+      const {
+        rows: [now],
+      } = await db.query("select now() as now");
       const caller = req.socket.getPeerCertificate()?.subject?.CN;
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ service, path: req.url, caller, db: { role: session.role, ssl: session.ssl, tls: session.version, now: now.now } }) + "\n");

@@ -36,7 +36,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await load())(rest);
+    return await (
+      await load()
+    )(rest);
   } catch (error) {
     process.stderr.write(`bootgate ${name}: ${messageFor(error)}\n`);
     if (process.env.BOOTGATE_DEBUG && error instanceof Error && error.stack) process.stderr.write(error.stack + "\n");

@@ -37,7 +37,8 @@ export async function upCommand(argv: string[]): Promise<number> {
   });
   const config = await loadConfig({ file: values.config, overrides: { secretsDir: secretsDirFlag(values["secrets-dir"]) } });
   const mode = pickReportMode(values.json);
-  const say = (line: string) => (mode === "json" ? process.stdout.write(JSON.stringify({ type: "up-log", message: line }) + "\n") : process.stderr.write(line + "\n"));
+  const say = (line: string) =>
+    mode === "json" ? process.stdout.write(JSON.stringify({ type: "up-log", message: line }) + "\n") : process.stderr.write(line + "\n");
   if (stop.signal.aborted) {
     const signal = await stop.stopping;
     say(`${signal}: stopped before anything was started`);
@@ -47,7 +48,13 @@ export async function upCommand(argv: string[]): Promise<number> {
   const scope = leftoverScopeOf(config, exampleServicesOf(config), join(config.stateDir, "postgres", "data"));
   const opening = StackGuard.open(scope, say).then((g) => (guard = g));
   const booting = opening.then(() => upLocal(config, createReporter(mode), say, stop.signal));
-  const first = await Promise.race([booting.then((stack) => ({ stack }), (error: unknown) => ({ error })), stop.stopping.then((signal) => ({ signal }))]);
+  const first = await Promise.race([
+    booting.then(
+      (stack) => ({ stack }),
+      (error: unknown) => ({ error }),
+    ),
+    stop.stopping.then((signal) => ({ signal })),
+  ]);
 
   // A boot that failed because `up` is stopping is a stop, whichever promise came first.
   if ("error" in first && !stop.signal.aborted) {
@@ -59,7 +66,9 @@ export async function upCommand(argv: string[]): Promise<number> {
   if ("stack" in first) {
     stack = first.stack;
     if (mode === "json") {
-      process.stdout.write(JSON.stringify({ type: "up-ready", bootId: stack.bootId, gateway: stack.gatewayUrl, services: stack.services, stageTimes: stack.stageTimes }) + "\n");
+      process.stdout.write(
+        JSON.stringify({ type: "up-ready", bootId: stack.bootId, gateway: stack.gatewayUrl, services: stack.services, stageTimes: stack.stageTimes }) + "\n",
+      );
     } else {
       process.stdout.write((await renderSummary(stack)) + "\n");
     }

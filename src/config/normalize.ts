@@ -44,7 +44,12 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
     stateDir: abs(parsed.stateDir),
     pki: { ...pki, ca: pki.ca === "ephemeral" ? pki.ca : { import: abs(pki.ca.import) }, validityMs: validity, renewBeforeMs: renewBefore },
     services: parsed.services.map((s) => ({ ...s, importCert: absOpt(s.importCert) })),
-    vault: { ...vault, ikm: vault.ikm && "file" in vault.ikm ? { file: abs(vault.ikm.file) } : vault.ikm, tokenPeriodMs: tokenPeriod, waitTimeoutMs: vaultWait },
+    vault: {
+      ...vault,
+      ikm: vault.ikm && "file" in vault.ikm ? { file: abs(vault.ikm.file) } : vault.ikm,
+      tokenPeriodMs: tokenPeriod,
+      waitTimeoutMs: vaultWait,
+    },
     postgres: { ...postgres, admin: { ...postgres.admin, passwordFile: absOpt(postgres.admin.passwordFile) }, waitTimeoutMs: postgresWait },
     gateway: {
       ...gateway,
@@ -56,7 +61,10 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
     },
     docker: { ...docker, timeoutMs: dockerTimeout },
     stages: Object.fromEntries(
-      Object.entries(parsed.stages).map(([name, { timeout, ...settings }]) => [name, { ...settings, ...(timeout !== undefined ? { timeoutMs: timeout } : {}) }]),
+      Object.entries(parsed.stages).map(([name, { timeout, ...settings }]) => [
+        name,
+        { ...settings, ...(timeout !== undefined ? { timeoutMs: timeout } : {}) },
+      ]),
     ),
   };
 }

@@ -14,13 +14,17 @@ export async function readAdminPassword(config: Config): Promise<string> {
   const file = config.postgres.admin.passwordFile;
   const field = "postgres.admin.passwordFile";
   if (file === undefined) {
-    throw new ConfigError(config.source, [{ path: field, message: "expected a file holding the PostgreSQL admin password (or set BOOTGATE_PG_PASSWORD_FILE)" }]);
+    throw new ConfigError(config.source, [
+      { path: field, message: "expected a file holding the PostgreSQL admin password (or set BOOTGATE_PG_PASSWORD_FILE)" },
+    ]);
   }
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new ConfigError(config.source, [{ path: field, message: `expected a readable file at ${file} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})` }]);
+    throw new ConfigError(config.source, [
+      { path: field, message: `expected a readable file at ${file} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})` },
+    ]);
   }
   const password = text.replace(/\r?\n$/, "");
   if (password.length === 0) throw new ConfigError(config.source, [{ path: field, message: `expected a password in ${file}, found an empty file` }]);

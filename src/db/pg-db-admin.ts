@@ -46,7 +46,12 @@ export class PgDbAdmin implements DbAdmin {
     return pool;
   }
 
-  private async run<R extends pg.QueryResultRow = pg.QueryResultRow>(database: string, what: string, sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+  private async run<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    database: string,
+    what: string,
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
     try {
       return await this.pool(database).query<R>(sql, params);
     } catch (error) {
@@ -127,7 +132,13 @@ export class PgDbAdmin implements DbAdmin {
   private serialized<T>(database: string, work: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(database) ?? Promise.resolve();
     const next = previous.then(work, work);
-    this.locks.set(database, next.then(() => {}, () => {}));
+    this.locks.set(
+      database,
+      next.then(
+        () => {},
+        () => {},
+      ),
+    );
     return next;
   }
 
@@ -135,11 +146,10 @@ export class PgDbAdmin implements DbAdmin {
     const s = quoteIdent(schema);
     const r = quoteIdent(role);
     await this.serialized(database, async () => {
-      const granted = await this.admin<{ ok: boolean }>(
-        `check ${role}'s access to ${database}`,
-        "SELECT has_database_privilege($1, $2, 'CONNECT') AS ok",
-        [role, database],
-      );
+      const granted = await this.admin<{ ok: boolean }>(`check ${role}'s access to ${database}`, "SELECT has_database_privilege($1, $2, 'CONNECT') AS ok", [
+        role,
+        database,
+      ]);
       if (!granted.rows[0]?.ok) {
         await this.admin(`let ${role} connect to ${database}`, `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} TO ${r}`);
       }

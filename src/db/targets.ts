@@ -40,7 +40,8 @@ export function planDatabases(config: Config): DbTarget[] {
       const problem = databaseNameProblem(normalized.name);
       if (problem) issues.push({ path: namePath, message: `expected a database name: ${problem}` });
       const other = owners.get(normalized.name) ?? sharedDbs.get(normalized.name);
-      if (other !== undefined) issues.push({ path: namePath, message: `expected a database of its own; \`${normalized.name}\` is also used by service \`${other}\`` });
+      if (other !== undefined)
+        issues.push({ path: namePath, message: `expected a database of its own; \`${normalized.name}\` is also used by service \`${other}\`` });
       if (other === undefined) owners.set(normalized.name, service.name);
       targets.push({ service: service.name, role, database: normalized.name, mode: "database", grants: normalized.grants });
     } else {
@@ -48,7 +49,8 @@ export function planDatabases(config: Config): DbTarget[] {
       const sharedProblem = databaseNameProblem(shared);
       if (sharedProblem) issues.push({ path: `${at}.database.shared`, message: `expected a database name: ${sharedProblem}` });
       const owner = owners.get(shared);
-      if (owner !== undefined) issues.push({ path: `${at}.database.shared`, message: `expected a shared database; \`${shared}\` is service \`${owner}\`'s own` });
+      if (owner !== undefined)
+        issues.push({ path: `${at}.database.shared`, message: `expected a shared database; \`${shared}\` is service \`${owner}\`'s own` });
       if (!sharedDbs.has(shared)) sharedDbs.set(shared, service.name);
       const schemaProblem = schemaNameProblem(normalized.name);
       if (schemaProblem) issues.push({ path: namePath, message: `expected a schema name: ${schemaProblem}` });

@@ -6,8 +6,7 @@ import { hostname } from "node:os";
 import { type ContainerReader, COMPOSE_PROJECT_LABEL } from "./container-engine.js";
 
 export type ProjectLookup =
-  | { found: true; name: string; from: "docker.project" | "BOOTGATE_COMPOSE_PROJECT" | "own container" }
-  | { found: false; reason: string };
+  { found: true; name: string; from: "docker.project" | "BOOTGATE_COMPOSE_PROJECT" | "own container" } | { found: false; reason: string };
 
 export interface ProjectLookupInput {
   configured: string | undefined;

@@ -11,9 +11,7 @@ import { type DockerDeps, type DockerLookup, openStackDocker, projectContainers 
 /** nginx's reload signal: re-read the config, start new workers, retire the old ones gracefully. */
 export const NGINX_RELOAD_SIGNAL = "SIGHUP";
 
-export type GatewayContainerReload =
-  | { reloaded: true; containers: string[]; probeHost: string }
-  | { reloaded: false; reason: string };
+export type GatewayContainerReload = { reloaded: true; containers: string[]; probeHost: string } | { reloaded: false; reason: string };
 
 export interface GatewayReloadOptions {
   signal?: AbortSignal;

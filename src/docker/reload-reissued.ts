@@ -27,7 +27,9 @@ export async function reloadReissued(config: Config, outcomes: readonly ServiceO
   const lookup = await (options.open ?? openStackDocker)(config);
   const names = requests.map((r) => r.service).join(", ");
   if (!lookup.available) {
-    throw new Error(`${names} ${requests.length === 1 ? "has" : "have"} \`reload\` set, but the Docker engine is not available to signal them: ${lookup.reason}`);
+    throw new Error(
+      `${names} ${requests.length === 1 ? "has" : "have"} \`reload\` set, but the Docker engine is not available to signal them: ${lookup.reason}`,
+    );
   }
   try {
     return await signalServices(lookup.docker, requests, options.log, options.signal);

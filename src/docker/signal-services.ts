@@ -57,7 +57,9 @@ export async function signalServices(
       try {
         await sendWithRetries(docker, container.id, request.signal, abort);
       } catch (error) {
-        throw new Error(`could not send ${request.signal} to container ${container.name} (service ${request.service}): ${describeCause(error)}`, { cause: error });
+        throw new Error(`could not send ${request.signal} to container ${container.name} (service ${request.service}): ${describeCause(error)}`, {
+          cause: error,
+        });
       }
       log(`sent ${request.signal} to container ${container.name} (service ${request.service}): ${request.because}`);
       signalled.push({ service: request.service, container: container.name, signal: request.signal });

@@ -5,9 +5,7 @@ import { stat } from "node:fs/promises";
 
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 
-export type SocketLookup =
-  | { found: true; path: string; from: "docker.socket" | "DOCKER_HOST" | "default" }
-  | { found: false; reason: string };
+export type SocketLookup = { found: true; path: string; from: "docker.socket" | "DOCKER_HOST" | "default" } | { found: false; reason: string };
 
 export interface SocketLookupInput {
   configured: string | undefined;

@@ -56,7 +56,7 @@ function writeTempInMemory(file: PendingFile, tag: string): string {
   const fd = openSync(temp, "wx", mode);
   try {
     const data = typeof file.data === "string" ? Buffer.from(file.data) : file.data;
-    for (let done = 0; done < data.byteLength; ) done += writeSync(fd, data, done);
+    for (let done = 0; done < data.byteLength;) done += writeSync(fd, data, done);
     fchmodSync(fd, mode);
     if (isRoot() && (file.uid !== undefined || file.gid !== undefined)) fchownSync(fd, file.uid ?? -1, file.gid ?? -1);
   } catch (error) {
@@ -100,9 +100,7 @@ export async function writeFilesAtomic(files: PendingFile[]): Promise<void> {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
     throw error;
   }
-  await Promise.all(
-    files.map(async (file, i) => (inMemory.has(dirname(file.path)) ? renameSync(temps[i]!, file.path) : rename(temps[i]!, file.path))),
-  );
+  await Promise.all(files.map(async (file, i) => (inMemory.has(dirname(file.path)) ? renameSync(temps[i]!, file.path) : rename(temps[i]!, file.path))));
   await Promise.all(dirs.filter((d) => !inMemory.has(d)).map(syncDir));
 }
 

@@ -67,7 +67,9 @@ export async function openGate(secretsDir: string, gate: string, bootId: string,
   const record: GateRecord = { gate, time: new Date().toISOString(), bootId, kernelBootId: kernelBootId(), ...(stage ? { stage } : {}) };
   await mkdir(gatesDir(secretsDir), { recursive: true, mode: 0o755 });
   // One line, `"bootId":"…"` without spaces: the POSIX sh waiter matches it with grep.
-  await (await atomicWrite())(gatePath(secretsDir, gate), JSON.stringify(record) + "\n", { mode: 0o644 });
+  await (
+    await atomicWrite()
+  )(gatePath(secretsDir, gate), JSON.stringify(record) + "\n", { mode: 0o644 });
   return record;
 }
 

@@ -82,5 +82,8 @@ function expectOk(res: KongResponse, path: string, method = "PUT"): void {
   // Kong's own message only: the request body carried the key and must not be echoed.
   const message = typeof res.body === "object" && res.body !== null ? (res.body as { message?: unknown }).message : undefined;
   const detail = `HTTP ${res.status}${typeof message === "string" ? `: ${message.slice(0, 300)}` : ""}`;
-  throw new RequestError("Kong Admin API", `${method} ${path.replace(/\/jwt\/.*/, "/jwt/…")}`, detail, { transient: res.status >= 500, statusCode: res.status });
+  throw new RequestError("Kong Admin API", `${method} ${path.replace(/\/jwt\/.*/, "/jwt/…")}`, detail, {
+    transient: res.status >= 500,
+    statusCode: res.status,
+  });
 }

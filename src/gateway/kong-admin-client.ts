@@ -77,7 +77,13 @@ export class KongAdminClient {
       );
       req.on("timeout", () => req.destroy(Object.assign(new Error("Kong Admin API did not answer in time"), { code: "ETIMEDOUT" })));
       req.on("error", (error: NodeJS.ErrnoException) => {
-        reject(new RequestError(`Kong Admin API at ${this.url.origin}`, `${method} ${target.pathname}`, error.message, { transient: hasTransientCode(error), code: errorCode(error), cause: error }));
+        reject(
+          new RequestError(`Kong Admin API at ${this.url.origin}`, `${method} ${target.pathname}`, error.message, {
+            transient: hasTransientCode(error),
+            code: errorCode(error),
+            cause: error,
+          }),
+        );
       });
       req.end(payload);
     });

@@ -79,5 +79,4 @@ export class KongDeclarativeAdapter implements GatewayAdapter {
       ...(this.options.probe ? { probe: this.options.probe } : {}),
     });
   }
-
 }

@@ -108,7 +108,9 @@ const ipUpstreamMessage = (route: Route) =>
  */
 export function assertKongRoutes(routes: readonly Route[], routesFile: string): void {
   const issues: ConfigIssue[] = routes.flatMap((route, i) =>
-    ipUpstream(route) ? [{ path: `routes[${i}] (${JSON.stringify(route.name)}).upstream`, message: `expected a service name: ${ipUpstreamMessage(route)}` }] : [],
+    ipUpstream(route)
+      ? [{ path: `routes[${i}] (${JSON.stringify(route.name)}).upstream`, message: `expected a service name: ${ipUpstreamMessage(route)}` }]
+      : [],
   );
   if (issues.length > 0) throw new ConfigError(routesFile, issues);
 }
@@ -138,30 +140,26 @@ export function kongEntities(material: GatewayMaterial, gateway: string): KongEn
     tags: tags(),
   };
 
-  const services = material.routes.map(
-    (route): KongService => ({
-      name: route.name,
-      protocol: "https",
-      host: route.upstreamHost,
-      port: route.upstreamPort,
-      path: route.upstreamPath,
-      tls_verify: true,
-      tls_verify_depth: 4,
-      ca_certificates: [...caIds],
-      client_certificate: { id: clientCertificate.id },
-      tags: tags(),
-    }),
-  );
-  const routes = material.routes.map(
-    (route): KongRoute => ({
-      name: route.name,
-      protocols: ["https"],
-      paths: [route.path],
-      strip_path: true,
-      service: { name: route.name },
-      tags: tags(),
-    }),
-  );
+  const services = material.routes.map((route): KongService => ({
+    name: route.name,
+    protocol: "https",
+    host: route.upstreamHost,
+    port: route.upstreamPort,
+    path: route.upstreamPath,
+    tls_verify: true,
+    tls_verify_depth: 4,
+    ca_certificates: [...caIds],
+    client_certificate: { id: clientCertificate.id },
+    tags: tags(),
+  }));
+  const routes = material.routes.map((route): KongRoute => ({
+    name: route.name,
+    protocols: ["https"],
+    paths: [route.path],
+    strip_path: true,
+    service: { name: route.name },
+    tags: tags(),
+  }));
 
   const consumer = `${gateway}-clients`;
   return {

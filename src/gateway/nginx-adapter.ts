@@ -47,7 +47,10 @@ export class NginxAdapter implements GatewayAdapter {
   readonly kind = "nginx" as const;
 
   constructor(private readonly options: NginxAdapterOptions) {
-    for (const [field, dir] of [["configDir", options.configDir], ["runtimeDir", options.runtimeDir]] as const) {
+    for (const [field, dir] of [
+      ["configDir", options.configDir],
+      ["runtimeDir", options.runtimeDir],
+    ] as const) {
       if (dir !== undefined && UNSAFE_NGINX_PATH.test(dir)) {
         throw new Error(`gateway.nginx.${field} \`${dir}\` has characters nginx would misread (quotes, $, ;, braces, spaces)`);
       }
@@ -140,7 +143,12 @@ export class NginxAdapter implements GatewayAdapter {
     return /nginx/.test(cmdline.split("\0")[0] ?? "") || /^nginx: master/.test(cmdline) ? pid : undefined;
   }
 
-  private async awaitGeneration(generation: string, material: GatewayMaterial, signal?: AbortSignal, probe: { host?: string; inARow?: number } = {}): Promise<void> {
+  private async awaitGeneration(
+    generation: string,
+    material: GatewayMaterial,
+    signal?: AbortSignal,
+    probe: { host?: string; inARow?: number } = {},
+  ): Promise<void> {
     const { listenAddress } = this.options;
     const host = probe.host ?? (listenAddress === "0.0.0.0" ? "127.0.0.1" : listenAddress === "::" ? "::1" : listenAddress);
     await awaitServed(probeTargetFor(material, host, this.options.listenPort, this.options.serverName), {
@@ -152,19 +160,25 @@ export class NginxAdapter implements GatewayAdapter {
       ...(signal ? { signal } : {}),
       detail: async () => {
         const log = await readFile(join(this.runtimeDir, "error.log"), "utf8").catch(() => "");
-        const line = log.trim().split("\n").filter((l) => /\[(emerg|alert|crit|error)\]/.test(l)).at(-1);
+        const line = log
+          .trim()
+          .split("\n")
+          .filter((l) => /\[(emerg|alert|crit|error)\]/.test(l))
+          .at(-1);
         return line ? `error.log: ${line}` : "";
       },
     });
   }
-
 
   private async removeGenerationsExcept(keep: string): Promise<void> {
     const entries = await readdir(this.options.configDir);
     await Promise.all(
       entries
         // Also what an apply killed half-way left behind: other generations, stale candidates.
-        .filter((e) => (e.startsWith(GENERATION_PREFIX) && e !== `${GENERATION_PREFIX}${keep}`) || (e.startsWith(`.${NGINX_CONFIG_FILE}.`) && e.endsWith(".candidate")))
+        .filter(
+          (e) =>
+            (e.startsWith(GENERATION_PREFIX) && e !== `${GENERATION_PREFIX}${keep}`) || (e.startsWith(`.${NGINX_CONFIG_FILE}.`) && e.endsWith(".candidate")),
+        )
         .map((e) => rm(join(this.options.configDir, e), { recursive: true, force: true })),
     );
   }

@@ -69,9 +69,13 @@ http {
     client_body_buffer_size 1m;
     proxy_max_temp_file_size 0;
 
-${input.resolver && input.resolver.length > 0 ? `    resolver ${input.resolver.map((a) => (a.includes(":") ? `[${a}]` : a)).join(" ")} valid=10s;
+${
+  input.resolver && input.resolver.length > 0
+    ? `    resolver ${input.resolver.map((a) => (a.includes(":") ? `[${a}]` : a)).join(" ")} valid=10s;
     resolver_timeout 5s;
-` : ""}    js_import bootgate_auth from ${g(GENERATION_FILES.auth)};
+`
+    : ""
+}    js_import bootgate_auth from ${g(GENERATION_FILES.auth)};
 
     server {
         listen ${listenHost}:${input.listenPort} ssl;
@@ -102,11 +106,15 @@ ${input.resolver && input.resolver.length > 0 ? `    resolver ${input.resolver.m
             default_type text/plain;
             return 200 "${input.generation}\\n";
         }
-${input.routes.map((r) => renderRoute(r, (input.resolver?.length ?? 0) > 0)).join("")}${hasRoot ? "" : `
+${input.routes.map((r) => renderRoute(r, (input.resolver?.length ?? 0) > 0)).join("")}${
+    hasRoot
+      ? ""
+      : `
         location / {
             return 404;
         }
-`}    }
+`
+  }    }
 }
 `;
 }

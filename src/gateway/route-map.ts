@@ -70,7 +70,11 @@ export function parseRouteMap(text: string, file: string, options: RouteMapOptio
     throw new ConfigError(file, [{ path: where, message: `expected valid TOML: ${first}` }], { cause: error });
   }
   const top = routeMapShape.safeParse(doc);
-  if (!top.success) throw new ConfigError(file, top.error.issues.map((i) => zodIssue(i, "")));
+  if (!top.success)
+    throw new ConfigError(
+      file,
+      top.error.issues.map((i) => zodIssue(i, "")),
+    );
 
   const issues: ConfigIssue[] = [];
   const routes: Route[] = [];

@@ -56,8 +56,6 @@ export async function startExampleService(service: ExampleService, secretsDir: s
 export function exampleRoutesToml(services: readonly ExampleService[]): string {
   return (
     "# written by `bootgate up --local` for its example services\n" +
-    services
-      .map((s) => `[[routes]]\nname = "${s.name}"\npath = "${s.path}"\nupstream = "https://127.0.0.1:${s.port}"\nservice = "${s.name}"\n`)
-      .join("\n")
+    services.map((s) => `[[routes]]\nname = "${s.name}"\npath = "${s.path}"\nupstream = "https://127.0.0.1:${s.port}"\nservice = "${s.name}"\n`).join("\n")
   );
 }

@@ -40,7 +40,9 @@ async function clearRecorded(scope: LeftoverScope, say: (line: string) => void):
   if (!record) return;
   const sameBoot = record.kernelBootId === kernelBootId();
   if (sameBoot && isSameProcess(record.up)) {
-    throw new Error(`another bootgate up (pid ${record.up.pid}) is running on the state folder ${scope.stateDir}: stop it first (Ctrl-C in its terminal, or kill -INT ${record.up.pid})`);
+    throw new Error(
+      `another bootgate up (pid ${record.up.pid}) is running on the state folder ${scope.stateDir}: stop it first (Ctrl-C in its terminal, or kill -INT ${record.up.pid})`,
+    );
   }
   // Its watchdog may be stopping the same parts right now; it unmounts last, so wait for it to finish.
   if (sameBoot && record.watchdog) await waitUntilGone(record.watchdog, WATCHDOG_WAIT_MS);
@@ -109,7 +111,10 @@ function shmAttachments(shmid: string | undefined): number {
   } catch {
     return 0;
   }
-  const row = table.split("\n").map((l) => l.trim().split(/\s+/)).find((f) => f[1] === shmid);
+  const row = table
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[1] === shmid);
   return row ? Number(row[6] ?? 0) : 0;
 }
 
@@ -159,12 +164,15 @@ async function clearPorts(scope: LeftoverScope, say: (line: string) => void): Pr
       const holders = socketHolders(inodes).filter((pid) => identityOf(pid) !== undefined);
       if (holders.length === 0) {
         if (round > 0) continue;
-        strangers.push(`port ${port} (${what}) is bound by a process this user cannot see (another user's, or another PID namespace's): free it, or move the port with ${moveWith}`);
+        strangers.push(
+          `port ${port} (${what}) is bound by a process this user cannot see (another user's, or another PID namespace's): free it, or move the port with ${moveWith}`,
+        );
         break;
       }
       const ours = holders.filter((pid) => isOfThisStack(pid, scope));
       if (ours.length === 0) {
-        for (const pid of holders) strangers.push(`port ${port} (${what}) is held by ${describe(pid)}, which is not part of this stack: stop it, or move the port with ${moveWith}`);
+        for (const pid of holders)
+          strangers.push(`port ${port} (${what}) is held by ${describe(pid)}, which is not part of this stack: stop it, or move the port with ${moveWith}`);
         break;
       }
       for (const pid of ours) {

@@ -13,7 +13,6 @@ import { loadIkm } from "../vault/ikm.js";
 import { localAdminPasswordPath } from "../volume/layout.js";
 import { pathExists } from "../util/path-exists.js";
 
-
 /** The local default keeps its IKM in a 0600 file in the state folder; made once. */
 export async function ensureLocalIkm(config: Config): Promise<"created" | "kept" | "hook"> {
   const ikm = config.vault.ikm;

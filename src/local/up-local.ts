@@ -74,14 +74,17 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
   // Bad imports or a bad route map stop here, before the volume is emptied or anything starts.
   await preflightStages(ALL_STAGES, loaded);
   const ikm = await ensureLocalIkm(loaded);
-  if (ikm === "created") say(`made the keyring's input key material: ${relative(process.cwd(), (loaded.vault.ikm as { file: string }).file)} (0600; use an ikm hook in production)`);
+  if (ikm === "created")
+    say(`made the keyring's input key material: ${relative(process.cwd(), (loaded.vault.ikm as { file: string }).file)} (0600; use an ikm hook in production)`);
   signal?.throwIfAborted();
   const volume = await prepareSecretsVolume(loaded.secretsDir);
   if (signal?.aborted) {
     await volume.release();
     signal.throwIfAborted();
   }
-  say(`secrets volume ${relative(process.cwd(), volume.path) || "."}: ${volume.tmpfs ? "tmpfs" : "a plain folder (not root: no tmpfs)"}, emptied — this is a boot`);
+  say(
+    `secrets volume ${relative(process.cwd(), volume.path) || "."}: ${volume.tmpfs ? "tmpfs" : "a plain folder (not root: no tmpfs)"}, emptied — this is a boot`,
+  );
 
   let config = await withServerOwners(loaded);
   const adminPasswordFile = await writeDerivedAdminPassword(config);

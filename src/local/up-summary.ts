@@ -21,7 +21,9 @@ export async function renderSummary(stack: LocalStack): Promise<string> {
   );
   const ca = relative(process.cwd(), caBundlePath(config.secretsDir)) || caBundlePath(config.secretsDir);
   const first = stack.services[0];
-  const times = Object.entries(stack.stageTimes).map(([stage, ms]) => `${stage} ${ms} ms`).join(", ");
+  const times = Object.entries(stack.stageTimes)
+    .map(([stage, ms]) => `${stage} ${ms} ms`)
+    .join(", ");
   return [
     "",
     renderTable(["service", "url", "cert expires", "gates"], [...infra, ...rows]),

@@ -55,7 +55,9 @@ async function cleanUp(): Promise<void> {
     failed.push((error as Error).message);
   }
   if (![...parts.values()].some(isPartAlive)) removeRecord(stateDir);
-  const what = [stopped.length ? `stopped ${stopped.join(", ")}` : "no part was running", unmounted ? `unmounted ${secretsDir}` : ""].filter(Boolean).join("; ");
+  const what = [stopped.length ? `stopped ${stopped.join(", ")}` : "no part was running", unmounted ? `unmounted ${secretsDir}` : ""]
+    .filter(Boolean)
+    .join("; ");
   const line = `${new Date().toISOString()} bootgate up (pid ${values["up-pid"] ?? "?"}) ended without stopping its stack: ${what}${failed.length ? `; failed: ${failed.join("; ")}` : ""}\n`;
   try {
     appendFileSync(upWatchdogLogPath(stateDir), line, { mode: 0o600 });

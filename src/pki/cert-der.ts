@@ -72,7 +72,11 @@ const extension = (type: Uint8Array, critical: boolean, value: Uint8Array) =>
   critical ? sequence(type, BOOLEAN_TRUE, tlv(TAG.octetString, value)) : sequence(type, tlv(TAG.octetString, value));
 
 export const basicConstraints = (ca: boolean, pathLength?: number) =>
-  extension(OID.basicConstraints, true, sequence(...(ca ? [BOOLEAN_TRUE] : []), ...(pathLength !== undefined ? [tlv(TAG.integer, Uint8Array.of(pathLength))] : [])));
+  extension(
+    OID.basicConstraints,
+    true,
+    sequence(...(ca ? [BOOLEAN_TRUE] : []), ...(pathLength !== undefined ? [tlv(TAG.integer, Uint8Array.of(pathLength))] : [])),
+  );
 
 /** A critical keyUsage; DER drops the trailing zero bits. */
 export function keyUsage(flags: number): Buffer {

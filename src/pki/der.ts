@@ -43,7 +43,7 @@ export function readTlv(der: Uint8Array, pos: number): Tlv {
 /** The elements inside a constructed one. */
 export function children(der: Uint8Array, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let pos = parent.contentStart; pos < parent.end; ) {
+  for (let pos = parent.contentStart; pos < parent.end;) {
     const child = readTlv(der, pos);
     out.push(child);
     pos = child.end;

@@ -31,7 +31,8 @@ export interface EcKeyDer {
 }
 
 /** Whether ecKeyDer can encode this key (the NIST curves bootgate issues on). */
-export const ecKeyDerCovers = (key: KeyObject) => key.asymmetricKeyType === "ec" && ["prime256v1", "secp384r1", "secp521r1"].includes(key.asymmetricKeyDetails?.namedCurve ?? "");
+export const ecKeyDerCovers = (key: KeyObject) =>
+  key.asymmetricKeyType === "ec" && ["prime256v1", "secp384r1", "secp521r1"].includes(key.asymmetricKeyDetails?.namedCurve ?? "");
 
 export function ecKeyDer(privateKey: KeyObject): EcKeyDer {
   const jwk = privateKey.export({ format: "jwk" });

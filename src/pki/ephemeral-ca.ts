@@ -2,7 +2,21 @@
 // scope once the intermediate is signed; the intermediate key lives only in the returned signer.
 import { KeyObject, X509Certificate as NodeCertificate } from "node:crypto";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
-import { authorityKeyIdentifier, basicConstraints, extensions, KEY_USAGE, keyIdentifier, keyUsage, name, OID, serialNumber, signed, subjectKeyIdentifier, validity, VERSION_3 } from "./cert-der.js";
+import {
+  authorityKeyIdentifier,
+  basicConstraints,
+  extensions,
+  KEY_USAGE,
+  keyIdentifier,
+  keyUsage,
+  name,
+  OID,
+  serialNumber,
+  signed,
+  subjectKeyIdentifier,
+  validity,
+  VERSION_3,
+} from "./cert-der.js";
 import { sequence } from "./der.js";
 import type { IssuingCa } from "./issuing-ca.js";
 import { generateSigningKeyPair, KEY_PROFILES } from "./key-algorithms.js";
@@ -26,7 +40,8 @@ export interface EphemeralCaOptions {
 }
 
 const CA_USAGES = KEY_USAGE.keyCertSign | KEY_USAGE.cRLSign;
-const spkiOf = (keys: CryptoKeyPair) => KeyObject.from(keys.publicKey as unknown as Parameters<typeof KeyObject.from>[0]).export({ type: "spki", format: "der" });
+const spkiOf = (keys: CryptoKeyPair) =>
+  KeyObject.from(keys.publicKey as unknown as Parameters<typeof KeyObject.from>[0]).export({ type: "spki", format: "der" });
 const keyObjectOf = (keys: CryptoKeyPair) => KeyObject.from(keys.privateKey as unknown as Parameters<typeof KeyObject.from>[0]);
 
 /**
@@ -41,10 +56,7 @@ export async function createEphemeralCa(options: EphemeralCaOptions): Promise<Is
   const notAfter = new Date(options.now.getTime() + options.validityMs + CA_EXTRA_MS);
   const tag = randomSerialHex().slice(0, 8);
   const unit = `${BOOT_UNIT_PREFIX}${options.kernelBootId ?? "unknown"}`;
-  const [rootKeys, intermediateKeys] = await Promise.all([
-    generateSigningKeyPair(options.algorithm),
-    generateSigningKeyPair(options.algorithm),
-  ]);
+  const [rootKeys, intermediateKeys] = await Promise.all([generateSigningKeyPair(options.algorithm), generateSigningKeyPair(options.algorithm)]);
   const signature = signatureAlgorithmFor(profile.signing as { name: string; hash?: unknown }, rootKeys.privateKey);
   const rootSpki = spkiOf(rootKeys);
   const intermediateSpki = spkiOf(intermediateKeys);

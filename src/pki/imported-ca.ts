@@ -6,15 +6,7 @@ import type { KeyObject } from "node:crypto";
 import { type CaSigner, certNotAfter, type IssuingCa } from "./issuing-ca.js";
 import { checkIsCa } from "./ca-checks.js";
 import { keyIdentifier, subjectOf } from "./cert-der.js";
-import {
-  checkKeyMatches,
-  checkValidAt,
-  fail,
-  isSignedBy,
-  parseCertificates,
-  parsePrivateKey,
-  readMaterial,
-} from "./material-checks.js";
+import { checkKeyMatches, checkValidAt, fail, isSignedBy, parseCertificates, parsePrivateKey, readMaterial } from "./material-checks.js";
 import { type Algorithm, type EcdsaParams, type EcKeyImportParams, type RsaHashedImportParams, subtle, x509 } from "./x509.js";
 
 /** The files an import folder holds; the root key is never needed. */
@@ -54,7 +46,8 @@ export async function loadImportedCa(dir: string, now: Date): Promise<IssuingCa>
   ]);
 
   const root = parseCertificates(rootFile, "pki.ca.import (root certificate)", rootText)[0]!;
-  if (!isSignedBy(root, root)) fail(rootFile, "pki.ca.import (root certificate)", "expected a self-signed root certificate; its signature does not verify with its own key");
+  if (!isSignedBy(root, root))
+    fail(rootFile, "pki.ca.import (root certificate)", "expected a self-signed root certificate; its signature does not verify with its own key");
   checkIsCa(rootFile, "pki.ca.import (root certificate)", root);
   checkValidAt(rootFile, "pki.ca.import (root certificate)", root, now);
 
@@ -62,7 +55,11 @@ export async function loadImportedCa(dir: string, now: Date): Promise<IssuingCa>
   checkIsCa(intermediateFile, "pki.ca.import (intermediate certificate)", intermediate);
   checkValidAt(intermediateFile, "pki.ca.import (intermediate certificate)", intermediate, now);
   if (!isSignedBy(intermediate, root)) {
-    fail(intermediateFile, "pki.ca.import (intermediate certificate)", `expected a certificate signed by ${rootFile}; the chain does not verify (issuer ${intermediate.issuer.replace(/\n/g, ", ")})`);
+    fail(
+      intermediateFile,
+      "pki.ca.import (intermediate certificate)",
+      `expected a certificate signed by ${rootFile}; the chain does not verify (issuer ${intermediate.issuer.replace(/\n/g, ", ")})`,
+    );
   }
 
   const key = parsePrivateKey(keyFile, "pki.ca.import (intermediate key)", keyText);

@@ -19,7 +19,6 @@ export interface ImportedLeaf extends PemTriple {
   dir: string;
 }
 
-
 /**
  * Without chain.pem the leaf must come from the stack's own intermediate (`stackCa`, absent
  * when that CA is not known yet or cannot be known: an ephemeral CA is new every boot).
@@ -46,10 +45,18 @@ export async function loadImportedLeaf(service: string, dir: string, stackCa: Is
     chainSource = certFile;
   } else {
     if (!stackCa) {
-      fail(certFile, what, "expected a chain.pem beside it (the leaf's issuing chain): an ephemeral CA is new every boot, so an imported leaf cannot come from it");
+      fail(
+        certFile,
+        what,
+        "expected a chain.pem beside it (the leaf's issuing chain): an ephemeral CA is new every boot, so an imported leaf cannot come from it",
+      );
     }
     if (!isSignedBy(leaf, stackCa!.intermediate)) {
-      fail(certFile, what, `expected a certificate issued by the stack's CA (${stackCa!.intermediate.subject.replace(/\n/g, ", ")}) or a chain.pem beside it; it was issued by ${leaf.issuer.replace(/\n/g, ", ")}`);
+      fail(
+        certFile,
+        what,
+        `expected a certificate issued by the stack's CA (${stackCa!.intermediate.subject.replace(/\n/g, ", ")}) or a chain.pem beside it; it was issued by ${leaf.issuer.replace(/\n/g, ", ")}`,
+      );
     }
     chain = [stackCa!.intermediate];
     chainSource = "the stack's CA";

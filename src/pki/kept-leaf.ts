@@ -79,7 +79,11 @@ export async function judgeExistingLeaf(
 ): Promise<KeepVerdict> {
   let certText: string, keyText: string, caText: string;
   try {
-    [certText, keyText, caText] = await Promise.all([SERVICE_FILES.cert, SERVICE_FILES.key, SERVICE_FILES.ca].map((f) => readFile(join(dir, f), "utf8"))) as [string, string, string];
+    [certText, keyText, caText] = (await Promise.all([SERVICE_FILES.cert, SERVICE_FILES.key, SERVICE_FILES.ca].map((f) => readFile(join(dir, f), "utf8")))) as [
+      string,
+      string,
+      string,
+    ];
   } catch {
     return { keep: false, reason: "missing files" };
   }

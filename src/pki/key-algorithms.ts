@@ -11,7 +11,10 @@ const subtle = webcrypto.subtle;
 export interface KeyProfile {
   generate: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm;
   /** The same key for node:crypto, which hands back encoded keys straight from libuv's pool. */
-  node: { type: "ec"; options: { namedCurve: string } } | { type: "rsa"; options: { modulusLength: number; publicExponent: number } } | { type: "ed25519"; options: object };
+  node:
+    | { type: "ec"; options: { namedCurve: string } }
+    | { type: "rsa"; options: { modulusLength: number; publicExponent: number } }
+    | { type: "ed25519"; options: object };
   signing: Algorithm | EcdsaParams;
   /** digitalSignature always; RSA keys may also encipher (TLS 1.2 RSA key exchange). */
   leafKeyUsage: number;

@@ -48,7 +48,11 @@ export function nodeSigningFor(signing: { name: string; hash?: unknown }, key: C
   const named = (h: unknown) => String(typeof h === "object" && h !== null ? (h as { name: string }).name : (h ?? "SHA-256"));
   if (signing.name === "ECDSA") return { hash: named(signing.hash).replace("-", "").toLowerCase() };
   // RSASSA-PKCS1-v1_5: the hash is the key's own (webcrypto binds it at import or generation).
-  return { hash: named((key.algorithm as { hash?: unknown }).hash).replace("-", "").toLowerCase() };
+  return {
+    hash: named((key.algorithm as { hash?: unknown }).hash)
+      .replace("-", "")
+      .toLowerCase(),
+  };
 }
 
 const oidDer = (...bytes: number[]) => Uint8Array.of(TAG.oid, bytes.length, ...bytes);

@@ -72,9 +72,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   // Leaves of this boot already on the volume (kept or not): replacing one is a reissue.
   const hadLeaf = new Set<string>();
   if (ca) {
-    const verdicts = await Promise.all(
-      onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBeforeMs, now)),
-    );
+    const verdicts = await Promise.all(onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBeforeMs, now)));
     verdicts.forEach((v, i) => {
       if (v.keep) kept.set(onVolume[i]!.name, v);
       if (v.keep || v.reason !== "missing files") hadLeaf.add(onVolume[i]!.name);
@@ -105,7 +103,13 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   for (const leaf of issued) {
     const service = byName.get(leaf.service)!;
     writes.push({ service, certPem: leaf.certPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle });
-    outcomes.push({ service: leaf.service, action: "issued", serial: leaf.serial, notAfter: leaf.notAfter, ...(hadLeaf.has(leaf.service) ? { reissued: true } : {}) });
+    outcomes.push({
+      service: leaf.service,
+      action: "issued",
+      serial: leaf.serial,
+      notAfter: leaf.notAfter,
+      ...(hadLeaf.has(leaf.service) ? { reissued: true } : {}),
+    });
   }
   for (const [name, k] of kept) {
     const service = byName.get(name)!;
@@ -150,6 +154,19 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   };
 }
 
-function toGatewayLeaf(leaf: Pick<IssuedLeaf, "service" | "certPem" | "keyPem" | "serial" | "notAfter"> & { chainPem: string }, source: GatewayLeaf["source"], caPem: string): GatewayLeaf {
-  return { service: leaf.service, certPem: leaf.certPem, keyPem: leaf.keyPem, chainPem: leaf.chainPem, caPem, source, serial: leaf.serial, notAfter: leaf.notAfter };
+function toGatewayLeaf(
+  leaf: Pick<IssuedLeaf, "service" | "certPem" | "keyPem" | "serial" | "notAfter"> & { chainPem: string },
+  source: GatewayLeaf["source"],
+  caPem: string,
+): GatewayLeaf {
+  return {
+    service: leaf.service,
+    certPem: leaf.certPem,
+    keyPem: leaf.keyPem,
+    chainPem: leaf.chainPem,
+    caPem,
+    source,
+    serial: leaf.serial,
+    notAfter: leaf.notAfter,
+  };
 }

@@ -177,9 +177,7 @@ export async function runStages(options: RunnerOptions): Promise<RunResult> {
     });
   };
 
-  await Promise.allSettled(
-    stages.map((stage) => runOne(stage).then(settle.get(stage.name)!.resolve, settle.get(stage.name)!.reject)),
-  );
+  await Promise.allSettled(stages.map((stage) => runOne(stage).then(settle.get(stage.name)!.resolve, settle.get(stage.name)!.reject)));
   const ok = failures.length === 0 && skipped.length === 0;
   emit({ type: "run-done", ok, durationMs: Math.round(performance.now() - started), failed: failures.map((f) => f.stage) });
   return { ok, failures, skipped, opened };

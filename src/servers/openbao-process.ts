@@ -57,7 +57,6 @@ export function findBaoBinary(explicit?: string): string {
   throw new Error("the OpenBao binary `bao` was not found (looked in BOOTGATE_BAO_BIN, .tools/bin and PATH); run `make bao`");
 }
 
-
 export const auditLogPath = (dir: string) => join(dir, "audit", "audit.log");
 
 export function openBaoConfig(options: {
@@ -108,7 +107,10 @@ async function waitUntilAnswering(address: string, caPem: Buffer, serverName: st
     await poll(
       async () => {
         if (child.exitCode !== null || child.signalCode !== null) {
-          const tail = await readFile(log, "utf8").then((t) => t.slice(-2000), () => "");
+          const tail = await readFile(log, "utf8").then(
+            (t) => t.slice(-2000),
+            () => "",
+          );
           throw new Error(`OpenBao exited (${child.exitCode ?? child.signalCode}) before answering at ${address}; its log ${log}:\n${tail}`);
         }
         try {
@@ -137,7 +139,20 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
   const configFile = join(options.dir, "bao.hcl");
   const certFile = join(options.tlsDir, SERVICE_FILES.cert);
   const keyFile = join(options.tlsDir, SERVICE_FILES.key);
-  await writeFile(configFile, openBaoConfig({ dataDir, auditFile, port, clusterPort, certFile, keyFile, extraHcl: options.extraHcl, performanceMultiplier: options.performanceMultiplier }), { mode: 0o600 });
+  await writeFile(
+    configFile,
+    openBaoConfig({
+      dataDir,
+      auditFile,
+      port,
+      clusterPort,
+      certFile,
+      keyFile,
+      extraHcl: options.extraHcl,
+      performanceMultiplier: options.performanceMultiplier,
+    }),
+    { mode: 0o600 },
+  );
   const logFile = join(options.dir, "bao.log");
   const log = await open(logFile, "a", 0o600);
   // Detached: its own process group, so stop() takes down anything it spawned (plugins) too.

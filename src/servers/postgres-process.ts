@@ -70,7 +70,9 @@ export async function findPostgresBinDir(binDir?: string): Promise<string> {
       // next
     }
   }
-  throw new Error(`PostgreSQL server binaries (initdb, postgres) not found in ${candidates.join(", ") || "pg_config --bindir or /usr/lib/postgresql/*/bin"}: ${HOW_TO_GET}`);
+  throw new Error(
+    `PostgreSQL server binaries (initdb, postgres) not found in ${candidates.join(", ") || "pg_config --bindir or /usr/lib/postgresql/*/bin"}: ${HOW_TO_GET}`,
+  );
 }
 
 /** Only TLS with SCRAM from loopback; there is no socket and no other line. */
@@ -268,7 +270,9 @@ async function assertTraversable(dir: string, user: ServerUser): Promise<void> {
     const info = await stat(current);
     const bits = info.uid === user.uid ? (info.mode >> 6) & 7 : info.gid === user.gid ? (info.mode >> 3) & 7 : info.mode & 7;
     if ((bits & 1) === 0) {
-      throw new Error(`the PostgreSQL server user \`${user.name}\` (uid ${user.uid}) cannot enter ${current} (mode ${(info.mode & 0o777).toString(8)}): make it traversable (e.g. chmod 711)`);
+      throw new Error(
+        `the PostgreSQL server user \`${user.name}\` (uid ${user.uid}) cannot enter ${current} (mode ${(info.mode & 0o777).toString(8)}): make it traversable (e.g. chmod 711)`,
+      );
     }
     const parent = dirname(current);
     if (parent === current) return;

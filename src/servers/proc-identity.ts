@@ -62,7 +62,9 @@ export function livePids(): number[] {
 /** argv of a process, or [] when it is gone or not ours to read. */
 export function commandLineOf(pid: number): string[] {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "");
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      .split("\0")
+      .filter((a) => a !== "");
   } catch {
     return [];
   }
@@ -91,7 +93,9 @@ export function openFilesOf(pid: number): string[] {
 /** One environment variable of a process (never logged: only compared). */
 export function environmentValueOf(pid: number, name: string): string | undefined {
   try {
-    const entry = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").find((e) => e.startsWith(name + "="));
+    const entry = readFileSync(`/proc/${pid}/environ`, "utf8")
+      .split("\0")
+      .find((e) => e.startsWith(name + "="));
     return entry?.slice(name.length + 1);
   } catch {
     return undefined;

@@ -72,7 +72,9 @@ export function dbSeedStage(deps: DbSeedDeps = realDbSeedDeps()) {
             sharedCreating,
           });
           if (result.role !== "unchanged") {
-            ctx.log.info(`${target.service}: role ${target.role} ${result.role === "created" ? "created" : "password set"}${result.newPassword ? " (new password, in Vault first)" : " (from Vault)"}`);
+            ctx.log.info(
+              `${target.service}: role ${target.role} ${result.role === "created" ? "created" : "password set"}${result.newPassword ? " (new password, in Vault first)" : " (from Vault)"}`,
+            );
           }
           await deps.afterService?.(target.service);
           return result;

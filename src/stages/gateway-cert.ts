@@ -7,7 +7,16 @@ import { isTransient } from "../errors.js";
 import { GATEWAY_CERT_READY, PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import { defaultGatewayKvDeps, type GatewayKvDeps } from "../gateway/gateway-kv.js";
 import { caBundlePath } from "../volume/layout.js";
-import { fromKvRecord, gatewayClientTlsKey, gatewayTlsFrom, gatewayTlsKey, isCurrent, standsUnder, toKvRecord, type GatewayTls } from "../gateway/gateway-tls.js";
+import {
+  fromKvRecord,
+  gatewayClientTlsKey,
+  gatewayTlsFrom,
+  gatewayTlsKey,
+  isCurrent,
+  standsUnder,
+  toKvRecord,
+  type GatewayTls,
+} from "../gateway/gateway-tls.js";
 import { loadImportedGatewayCert } from "../gateway/imported-cert.js";
 import { GATEWAY_LEAF_HANDOFF, putGatewayLeaf, takeGatewayLeaf } from "../pki/gateway-handoff.js";
 import { defineStage } from "../runner/define-stage.js";
@@ -34,9 +43,7 @@ export function gatewayCertStage(deps: GatewayKvDeps = defaultGatewayKvDeps) {
       let client: GatewayTls | undefined;
       let handed: GatewayTls | undefined;
       try {
-        handed = leaf
-          ? gatewayTlsFrom({ ...leaf, source: leaf.source === "imported" ? "import" : "pki-init" })
-          : undefined;
+        handed = leaf ? gatewayTlsFrom({ ...leaf, source: leaf.source === "imported" ? "import" : "pki-init" }) : undefined;
         const caPem = await readFile(caBundlePath(config.secretsDir), "utf8").catch(() => "");
         const kv = await deps.openKv(config);
         try {

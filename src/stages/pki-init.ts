@@ -39,7 +39,8 @@ export function pkiInitStage() {
       // config with no IKM has no Vault of bootgate's to start (secretstore-setup says so).
       if (ctx.config.vault.ikm && ctx.config.services.some((s) => s.name === ctx.config.vault.service)) {
         const boot = await writeVaultBootFiles(ctx.config);
-        if (boot.sealKeys > 0 && !boot.inMemory) ctx.log.info(`${ctx.config.secretsDir} is not a tmpfs: OpenBao's seal key is on disk there until the next boot`);
+        if (boot.sealKeys > 0 && !boot.inMemory)
+          ctx.log.info(`${ctx.config.secretsDir} is not a tmpfs: OpenBao's seal key is on disk there until the next boot`);
       }
       const reloaded = await reloadReissued(ctx.config, result.services, { log: (line) => ctx.log.info(line), signal: ctx.signal });
       return { summary: reloaded.length > 0 ? `${result.summary}; signalled ${reloaded.length} container(s)` : result.summary };

@@ -53,7 +53,10 @@ export function containersStatusWith(deps: DockerDeps = {}): StatusProvider {
       if (!project.found) {
         return notice(`compose project unknown: ${project.reason}`, { available: true, socket: docker.socket, project: null, reason: project.reason });
       }
-      const rows = containerRows(await projectContainers(docker.engine, project.name), config.services.map((s) => s.name));
+      const rows = containerRows(
+        await projectContainers(docker.engine, project.name),
+        config.services.map((s) => s.name),
+      );
       return {
         key: "containers",
         title: `containers (compose project ${project.name})`,

@@ -36,13 +36,24 @@ export const gatewayStatus: StatusProvider = async (config) => {
     const adapter = new NginxAdapter({ configDir: dir, listenAddress: gateway.nginx.address, listenPort: gateway.nginx.listen, serverName: gateway.service });
     const pid = await adapter.runningPid().catch(() => undefined);
     const generation = (await readdir(dir).catch(() => [] as string[])).find((e) => e.startsWith("gen-"));
-    rows.push(["nginx", `${pid ? `running (pid ${pid})` : "not running here"}; ${gateway.nginx.address}:${gateway.nginx.listen}; config ${generation ? join(dir, generation) : "not written yet"}`]);
-    data.nginx = { running: pid !== undefined, pid: pid ?? null, listen: `${gateway.nginx.address}:${gateway.nginx.listen}`, generation: generation?.slice(4) ?? null };
+    rows.push([
+      "nginx",
+      `${pid ? `running (pid ${pid})` : "not running here"}; ${gateway.nginx.address}:${gateway.nginx.listen}; config ${generation ? join(dir, generation) : "not written yet"}`,
+    ]);
+    data.nginx = {
+      running: pid !== undefined,
+      pid: pid ?? null,
+      listen: `${gateway.nginx.address}:${gateway.nginx.listen}`,
+      generation: generation?.slice(4) ?? null,
+    };
     if (generation) {
       try {
         const cert = new X509Certificate(await readFile(join(dir, generation, GENERATION_FILES.fullchain), "utf8"));
         const daysLeft = Math.floor((new Date(cert.validTo).getTime() - Date.now()) / DAY_MS);
-        rows.push(["certificate", `${cert.subject.replace(/\n/g, ", ")}; until ${new Date(cert.validTo).toISOString()} (${daysLeft} days); sha256 ${cert.fingerprint256}`]);
+        rows.push([
+          "certificate",
+          `${cert.subject.replace(/\n/g, ", ")}; until ${new Date(cert.validTo).toISOString()} (${daysLeft} days); sha256 ${cert.fingerprint256}`,
+        ]);
         data.certificate = { subject: cert.subject, notAfter: new Date(cert.validTo).toISOString(), daysLeft, fingerprint: cert.fingerprint256 };
       } catch (error) {
         rows.push(["certificate", `unreadable: ${describeCause(error)}`]);

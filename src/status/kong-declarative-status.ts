@@ -24,7 +24,10 @@ export async function kongDeclarativeRows(config: Config, rows: string[][], data
     if (!summary.certificatePem) throw new Error("no certificate in the file");
     const cert = new X509Certificate(summary.certificatePem);
     const daysLeft = Math.floor((new Date(cert.validTo).getTime() - Date.now()) / DAY_MS);
-    rows.push(["certificate", `${cert.subject.replace(/\n/g, ", ")}; until ${new Date(cert.validTo).toISOString()} (${daysLeft} days); sha256 ${cert.fingerprint256}`]);
+    rows.push([
+      "certificate",
+      `${cert.subject.replace(/\n/g, ", ")}; until ${new Date(cert.validTo).toISOString()} (${daysLeft} days); sha256 ${cert.fingerprint256}`,
+    ]);
     data.certificate = { subject: cert.subject, notAfter: new Date(cert.validTo).toISOString(), daysLeft, fingerprint: cert.fingerprint256 };
   } catch (error) {
     rows.push(["certificate", `unreadable: ${describeCause(error).split("\n")[0]}`]);

@@ -50,7 +50,13 @@ async function tokenStatus(base: VaultClient | undefined, secretsDir: string, se
   const file = await readTokenFile(secretsDir, service).catch(() => undefined);
   if (!file) return { service, state: "missing" };
   if (!base) return { service, state: "unknown" };
-  const client = createVaultClient({ address: base.address, caPem: base.caPem, serverName: base.serverName, token: file.token, requestTimeoutMs: STATUS_TIMEOUT_MS });
+  const client = createVaultClient({
+    address: base.address,
+    caPem: base.caPem,
+    serverName: base.serverName,
+    token: file.token,
+    requestTimeoutMs: STATUS_TIMEOUT_MS,
+  });
   try {
     const info = await lookupSelf(client);
     return info ? { service, state: "valid", ttlSeconds: info.ttl, policies: info.policies } : { service, state: "invalid" };
@@ -64,7 +70,13 @@ async function tokenStatus(base: VaultClient | undefined, secretsDir: string, se
 async function auditDevices(base: VaultClient, secretsDir: string): Promise<AuditDevice[] | undefined> {
   const file = await readTokenFile(secretsDir, BOOTGATE_IDENTITY).catch(() => undefined);
   if (!file) return undefined;
-  const client = createVaultClient({ address: base.address, caPem: base.caPem, serverName: base.serverName, token: file.token, requestTimeoutMs: STATUS_TIMEOUT_MS });
+  const client = createVaultClient({
+    address: base.address,
+    caPem: base.caPem,
+    serverName: base.serverName,
+    token: file.token,
+    requestTimeoutMs: STATUS_TIMEOUT_MS,
+  });
   try {
     const body = (await client.api.read("sys/audit")) as { data?: Record<string, { type: string; options?: { file_path?: string } }> };
     return Object.entries(body.data ?? {}).map(([path, d]) => ({ path, type: d.type, ...(d.options?.file_path ? { file: d.options.file_path } : {}) }));

@@ -46,7 +46,11 @@ export async function runIkmHook(argv: readonly string[], source: string): Promi
   // reject:false — execa's own error text quotes the child's output, which is the secret.
   const result = await execa(command!, args, { reject: false, stdin: "ignore", stderr: "ignore", timeout: HOOK_TIMEOUT_MS, encoding: "utf8" });
   if (result.failed) {
-    const why = result.timedOut ? `timed out after ${HOOK_TIMEOUT_MS / 1000}s` : result.exitCode !== undefined ? `exited with code ${result.exitCode}` : (result.code ?? "failed to start");
+    const why = result.timedOut
+      ? `timed out after ${HOOK_TIMEOUT_MS / 1000}s`
+      : result.exitCode !== undefined
+        ? `exited with code ${result.exitCode}`
+        : (result.code ?? "failed to start");
     throw new ConfigError(source, [{ path: "vault.ikm.command", message: `expected ${shown} to print key material and exit 0; it ${why}` }]);
   }
   return checked(parseHex(String(result.stdout)), source, "vault.ikm.command", `the output of ${shown}`);

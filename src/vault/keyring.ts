@@ -33,13 +33,11 @@ export class KeyringError extends Error {
   override name = "KeyringError";
 }
 
-
 function deriveKey(ikm: Buffer, salt: Buffer): Buffer {
   return Buffer.from(hkdfSync("sha256", ikm, salt, HKDF_INFO, 32));
 }
 
-const aadOf = (file: Pick<KeyringFile, "format" | "version" | "kdf">) =>
-  Buffer.from(JSON.stringify([file.format, file.version, file.kdf.name, file.kdf.salt]));
+const aadOf = (file: Pick<KeyringFile, "format" | "version" | "kdf">) => Buffer.from(JSON.stringify([file.format, file.version, file.kdf.name, file.kdf.salt]));
 
 export function encryptKeyring(secrets: KeyringSecrets, ikm: Buffer, salt: Buffer = randomBytes(32)): string {
   const key = deriveKey(ikm, salt);

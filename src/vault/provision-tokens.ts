@@ -58,7 +58,13 @@ export async function writePolicies(root: VaultClient, config: Config): Promise<
   const mount = config.vault.kvMount;
   const policies: [string, string][] = [
     [TOKEN_SELF_POLICY, TOKEN_SELF_RULES],
-    [BOOTGATE_POLICY, bootgatePolicy(mount, config.services.map((s) => s.name))],
+    [
+      BOOTGATE_POLICY,
+      bootgatePolicy(
+        mount,
+        config.services.map((s) => s.name),
+      ),
+    ],
     ...config.services.map((s): [string, string] => [servicePolicyName(s.name), servicePolicy(mount, s.name)]),
   ];
   await mapLimit(policies, CONCURRENCY, ([name, policy]) =>
@@ -70,7 +76,14 @@ export async function writePolicies(root: VaultClient, config: Config): Promise<
 }
 
 const samePolicies = (a: readonly string[], b: readonly string[]) =>
-  a.filter((p) => p !== "default").sort().join(",") === b.filter((p) => p !== "default").sort().join(",");
+  a
+    .filter((p) => p !== "default")
+    .sort()
+    .join(",") ===
+  b
+    .filter((p) => p !== "default")
+    .sort()
+    .join(",");
 
 export async function provisionTokens(root: VaultClient, config: Config, bootId: string): Promise<TokensProvisioned> {
   const mount = config.vault.kvMount;

@@ -135,7 +135,14 @@ async function loggedIn(client: VaultClient, key: IdentityKey, actions: string[]
   return { token: login.token, actions };
 }
 
-async function unlockWithKeyring(client: VaultClient, config: Config, status: SealStatus, ikm: Buffer, key: IdentityKey, signal?: AbortSignal): Promise<Unlocked> {
+async function unlockWithKeyring(
+  client: VaultClient,
+  config: Config,
+  status: SealStatus,
+  ikm: Buffer,
+  key: IdentityKey,
+  signal?: AbortSignal,
+): Promise<Unlocked> {
   const stateDir = config.stateDir;
   const path = keyringPath(stateDir);
   const text = await readKeyringText(stateDir);

@@ -64,5 +64,11 @@ export async function vaultClientFor(config: Config, token?: string, requestTime
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     throw new Error(`cannot verify Vault at ${config.vault.address}: no CA bundle at ${path} (${code}); pki-init writes it`, { cause: error });
   }
-  return createVaultClient({ address: config.vault.address, caPem, serverName: config.vault.service, token, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) });
+  return createVaultClient({
+    address: config.vault.address,
+    caPem,
+    serverName: config.vault.service,
+    token,
+    ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+  });
 }

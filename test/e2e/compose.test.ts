@@ -16,7 +16,13 @@ import { composeCommand, composeProject, containerStates, docker, REPO, runScrip
 import { gatewayGet } from "../support/local-stack.js";
 
 /** Each service of compose/bootgate.yaml with the uid:gid its container runs as. */
-const SERVICES: Record<string, string> = { vault: "1001:1001", postgres: "100:102", gateway: "1003:1003", "core-data": "1101:1101", "core-metadata": "1102:1102" };
+const SERVICES: Record<string, string> = {
+  vault: "1001:1001",
+  postgres: "100:102",
+  gateway: "1003:1003",
+  "core-data": "1101:1101",
+  "core-metadata": "1102:1102",
+};
 const LONG_RUNNING = Object.keys(SERVICES);
 const GATES = ["pki-ready", "vault-ready", "gateway-cert-ready", "gateway-ready", "db-ready"];
 
@@ -71,7 +77,9 @@ async function bootAndWaitForStack(): Promise<string> {
   });
   expect(states.map((s) => s.service).sort()).toEqual([...LONG_RUNNING, "init"].sort());
   const ca = await secretFile(project, "ca/ca.pem");
-  await waitFor(`the gateway on 127.0.0.1:${project.gatewayPort}`, 60_000, async () => ((await gatewayGet(ca, project.gatewayPort, "/core-data/")).status === 401 ? true : undefined));
+  await waitFor(`the gateway on 127.0.0.1:${project.gatewayPort}`, 60_000, async () =>
+    (await gatewayGet(ca, project.gatewayPort, "/core-data/")).status === 401 ? true : undefined,
+  );
   return ca;
 }
 
@@ -164,7 +172,10 @@ describe("the stack in docker compose", () => {
     const vaultLine = logs.split("\n").find((l) => l.includes("✓ secretstore-setup")) ?? "";
     expect(vaultLine).toContain("unsealed");
     expect(vaultLine).not.toContain("initialized");
-    const seal = JSON.parse(await execOk("vault", ["bao", "status", "-format=json", "-address=https://vault:8200", "-ca-cert=/secrets/ca/ca.pem"])) as { initialized: boolean; sealed: boolean };
+    const seal = JSON.parse(await execOk("vault", ["bao", "status", "-format=json", "-address=https://vault:8200", "-ca-cert=/secrets/ca/ca.pem"])) as {
+      initialized: boolean;
+      sealed: boolean;
+    };
     expect(seal).toMatchObject({ initialized: true, sealed: false });
 
     // Vault already held both passwords and PostgreSQL their verifiers: nothing created or reset.
@@ -192,7 +203,8 @@ describe("the stack in docker compose", () => {
         "test/support/compose-volume-owners.yml",
       ]);
       const out = await rerun.run(["run", "--rm", "--no-deps", "-T", "init"], 300_000, "all");
-      for (const service of ["vault", "postgres", "core-data", "core-metadata"]) expect(out).toMatch(new RegExp(`sent SIGHUP to container \\S+ \\(service ${service}\\)`));
+      for (const service of ["vault", "postgres", "core-data", "core-metadata"])
+        expect(out).toMatch(new RegExp(`sent SIGHUP to container \\S+ \\(service ${service}\\)`));
       expect(out).toMatch(/✓ proxy-setup .*reloaded/);
       const owned = statSync(vaultData);
       expect([owned.uid, owned.gid, owned.mode & 0o777]).toEqual([1001, 1001, 0o700]);
@@ -203,7 +215,12 @@ describe("the stack in docker compose", () => {
     for (const service of LONG_RUNNING) expect(after[service], service).not.toBe(before[service]);
     // Each running server now serves its new certificate, and the stack still answers end to end.
     await waitFor("every server to serve its reissued certificate", 60_000, async () => {
-      const served = [await servedSerial("vault", 8200), await servedSerial("postgres", 5432, "postgres"), await servedSerial("core-data", 59880), await servedSerial("gateway", 8443)];
+      const served = [
+        await servedSerial("vault", 8200),
+        await servedSerial("postgres", 5432, "postgres"),
+        await servedSerial("core-data", 59880),
+        await servedSerial("gateway", 8443),
+      ];
       return served.join() === [after.vault, after.postgres, after["core-data"], after.gateway].map((s) => s!.toUpperCase()).join() ? true : undefined;
     });
     await expectRoutesServed(await secretFile(project, "ca/ca.pem"), "carol");

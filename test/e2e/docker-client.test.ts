@@ -107,7 +107,11 @@ describe("bootgate's Docker client on a real engine", () => {
   });
 
   it("should signal a gateway container with SIGHUP and name it by its service for the probe", async () => {
-    const gatewayConfig = pkiTestConfig(dir.path, { services: [{ name: "alpha" }], gateway: { service: "alpha", routes: "./routes.toml" }, docker: { project } });
+    const gatewayConfig = pkiTestConfig(dir.path, {
+      services: [{ name: "alpha" }],
+      gateway: { service: "alpha", routes: "./routes.toml" },
+      docker: { project },
+    });
     const before = (await alpha.logs()).split("reloaded").length;
     const result = await reloadGatewayContainer(gatewayConfig);
     expect(result).toEqual({ reloaded: true, containers: [alpha.name], probeHost: "alpha" });

@@ -80,7 +80,8 @@ async function interruptAt(ms: number, signal: NodeJS.Signals, afterReady = fals
   const run = up();
   if (afterReady) await run.ready;
   await Promise.race([sleep(ms), run.exited]);
-  if (run.child.exitCode !== null) throw new Error(`up exited by itself (${run.child.exitCode}) before the ${signal} at ${ms} ms:\n${run.stderr()}\n${JSON.stringify(run.events.slice(-5))}`);
+  if (run.child.exitCode !== null)
+    throw new Error(`up exited by itself (${run.child.exitCode}) before the ${signal} at ${ms} ms:\n${run.stderr()}\n${JSON.stringify(run.events.slice(-5))}`);
   const recorded = recordedProcesses(stateDir);
   const phase = phaseOf(run);
   const exit = await stop(run, signal);
@@ -124,7 +125,10 @@ describe("bootgate up --local, stopped at any moment", () => {
       const { run, recorded, phase, exit } = await interruptAt(at, "SIGINT", afterReady);
       // Only a signal that lands while node itself is still loading finds no handler: nothing has started then.
       const beforeHandlers = exit.signal === "SIGINT" && recorded.length === 0;
-      expect(exit.code === 130 || beforeHandlers, `round ${i} at ${at} ms (${phase}): exit 130, got ${exit.code ?? exit.signal}:\n${run.stderr().slice(-2000)}`).toBe(true);
+      expect(
+        exit.code === 130 || beforeHandlers,
+        `round ${i} at ${at} ms (${phase}): exit 130, got ${exit.code ?? exit.signal}:\n${run.stderr().slice(-2000)}`,
+      ).toBe(true);
       await expectNothingLeft(recorded, CLEAN_AFTER_SIGINT_MS, `round ${i}, SIGINT at ${at} ms (${phase})`);
       rows.push(`${afterReady ? "summary + " : ""}${at} ms ${phase} (${recorded.length} recorded, exit ${exit.code ?? exit.signal})`);
     }
@@ -219,4 +223,3 @@ describe("bootgate up --local, stopped at any moment", () => {
 function spawnStranger(args: string[]): ChildProcess {
   return spawn(process.execPath, args, { cwd: "/", stdio: ["ignore", "pipe", "ignore"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
 }
-

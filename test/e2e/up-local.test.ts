@@ -29,8 +29,7 @@ const secrets = () => join(dir, "secrets-volume");
 const caPem = () => readFileSync(caBundlePath(secrets()), "utf8");
 const certOf = (service: string) => new X509Certificate(readFileSync(servicePath(secrets(), service, "cert")));
 const token = (user: string) => execFileSync(process.execPath, [BOOTGATE_BIN, "token", user], { cwd: dir, env: stackEnv(ports), encoding: "utf8" }).trim();
-const summaryOf = (run: UpRun, stage: string) =>
-  String(run.events.find((e) => e.type === "stage-done" && e.stage === stage)?.summary ?? "");
+const summaryOf = (run: UpRun, stage: string) => String(run.events.find((e) => e.type === "stage-done" && e.stage === stage)?.summary ?? "");
 
 async function stopAndCheckNothingLeft(run: UpRun) {
   run.child.kill("SIGINT");
@@ -52,7 +51,10 @@ describe("bootgate up --local", () => {
       expect.objectContaining({ name: "core-metadata", path: "/core-metadata" }),
     ]);
     for (const stage of ["pki-init", "secretstore-setup", "db-seed", "gateway-cert", "proxy-setup"]) {
-      expect(running.events.some((e) => e.type === "stage-done" && e.stage === stage), `${stage} finished`).toBe(true);
+      expect(
+        running.events.some((e) => e.type === "stage-done" && e.stage === stage),
+        `${stage} finished`,
+      ).toBe(true);
     }
     expect(summaryOf(running, "secretstore-setup")).toContain("enabled secret/");
 

@@ -12,7 +12,11 @@ export const COMPOSE_FILE = resolve(REPO, "compose/docker-compose.yml");
 export async function runScript(script: string, timeoutMs: number): Promise<string> {
   const result = await execa("bash", [resolve(REPO, script)], { cwd: REPO, reject: false, all: true, timeout: timeoutMs });
   if (result.exitCode !== 0) {
-    throw new Error(`\`bash ${script}\` failed (exit ${result.exitCode ?? result.signal}${result.timedOut ? ", timed out" : ""}):\n${String(result.all ?? "").trim().slice(-3000)}`);
+    throw new Error(
+      `\`bash ${script}\` failed (exit ${result.exitCode ?? result.signal}${result.timedOut ? ", timed out" : ""}):\n${String(result.all ?? "")
+        .trim()
+        .slice(-3000)}`,
+    );
   }
   return String(result.all ?? "");
 }
@@ -37,14 +41,24 @@ export interface ComposeProject {
   exec(service: string, argv: string[], options?: { input?: string; user?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
-export function composeProject(command: string[], name: string, gatewayPort: number, extraEnv: NodeJS.ProcessEnv = {}, extraFiles: string[] = []): ComposeProject {
+export function composeProject(
+  command: string[],
+  name: string,
+  gatewayPort: number,
+  extraEnv: NodeJS.ProcessEnv = {},
+  extraFiles: string[] = [],
+): ComposeProject {
   const env = { BOOTGATE_GATEWAY_PUBLISH: String(gatewayPort), COMPOSE_HTTP_TIMEOUT: "600", ...extraEnv };
   const files = [COMPOSE_FILE, ...extraFiles.map((f) => resolve(REPO, f))].flatMap((f) => ["-f", f]);
   const run = async (args: string[], timeoutMs = 300_000, output: "stdout" | "all" = "stdout") => {
     const [bin, ...pre] = command;
     const result = await execa(bin!, [...pre, "-p", name, ...files, ...args], { cwd: REPO, env, reject: false, all: true, timeout: timeoutMs });
     if (result.exitCode !== 0) {
-      throw new Error(`compose ${args.join(" ")} failed (exit ${result.exitCode ?? result.signal}${result.timedOut ? ", timed out" : ""}):\n${String(result.all ?? "").trim().slice(-3000)}`);
+      throw new Error(
+        `compose ${args.join(" ")} failed (exit ${result.exitCode ?? result.signal}${result.timedOut ? ", timed out" : ""}):\n${String(result.all ?? "")
+          .trim()
+          .slice(-3000)}`,
+      );
     }
     return String((output === "all" ? result.all : result.stdout) ?? "");
   };
@@ -69,7 +83,12 @@ export function composeProject(command: string[], name: string, gatewayPort: num
 
 export async function docker(args: string[], timeoutMs = 60_000): Promise<string> {
   const result = await execa("docker", args, { reject: false, all: true, timeout: timeoutMs });
-  if (result.exitCode !== 0) throw new Error(`docker ${args.join(" ")} failed (exit ${result.exitCode ?? result.signal}):\n${String(result.all ?? "").trim().slice(-2000)}`);
+  if (result.exitCode !== 0)
+    throw new Error(
+      `docker ${args.join(" ")} failed (exit ${result.exitCode ?? result.signal}):\n${String(result.all ?? "")
+        .trim()
+        .slice(-2000)}`,
+    );
   return String(result.stdout ?? "").trim();
 }
 

@@ -17,12 +17,21 @@ export async function startLabelledContainer(project: string, service: string, o
   const name = `${project}-${service}-1`;
   const health = options.healthCmd ? ["--health-cmd", options.healthCmd, "--health-interval", "1s", "--health-retries", "1"] : [];
   await docker([
-    "run", "-d", "--name", name,
-    "--label", `com.docker.compose.project=${project}`,
-    "--label", `com.docker.compose.service=${service}`,
-    "--label", "com.docker.compose.container-number=1",
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--label",
+    `com.docker.compose.project=${project}`,
+    "--label",
+    `com.docker.compose.service=${service}`,
+    "--label",
+    "com.docker.compose.container-number=1",
     ...health,
-    BASE_IMAGE, "sh", "-c", RELOADABLE_COMMAND,
+    BASE_IMAGE,
+    "sh",
+    "-c",
+    RELOADABLE_COMMAND,
   ]);
   const container = { name, service, logs: () => dockerLogs(name) };
   await waitFor(`container ${name} to say ready`, 60_000, async () => ((await container.logs()).includes("ready") ? true : undefined));

@@ -21,8 +21,21 @@ export async function makeTestCa(dir: string, name: string): Promise<TestCa> {
   const certPath = join(dir, `${name}-ca.pem`);
   const keyPath = join(dir, `${name}-ca.key`);
   await execa("openssl", [
-    "req", "-x509", ...EC, "-keyout", keyPath, "-out", certPath, "-days", "2", "-subj", `/CN=${name} test CA`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    "req",
+    "-x509",
+    ...EC,
+    "-keyout",
+    keyPath,
+    "-out",
+    certPath,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name} test CA`,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
   ]);
   return { certPem: await readFile(certPath, "utf8"), certPath, keyPath };
 }
@@ -36,8 +49,21 @@ export async function issueTestLeaf(dir: string, ca: TestCa, name: string, tag =
   );
   await execa("openssl", ["req", ...EC, "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", `/CN=${name}`]);
   await execa("openssl", [
-    "x509", "-req", "-in", `${base}.csr`, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-CAcreateserial",
-    "-days", "1", "-extfile", `${base}.ext`, "-out", `${base}.pem`,
+    "x509",
+    "-req",
+    "-in",
+    `${base}.csr`,
+    "-CA",
+    ca.certPath,
+    "-CAkey",
+    ca.keyPath,
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    `${base}.ext`,
+    "-out",
+    `${base}.pem`,
   ]);
   return { certPem: await readFile(`${base}.pem`, "utf8"), keyPem: await readFile(`${base}.key`, "utf8") };
 }
@@ -53,11 +79,27 @@ export async function makeImportedStackCa(dir: string): Promise<{ importDir: str
   await mkdir(importDir, { recursive: true });
   const root = await makeTestCa(dir, "stack-root");
   const base = join(dir, "stack-intermediate");
-  await writeFile(`${base}.ext`, "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
+  await writeFile(
+    `${base}.ext`,
+    "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+  );
   await execa("openssl", ["req", ...EC, "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", "/CN=stack test intermediate"]);
   await execa("openssl", [
-    "x509", "-req", "-in", `${base}.csr`, "-CA", root.certPath, "-CAkey", root.keyPath, "-CAcreateserial",
-    "-days", "2", "-extfile", `${base}.ext`, "-out", `${base}.pem`,
+    "x509",
+    "-req",
+    "-in",
+    `${base}.csr`,
+    "-CA",
+    root.certPath,
+    "-CAkey",
+    root.keyPath,
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    `${base}.ext`,
+    "-out",
+    `${base}.pem`,
   ]);
   const intermediate: TestCa = { certPem: await readFile(`${base}.pem`, "utf8"), certPath: `${base}.pem`, keyPath: `${base}.key` };
   await writeFile(join(importDir, "root.pem"), root.certPem);

@@ -41,7 +41,9 @@ export function declarativeAsPuts(text: string): DeclarativePut[] {
   for (const { name, routes, client_certificate, ...service } of list(doc.services, "services")) {
     // A top-level entity references another by its primary key, as a string.
     if (typeof client_certificate !== "string" || !certIds.has(client_certificate)) {
-      throw new Error(`services ${String(name)}: invalid reference 'client_certificate: ${JSON.stringify(client_certificate)}' (no such entry in 'certificates')`);
+      throw new Error(
+        `services ${String(name)}: invalid reference 'client_certificate: ${JSON.stringify(client_certificate)}' (no such entry in 'certificates')`,
+      );
     }
     puts.push({ path: `/services/${String(name)}`, body: { ...service, client_certificate: { id: client_certificate } } });
     for (const { name: routeName, ...route } of list(routes, "services[].routes")) {

@@ -35,13 +35,44 @@ const FIELDS: Record<string, string[]> = {
   certificates: ["id", "cert", "key", "cert_alt", "key_alt", "snis", "tags"],
   snis: ["id", "name", "certificate", "tags"],
   services: [
-    "id", "name", "retries", "protocol", "host", "port", "path", "connect_timeout", "write_timeout", "read_timeout",
-    "tags", "client_certificate", "tls_verify", "tls_verify_depth", "ca_certificates", "enabled", "url",
+    "id",
+    "name",
+    "retries",
+    "protocol",
+    "host",
+    "port",
+    "path",
+    "connect_timeout",
+    "write_timeout",
+    "read_timeout",
+    "tags",
+    "client_certificate",
+    "tls_verify",
+    "tls_verify_depth",
+    "ca_certificates",
+    "enabled",
+    "url",
   ],
   routes: [
-    "id", "name", "protocols", "methods", "hosts", "paths", "headers", "https_redirect_status_code", "regex_priority",
-    "strip_path", "path_handling", "preserve_host", "request_buffering", "response_buffering", "snis", "sources",
-    "destinations", "tags", "service",
+    "id",
+    "name",
+    "protocols",
+    "methods",
+    "hosts",
+    "paths",
+    "headers",
+    "https_redirect_status_code",
+    "regex_priority",
+    "strip_path",
+    "path_handling",
+    "preserve_host",
+    "request_buffering",
+    "response_buffering",
+    "snis",
+    "sources",
+    "destinations",
+    "tags",
+    "service",
   ],
   plugins: ["id", "name", "config", "service", "route", "consumer", "protocols", "enabled", "tags", "instance_name"],
   consumers: ["id", "username", "custom_id", "tags"],
@@ -49,8 +80,16 @@ const FIELDS: Record<string, string[]> = {
 };
 
 const JWT_CONFIG = [
-  "uri_param_names", "cookie_names", "header_names", "claims_to_verify", "key_claim_name", "secret_is_base64",
-  "anonymous", "run_on_preflight", "maximum_expiration", "realm",
+  "uri_param_names",
+  "cookie_names",
+  "header_names",
+  "claims_to_verify",
+  "key_claim_name",
+  "secret_is_base64",
+  "anonymous",
+  "run_on_preflight",
+  "maximum_expiration",
+  "realm",
 ];
 
 class Refusal extends Error {
@@ -135,7 +174,10 @@ export class KongRecorder implements AsyncDisposable {
       const [table, key] = parts as [string, string];
       const found = this.find(table, key);
       if (!found) throw new Refusal(404, "Not found");
-      if (table === "services" && [...this.table("routes").values()].some((r) => (r.service as { name?: string }).name === key || (r.service as { id?: string }).id === found.id)) {
+      if (
+        table === "services" &&
+        [...this.table("routes").values()].some((r) => (r.service as { name?: string }).name === key || (r.service as { id?: string }).id === found.id)
+      ) {
         throw new Refusal(400, "an existing 'routes' entity references this 'services' entity");
       }
       this.table(table).delete(key);
@@ -167,7 +209,7 @@ export class KongRecorder implements AsyncDisposable {
       case "ca_certificates": {
         if (!UUID.test(key)) throw new Refusal(400, "ca_certificates are addressed by id (uuid)");
         const cert = parseCert(body.cert, "cert");
-        if (!cert.ca) throw new Refusal(400, "schema violation (cert: certificate does not appear to be a CA because it is missing the \"CA\" basic constraint)");
+        if (!cert.ca) throw new Refusal(400, 'schema violation (cert: certificate does not appear to be a CA because it is missing the "CA" basic constraint)');
         return this.upsert(table, key, body);
       }
       case "certificates": {

@@ -17,7 +17,6 @@ import { PKI_READY } from "../../src/gates/gate-names.js";
 
 export const KONG_TEST_ISSUER = "bootgate-kong-test";
 
-
 export interface KongVaultStack extends AsyncDisposable {
   vault: VaultStack;
   config: Config;

@@ -31,7 +31,13 @@ function caCase(name: string, file: string, says: RegExp, flaw: (good: ImportFil
 }
 
 /** A good import folder, and core-data importing a leaf that `flaw` makes. */
-function leafCase(name: string, file: string, says: RegExp, flaw: (set: Awaited<ReturnType<typeof mintImportSet>>) => Promise<Parameters<typeof writeLeafDir>[1]>, ephemeral = false): BadImport {
+function leafCase(
+  name: string,
+  file: string,
+  says: RegExp,
+  flaw: (set: Awaited<ReturnType<typeof mintImportSet>>) => Promise<Parameters<typeof writeLeafDir>[1]>,
+  ephemeral = false,
+): BadImport {
   return {
     name,
     file: join("leaf", file),
@@ -49,7 +55,11 @@ function leafCase(name: string, file: string, says: RegExp, flaw: (set: Awaited<
 const withIntermediate = async (good: ImportFiles, options: Parameters<typeof mint>[0]): Promise<ImportFiles> => {
   const root = await mint({ name: "Flawed Root", ca: true });
   const intermediate = await mint({ ...options, issuer: options.issuer ?? root });
-  return { root: good.root === undefined ? undefined : (options.issuer ? good.root : root.pem), intermediate: intermediate.pem, intermediateKey: intermediate.keyPem };
+  return {
+    root: good.root === undefined ? undefined : options.issuer ? good.root : root.pem,
+    intermediate: intermediate.pem,
+    intermediateKey: intermediate.keyPem,
+  };
 };
 
 export const BAD_IMPORTS: BadImport[] = [
@@ -59,7 +69,10 @@ export const BAD_IMPORTS: BadImport[] = [
     ...g,
     root: g.root!.replace(/\n[A-Za-z0-9+/]{20}/, "\n!!!!broken!!!!!!!!!!"),
   })),
-  caCase("a file with no certificate in it", "intermediate.pem", /expected a PEM certificate .*found none/, async (g) => ({ ...g, intermediate: "not a certificate\n" })),
+  caCase("a file with no certificate in it", "intermediate.pem", /expected a PEM certificate .*found none/, async (g) => ({
+    ...g,
+    intermediate: "not a certificate\n",
+  })),
   caCase("a key that does not parse", "intermediate-key.pem", /expected a PEM private key .* it does not parse/, async (g) => ({
     ...g,
     intermediateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
@@ -68,18 +81,27 @@ export const BAD_IMPORTS: BadImport[] = [
     ...g,
     intermediateKey: (await mint({ name: "other", ca: true })).keyPem,
   })),
-  caCase("a key of another algorithm than its certificate", "intermediate-key.pem", /expected a key of type ec prime256v1 to match .*intermediate\.pem, got one of type rsa 2048/, async (g) => ({
-    ...g,
-    intermediateKey: (await mint({ name: "other", ca: true, algorithm: "rsa-2048" })).keyPem,
-  })),
+  caCase(
+    "a key of another algorithm than its certificate",
+    "intermediate-key.pem",
+    /expected a key of type ec prime256v1 to match .*intermediate\.pem, got one of type rsa 2048/,
+    async (g) => ({
+      ...g,
+      intermediateKey: (await mint({ name: "other", ca: true, algorithm: "rsa-2048" })).keyPem,
+    }),
+  ),
   caCase("an expired intermediate", "intermediate.pem", /expected a certificate valid now; it expired on/, (g) =>
     withIntermediate(g, { name: "Expired Intermediate", ca: true, notBefore: daysFromNow(-30), notAfter: daysFromNow(-1) }),
   ),
   caCase("a not-yet-valid intermediate", "intermediate.pem", /expected a certificate valid now; it is not valid before/, (g) =>
     withIntermediate(g, { name: "Future Intermediate", ca: true, notBefore: daysFromNow(2), notAfter: daysFromNow(30) }),
   ),
-  caCase("an intermediate that is not a CA", "intermediate.pem", /basicConstraints CA:TRUE.*not a CA/, (g) => withIntermediate(g, { name: "Not A CA", ca: false })),
-  caCase("an intermediate without keyCertSign", "intermediate.pem", /keyUsage keyCertSign/, (g) => withIntermediate(g, { name: "No Cert Sign", ca: true, keyCertSign: false })),
+  caCase("an intermediate that is not a CA", "intermediate.pem", /basicConstraints CA:TRUE.*not a CA/, (g) =>
+    withIntermediate(g, { name: "Not A CA", ca: false }),
+  ),
+  caCase("an intermediate without keyCertSign", "intermediate.pem", /keyUsage keyCertSign/, (g) =>
+    withIntermediate(g, { name: "No Cert Sign", ca: true, keyCertSign: false }),
+  ),
   caCase("a chain that does not verify (intermediate from another root)", "intermediate.pem", /signed by .*root\.pem; the chain does not verify/, async (g) => {
     const other = await withIntermediate(g, { name: "Foreign Intermediate", ca: true });
     return { ...other, root: g.root };

@@ -36,7 +36,7 @@ export async function mint(options: MintOptions): Promise<Minted> {
   const keys = (await subtle.generateKey(KEY_PROFILES[algorithm].generate, true, ["sign", "verify"])) as CryptoKeyPair;
   const ca = options.ca ?? false;
   const usage = ca
-    ? (options.keyCertSign ?? true ? x509.KeyUsageFlags.keyCertSign : 0) | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
+    ? ((options.keyCertSign ?? true) ? x509.KeyUsageFlags.keyCertSign : 0) | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
     : x509.KeyUsageFlags.digitalSignature;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(ca, undefined, true),

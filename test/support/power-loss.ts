@@ -73,7 +73,9 @@ async function spawnBao(stack: PowerStack, clusterPort: number): Promise<ChildPr
   await mkdir(dirname(auditFile), { recursive: true, mode: 0o700 });
   const tls = join(stack.config.secretsDir, "vault");
   const configFile = join(stack.baoDir, "bao.hcl");
-  await writeFile(configFile, openBaoConfig({ dataDir, auditFile, port, clusterPort, certFile: join(tls, "cert.pem"), keyFile: join(tls, "key.pem") }), { mode: 0o600 });
+  await writeFile(configFile, openBaoConfig({ dataDir, auditFile, port, clusterPort, certFile: join(tls, "cert.pem"), keyFile: join(tls, "key.pem") }), {
+    mode: 0o600,
+  });
   const log = await open(join(stack.baoDir, "bao.log"), "a", 0o600);
   const child = spawn(findBaoBinary(), ["server", `-config=${configFile}`, `-config=${vaultBootConfigPath(stack.config)}`], {
     stdio: ["ignore", log.fd, log.fd],

@@ -30,7 +30,11 @@ export function processesIn(dir: string): string[] {
     const cmdline = readOr(() => readFileSync(`/proc/${pid}/cmdline`, "utf8"));
     const environ = readOr(() => readFileSync(`/proc/${pid}/environ`, "utf8"));
     const cwd = readOr(() => readlinkSync(`/proc/${pid}/cwd`));
-    const files = readOr(() => readdirSync(`/proc/${pid}/fd`).map((fd) => readOr(() => readlinkSync(join(`/proc/${pid}/fd`, fd)))).join("\n"));
+    const files = readOr(() =>
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => readOr(() => readlinkSync(join(`/proc/${pid}/fd`, fd))))
+        .join("\n"),
+    );
     if ([cmdline, environ, files].some((t) => t.includes(dir)) || cwd === dir || cwd.startsWith(dir + "/")) {
       found.push(`${pid}: ${cmdline.replace(/\0/g, " ").slice(0, 160)}`);
     }
@@ -40,13 +44,20 @@ export function processesIn(dir: string): string[] {
 
 export const stillRunning = (recorded: (ProcessIdentity & { name: string })[]) => recorded.filter(isSameProcess).map((p) => `${p.name} (pid ${p.pid})`);
 
-export const isMounted = (path: string) => readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((l) => l.split(" ")[4] === path);
+export const isMounted = (path: string) =>
+  readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .some((l) => l.split(" ")[4] === path);
 
 /** Polls until nothing is left or the time is up; returns what is left. */
 export async function leftAfter(dir: string, recorded: (ProcessIdentity & { name: string })[], secretsDir: string, ms: number): Promise<string[]> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const left = [...stillRunning(recorded).map((p) => `recorded ${p}`), ...processesIn(dir), ...(isMounted(secretsDir) ? [`tmpfs still mounted on ${secretsDir}`] : [])];
+    const left = [
+      ...stillRunning(recorded).map((p) => `recorded ${p}`),
+      ...processesIn(dir),
+      ...(isMounted(secretsDir) ? [`tmpfs still mounted on ${secretsDir}`] : []),
+    ];
     if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((r) => setTimeout(r, 100));
   }

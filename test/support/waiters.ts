@@ -28,5 +28,4 @@ export function startWaiter(args: string[], env: NodeJS.ProcessEnv = {}): Waiter
   return { child, stderr: () => err, stdout: () => out, watching, exited };
 }
 
-export const settledWithin = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+export const settledWithin = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);

@@ -51,7 +51,10 @@ export const gatewaySection = z
     jwt: z
       .strictObject({
         /** The `iss` claim; also the Kong JWT credential's key. */
-        issuer: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "expected an issuer of letters, digits and . _ : -").default("bootgate"),
+        issuer: z
+          .string()
+          .regex(/^[A-Za-z0-9._:-]{1,64}$/, "expected an issuer of letters, digits and . _ : -")
+          .default("bootgate"),
         /** Default lifetime of `bootgate token`. */
         ttl: duration.prefault("1h"),
       })

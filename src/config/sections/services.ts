@@ -34,14 +34,12 @@ export const serviceEntry = z.strictObject({
     .optional(),
 });
 
-export const servicesSection = z
-  .array(serviceEntry, { error: "expected a list of services" })
-  .superRefine((services, ctx) => {
-    const seen = new Map<string, number>();
-    services.forEach((s, i) => {
-      const first = seen.get(s.name);
-      if (first !== undefined) {
-        ctx.addIssue({ code: "custom", path: [i, "name"], message: `expected a unique name; \`${s.name}\` is also services.${first}.name` });
-      } else seen.set(s.name, i);
-    });
+export const servicesSection = z.array(serviceEntry, { error: "expected a list of services" }).superRefine((services, ctx) => {
+  const seen = new Map<string, number>();
+  services.forEach((s, i) => {
+    const first = seen.get(s.name);
+    if (first !== undefined) {
+      ctx.addIssue({ code: "custom", path: [i, "name"], message: `expected a unique name; \`${s.name}\` is also services.${first}.name` });
+    } else seen.set(s.name, i);
   });
+});

@@ -7,7 +7,10 @@ export const vaultSection = z
     address: httpsUrl.default("https://127.0.0.1:8200"),
     /** The service whose certificate the listener presents; clients verify by this name. */
     service: dnsLabel.default("vault"),
-    kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a mount name such as `secret`").default("secret"),
+    kvMount: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a mount name such as `secret`")
+      .default("secret"),
     keyShares: z.number().int().min(1).max(255).default(5),
     keyThreshold: z.number().int().min(1).max(255).default(3),
     /**

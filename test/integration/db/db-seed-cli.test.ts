@@ -23,7 +23,12 @@ const bootgate = (args: string[], env: Record<string, string> = {}) =>
 let stack: DbStack;
 
 beforeAll(async () => {
-  stack = await startDbStack({ services: [{ name: "orders", database: "orders" }, { name: "billing", database: "billing" }] });
+  stack = await startDbStack({
+    services: [
+      { name: "orders", database: "orders" },
+      { name: "billing", database: "billing" },
+    ],
+  });
 });
 afterAll(async () => {
   await stack?.[Symbol.asyncDispose]();
@@ -87,7 +92,10 @@ describe("bootgate run --only db-seed", () => {
     const before = await roleCount();
     const doc = parse(await readFile(stack.configFile, "utf8")) as { services: unknown[] };
     const badFile = join(stack.vault.dir, "bad.yaml");
-    await writeFile(badFile, stringify({ ...doc, services: [...doc.services, { name: "9lives", database: "ninelives" }, { name: "pg-shadow", database: "shadow" }] }));
+    await writeFile(
+      badFile,
+      stringify({ ...doc, services: [...doc.services, { name: "9lives", database: "ninelives" }, { name: "pg-shadow", database: "shadow" }] }),
+    );
     const bad = await bootgate(["run", "--only", "db-seed", "--config", badFile]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain(badFile);

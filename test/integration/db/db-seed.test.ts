@@ -53,7 +53,13 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
     expect(run.opened).toEqual([DB_READY]);
     for (const name of NAMES) {
       const creds = await stack.credentialsOf(name);
-      expect(creds).toMatchObject({ username: name.replaceAll("-", "_"), host: "127.0.0.1", port: stack.config.postgres.port, sslmode: "verify-full", serverName: "postgres" });
+      expect(creds).toMatchObject({
+        username: name.replaceAll("-", "_"),
+        host: "127.0.0.1",
+        port: stack.config.postgres.port,
+        sslmode: "verify-full",
+        serverName: "postgres",
+      });
       expect(String(creds!.password).length).toBeGreaterThanOrEqual(43);
       const client = await stack.connectAs(name);
       const { rows } = await client.query<{ who: string; db: string; ssl: boolean }>(
@@ -75,7 +81,14 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
 
   it("should refuse a plain-text connection", async () => {
     const creds = (await stack.credentialsOf("alpha"))!;
-    const client = new pg.Client({ host: "127.0.0.1", port: stack.config.postgres.port, user: String(creds.username), password: String(creds.password), database: String(creds.database), ssl: false });
+    const client = new pg.Client({
+      host: "127.0.0.1",
+      port: stack.config.postgres.port,
+      user: String(creds.username),
+      password: String(creds.password),
+      database: String(creds.database),
+      ssl: false,
+    });
     await expect(client.connect()).rejects.toThrow(/no pg_hba\.conf entry .*no encryption/);
   });
 
@@ -145,7 +158,13 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
       const client = await stack.connectAs(name);
       await client.end();
     }
-    const old = new pg.Client({ ...{ host: "127.0.0.1", port: stack.config.postgres.port }, user: "alpha", password: String(before.alpha!.password), database: "alpha_db", ssl: { ca: await import("node:fs/promises").then((fs) => fs.readFile(stack.config.secretsDir + "/ca/ca.pem")), servername: "postgres" } });
+    const old = new pg.Client({
+      ...{ host: "127.0.0.1", port: stack.config.postgres.port },
+      user: "alpha",
+      password: String(before.alpha!.password),
+      database: "alpha_db",
+      ssl: { ca: await import("node:fs/promises").then((fs) => fs.readFile(stack.config.secretsDir + "/ca/ca.pem")), servername: "postgres" },
+    });
     await expect(old.connect()).rejects.toThrow(/password authentication failed/);
   });
 

@@ -20,7 +20,14 @@ describe("reloading an nginx the adapter cannot signal by pid", () => {
   let material: GatewayMaterial;
   const calls: string[] = [];
   const adapterWith = (reloadElsewhere: NginxAdapterOptions["reloadElsewhere"], reloadTimeoutMs = 15_000) =>
-    new NginxAdapter({ configDir: join(bed.dir, "nginx"), listenAddress: "127.0.0.1", listenPort: port, serverName: "gateway", reloadTimeoutMs, reloadElsewhere });
+    new NginxAdapter({
+      configDir: join(bed.dir, "nginx"),
+      listenAddress: "127.0.0.1",
+      listenPort: port,
+      serverName: "gateway",
+      reloadTimeoutMs,
+      reloadElsewhere,
+    });
 
   beforeAll(async () => {
     bed = await startGatewayBed();
@@ -62,7 +69,9 @@ describe("reloading an nginx the adapter cannot signal by pid", () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(error?.message).toMatch(/timed out after 1s waiting for nginx to serve generation [0-9a-f]{16} \(last: serving generation [0-9a-f]{16} with certificate/);
+    expect(error?.message).toMatch(
+      /timed out after 1s waiting for nginx to serve generation [0-9a-f]{16} \(last: serving generation [0-9a-f]{16} with certificate/,
+    );
     // The old certificate is still served: nothing was half-applied in nginx.
     const res = await gatewayGet(port, "/api/core-data/x", { caPem: bed.ca.certPem });
     expect(res.fingerprint).toBe(material.tls.fingerprint);

@@ -138,7 +138,15 @@ console.log("released");`;
     await using dir = await tempDir();
     const boot = await beginBoot(dir.path);
     await openGate(dir.path, "pki-ready", boot.bootId);
-    const w = waiter(["pki-ready", "--secrets-dir", dir.path, "--", "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.05; done"]);
+    const w = waiter([
+      "pki-ready",
+      "--secrets-dir",
+      dir.path,
+      "--",
+      "sh",
+      "-c",
+      "trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.05; done",
+    ]);
     await new Promise<void>((r) => {
       const tick = () => (w.stdout().includes("ready") ? r() : setTimeout(tick, 20));
       tick();

@@ -46,7 +46,7 @@ describe("wait.sh under dash", () => {
     expect(script).toBe(waiterScriptPath(dir.path));
     await openGate(dir.path, "pki-ready", boot.bootId);
     await openGate(dir.path, "vault-ready", "an-earlier-boot");
-    const run = runDash(script, ["-t", "20", "pki-ready", "vault-ready", "--", "sh", "-c", "echo \"exec'd with $# args: $1\"", "x", "hello"]);
+    const run = runDash(script, ["-t", "20", "pki-ready", "vault-ready", "--", "sh", "-c", 'echo "exec\'d with $# args: $1"', "x", "hello"]);
     expect(await within(run.exited, 600)).toBe(false);
     await openGate(dir.path, "vault-ready", boot.bootId);
     expect(await run.exited).toBe(0);

@@ -81,7 +81,9 @@ describe("Kong DB-less: proxy-setup writes kong.yml from Vault, with real OpenBa
     const kv = await openKvClient(stack.config, "bootgate");
     const key = (await readJwtKey(kv, "gateway"))!;
     kv.close();
-    expect(kong.kongWouldAccept(signJwt({ ...key, secret: Buffer.alloc(32, 7).toString("base64url") }, { sub: "alice", iss: KONG_TEST_ISSUER, ttlMs: 60_000 }))).toBe(false);
+    expect(
+      kong.kongWouldAccept(signJwt({ ...key, secret: Buffer.alloc(32, 7).toString("base64url") }, { sub: "alice", iss: KONG_TEST_ISSUER, ttlMs: 60_000 })),
+    ).toBe(false);
     expect(kong.kongWouldAccept(signJwt(key, { sub: "alice", iss: KONG_TEST_ISSUER, ttlMs: 1000, nowMs: Date.now() - 60_000 }))).toBe(false);
   });
 
@@ -107,7 +109,9 @@ describe("Kong DB-less: proxy-setup writes kong.yml from Vault, with real OpenBa
     const tls = await vaultRecord("gateway/tls");
     const cli = await runCli(["status", "--json", "--config", stack.configFile]);
     expect(cli.code).toBe(0);
-    const status = JSON.parse(cli.stdout) as { gateway: { kong: { configFile: string; written: boolean; routes: string[] }; certificate: { fingerprint: string } } };
+    const status = JSON.parse(cli.stdout) as {
+      gateway: { kong: { configFile: string; written: boolean; routes: string[] }; certificate: { fingerprint: string } };
+    };
     expect(status.gateway.kong).toMatchObject({ configFile: file, written: true, routes: ["core-data", "core-metadata"] });
     expect(status.gateway.certificate.fingerprint).toBe(tls?.fingerprint_sha256);
     expect(cli.stdout).not.toContain("PRIVATE KEY");

@@ -87,10 +87,7 @@ describe("the nginx gateway adapter with a real nginx", () => {
 
   it("should keep the running config when nginx -t refuses a candidate", async () => {
     const configBefore = await readFile(adapter.configFile, "utf8");
-    const broken = parseRouteMap(
-      `[[routes]]\nname = "ghost"\npath = "/ghost"\nupstream = "https://no-such-host.invalid:8443"\n`,
-      "ghost.toml",
-    );
+    const broken = parseRouteMap(`[[routes]]\nname = "ghost"\npath = "/ghost"\nupstream = "https://no-such-host.invalid:8443"\n`, "ghost.toml");
     await expect(adapter.apply({ ...material, routes: broken })).rejects.toThrow(/nginx -t refused/);
     expect(await readFile(adapter.configFile, "utf8")).toBe(configBefore);
     const res = await gatewayGet(port, "/api/core-data/still", { caPem: bed.ca.certPem, token });
@@ -147,7 +144,13 @@ describe("the nginx gateway adapter with a real nginx", () => {
   it("should give the files to the gateway service's uid and gid when running as root", async () => {
     const { stat } = await import("node:fs/promises");
     const dir = join(bed.dir, "nginx-owned");
-    const owned = new NginxAdapter({ configDir: dir, listenAddress: "127.0.0.1", listenPort: await freePort(), serverName: "gateway", owner: { uid: 4242, gid: 4343 } });
+    const owned = new NginxAdapter({
+      configDir: dir,
+      listenAddress: "127.0.0.1",
+      listenPort: await freePort(),
+      serverName: "gateway",
+      owner: { uid: 4242, gid: 4343 },
+    });
     await owned.apply(material);
     const root = process.getuid?.() === 0;
     const { readdir } = await import("node:fs/promises");

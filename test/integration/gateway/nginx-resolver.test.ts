@@ -28,8 +28,7 @@ describe("nginx resolving upstream names per request", () => {
       resolver: ["127.0.0.1"],
     });
     const routes = parseRouteMap(
-      bed.routesToml +
-        `\n[[routes]]\nname = "later"\npath = "/api/later"\nupstream = "https://core-later.invalid:8443"\nservice = "core-data"\n`,
+      bed.routesToml + `\n[[routes]]\nname = "later"\npath = "/api/later"\nupstream = "https://core-later.invalid:8443"\nservice = "core-data"\n`,
       "routes.toml",
     );
     await adapter.apply({ tls: bed.gatewayTls, clientTls: bed.gatewayTls, caPem: bed.ca.certPem, routes, jwt: { key: bed.jwtKey, issuer: "t" } });

@@ -54,6 +54,8 @@ describe("the nginx adapter with a separate runtime folder", () => {
   });
 
   it("should refuse a runtime folder nginx would misread", () => {
-    expect(() => new NginxAdapter({ configDir, runtimeDir: join(bed.dir, "a b"), listenAddress: "127.0.0.1", listenPort: port, serverName: "gateway" })).toThrow(/runtimeDir/);
+    expect(
+      () => new NginxAdapter({ configDir, runtimeDir: join(bed.dir, "a b"), listenAddress: "127.0.0.1", listenPort: port, serverName: "gateway" }),
+    ).toThrow(/runtimeDir/);
   });
 });

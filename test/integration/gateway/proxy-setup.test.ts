@@ -131,7 +131,8 @@ describe("the gateway from Vault, with real OpenBao, nginx and HTTPS services", 
   it("should refuse each of 9 bad route maps with a ConfigError naming the file, and leave the running gateway untouched", async () => {
     const configFile = join(nginxConfigDir(stack.config), "nginx.conf");
     const running = await readFile(configFile, "utf8");
-    const route = (name: string, path: string, upstream: string, extra = "") => `[[routes]]\nname = "${name}"\npath = "${path}"\nupstream = "${upstream}"\n${extra}\n`;
+    const route = (name: string, path: string, upstream: string, extra = "") =>
+      `[[routes]]\nname = "${name}"\npath = "${path}"\nupstream = "${upstream}"\n${extra}\n`;
     const bad: Array<[string, RegExp]> = [
       [route("a", "/a", "https://core-data:1", "retries = 3"), /unknown key `retries`/],
       [route("a", "/x", "https://core-data:1") + route("b", "/x", "https://core-metadata:1"), /unique path/],

@@ -12,11 +12,7 @@ import { requestOverTls, serviceFiles, startMutualTlsServer } from "../../suppor
 import { tempDir } from "../../support/tmp-dir.js";
 import { caBundlePath, servicePath } from "../../../src/volume/layout.js";
 
-const SERVICES = [
-  { name: "vault", dns: ["vault.internal"], ip: ["127.0.0.1"] },
-  { name: "postgres", ip: ["127.0.0.1", "::1"] },
-  { name: "core-data" },
-];
+const SERVICES = [{ name: "vault", dns: ["vault.internal"], ip: ["127.0.0.1"] }, { name: "postgres", ip: ["127.0.0.1", "::1"] }, { name: "core-data" }];
 
 const PUBLIC_KEY_TEXT: Record<string, RegExp> = {
   "ecdsa-p256": /id-ecPublicKey[\s\S]*ASN1 OID: prime256v1/,

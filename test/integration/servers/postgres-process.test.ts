@@ -24,14 +24,28 @@ async function setUp(root: string) {
 }
 
 const adminClient = (port: number, ca: Buffer) =>
-  new pg.Client({ host: "127.0.0.1", port, user: "postgres", password: "admin-password-for-the-launcher-test", database: "postgres", ssl: { ca, servername: "postgres" }, connectionTimeoutMillis: 3_000 });
+  new pg.Client({
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    password: "admin-password-for-the-launcher-test",
+    database: "postgres",
+    ssl: { ca, servername: "postgres" },
+    connectionTimeoutMillis: 3_000,
+  });
 
 describe("startPostgres", () => {
   it("should serve only TLS with scram-sha-256, with no Unix socket, and come back after stop", async () => {
     await using root = await tempDir("bootgate-pg-");
     const { secrets, passwordFile, ca } = await setUp(root.path);
     const port = await freePort();
-    await using server = await startPostgres({ dir: join(root.path, "pg"), port, tlsDir: join(secrets, "postgres"), adminPasswordFile: passwordFile, settings: { fsync: "off" } });
+    await using server = await startPostgres({
+      dir: join(root.path, "pg"),
+      port,
+      tlsDir: join(secrets, "postgres"),
+      adminPasswordFile: passwordFile,
+      settings: { fsync: "off" },
+    });
     const c = adminClient(port, ca);
     await c.connect();
     const rules = await c.query<{ type: string; auth_method: string }>("SELECT type, auth_method FROM pg_hba_file_rules");

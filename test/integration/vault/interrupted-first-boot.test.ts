@@ -14,7 +14,9 @@ describe("a Vault initialized by a first boot that was cut off", () => {
     // between OpenBao's init and its requests leaves.
     const path = vaultBootConfigPath(stack.config);
     const boot = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
-    boot.initialize = [{ bootgate: { request: [{ probe: { operation: "update", path: "sys/policies/acl/probe", data: { policy: 'path "x" { capabilities = ["read"] }' } } }] } }];
+    boot.initialize = [
+      { bootgate: { request: [{ probe: { operation: "update", path: "sys/policies/acl/probe", data: { policy: 'path "x" { capabilities = ["read"] }' } } }] } },
+    ];
     await writeFile(path, JSON.stringify(boot));
     await stack.startBao();
     const run = await stack.runSetup();

@@ -53,35 +53,39 @@ async function bootgateLoginWorks(stack: PowerStack): Promise<boolean> {
 }
 
 describe("power loss during a boot", () => {
-  it(`should complete the boot after a power loss at ${ROUNDS} random moments of the very first one, each from an empty state folder`, { timeout: 300_000 }, async () => {
-    const random = seededRandom(SEED);
-    const measureDir = await mkdtemp(join(tmpdir(), "bootgate-power-"));
-    let firstBootMs: number;
-    try {
-      const measured = await timedBoot(await powerStack(measureDir, SERVICES));
-      firstBootMs = measured.ms;
-      await measured.boot.stop();
-    } finally {
-      await rm(measureDir, { recursive: true, force: true });
-    }
-    const moments: string[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const at = Math.round(random() * firstBootMs);
-      const dir = await mkdtemp(join(tmpdir(), "bootgate-power-"));
+  it(
+    `should complete the boot after a power loss at ${ROUNDS} random moments of the very first one, each from an empty state folder`,
+    { timeout: 300_000 },
+    async () => {
+      const random = seededRandom(SEED);
+      const measureDir = await mkdtemp(join(tmpdir(), "bootgate-power-"));
+      let firstBootMs: number;
       try {
-        const stack = await powerStack(dir, SERVICES);
-        await cutAt(stack, at);
-        const boot = await completes(stack, `first boot cut at ${at} ms (round ${i})`);
-        expect(await bootgateLoginWorks(stack)).toBe(true);
-        await boot.stop();
-        const setAside = (await readdir(stack.baoDir)).filter((f) => f.startsWith("interrupted-")).length;
-        moments.push(`${at}${setAside ? "*" : ""}`);
+        const measured = await timedBoot(await powerStack(measureDir, SERVICES));
+        firstBootMs = measured.ms;
+        await measured.boot.stop();
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        await rm(measureDir, { recursive: true, force: true });
       }
-    }
-    console.log(`first boot ${Math.round(firstBootMs)} ms; cut at (ms; * = storage set aside): ${moments.join(" ")}`);
-  });
+      const moments: string[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const at = Math.round(random() * firstBootMs);
+        const dir = await mkdtemp(join(tmpdir(), "bootgate-power-"));
+        try {
+          const stack = await powerStack(dir, SERVICES);
+          await cutAt(stack, at);
+          const boot = await completes(stack, `first boot cut at ${at} ms (round ${i})`);
+          expect(await bootgateLoginWorks(stack)).toBe(true);
+          await boot.stop();
+          const setAside = (await readdir(stack.baoDir)).filter((f) => f.startsWith("interrupted-")).length;
+          moments.push(`${at}${setAside ? "*" : ""}`);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+      console.log(`first boot ${Math.round(firstBootMs)} ms; cut at (ms; * = storage set aside): ${moments.join(" ")}`);
+    },
+  );
 
   it(`should keep every secret written before through a power loss at ${ROUNDS} random moments of later boots`, { timeout: 300_000 }, async () => {
     const random = seededRandom(SEED + 1);

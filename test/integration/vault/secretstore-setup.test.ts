@@ -100,9 +100,7 @@ describe("secretstore-setup against a real OpenBao", () => {
       expect(info.renewable).toBe(true);
       expect(info.ttl).toBeGreaterThan(7000);
       expect(info.ttl).toBeLessThanOrEqual(7200);
-      expect([...info.policies].sort()).toEqual(
-        [name === "bootgate" ? "bootgate-init" : `svc-${name}`, "bootgate-token-self"].sort(),
-      );
+      expect([...info.policies].sort()).toEqual([name === "bootgate" ? "bootgate-init" : `svc-${name}`, "bootgate-token-self"].sort());
     }
     const coreData = await stat(servicePath(stack.config.secretsDir, "core-data", "token"));
     expect([coreData.uid, coreData.gid]).toEqual([1234, 2345]);
@@ -149,9 +147,7 @@ describe("secretstore-setup against a real OpenBao", () => {
     const vault = (JSON.parse(stdout) as { vault: { address: string; state: string; tokens: { service: string; state: string; ttlSeconds: number }[] } }).vault;
     expect(vault.address).toBe(stack.config.vault.address);
     expect(vault.state).toBe("unsealed");
-    expect(vault.tokens.map((t) => [t.service, t.state])).toEqual(
-      ["vault", "core-data", "core-metadata", "gateway", "bootgate"].map((n) => [n, "valid"]),
-    );
+    expect(vault.tokens.map((t) => [t.service, t.state])).toEqual(["vault", "core-data", "core-metadata", "gateway", "bootgate"].map((n) => [n, "valid"]));
     for (const t of vault.tokens) expect(t.ttlSeconds).toBeGreaterThan(7000);
     expect(stdout).not.toContain((await tokenOf("core-data")).token);
   });
@@ -159,11 +155,28 @@ describe("secretstore-setup against a real OpenBao", () => {
   it("should verify Vault's certificate by the service name and the stack's CA, failing at once otherwise", async () => {
     const caPem = await readFile(caBundlePath(stack.config.secretsDir));
     const wrongName = createVaultClient({ address: stack.config.vault.address, caPem, serverName: "core-data" });
-    await expect(waitForVault(wrongName, { timeoutMs: 5_000 })).rejects.toThrow(/Vault at https:\/\/127\.0\.0\.1:\d+: .*(altnames|ERR_TLS_CERT_ALTNAME_INVALID)/);
+    await expect(waitForVault(wrongName, { timeoutMs: 5_000 })).rejects.toThrow(
+      /Vault at https:\/\/127\.0\.0\.1:\d+: .*(altnames|ERR_TLS_CERT_ALTNAME_INVALID)/,
+    );
     wrongName.close();
     // A CA that is not the stack's, made here: the handshake must fail against it.
-    await execa("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(stack.dir, "foreign.key"),
-      "-out", join(stack.dir, "foreign.pem"), "-days", "1", "-subj", "/CN=foreign CA"]);
+    await execa("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      join(stack.dir, "foreign.key"),
+      "-out",
+      join(stack.dir, "foreign.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=foreign CA",
+    ]);
     const otherCa = createVaultClient({ address: stack.config.vault.address, caPem: await readFile(join(stack.dir, "foreign.pem")), serverName: "vault" });
     await expect(waitForVault(otherCa, { timeoutMs: 5_000 })).rejects.toThrow(/self[- ]signed|unable to (get|verify)|UNABLE_TO/i);
     otherCa.close();

@@ -25,7 +25,10 @@ import { type StageRun, startVaultStack, type VaultStack } from "../../support/v
 const captured = vi.hoisted(() => ({ jwts: [] as string[], logins: [] as string[] }));
 vi.mock("../../../src/vault/identity-jwt.js", async (importOriginal) => {
   const mod = await importOriginal<typeof import("../../../src/vault/identity-jwt.js")>();
-  return { ...mod, signIdentityJwt: (...args: Parameters<typeof mod.signIdentityJwt>) => (captured.jwts.push(mod.signIdentityJwt(...args)), captured.jwts.at(-1)!) };
+  return {
+    ...mod,
+    signIdentityJwt: (...args: Parameters<typeof mod.signIdentityJwt>) => (captured.jwts.push(mod.signIdentityJwt(...args)), captured.jwts.at(-1)!),
+  };
 });
 vi.mock("../../../src/vault/identity.js", async (importOriginal) => {
   const mod = await importOriginal<typeof import("../../../src/vault/identity.js")>();
@@ -124,11 +127,17 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
     const accessor = (await readTokenFile(stack.config.secretsDir, "core-data"))!.accessor;
     await using inspector = await inspectVault(stack.config, stack.ikmFile);
     const hashed = ((await inspector.root.api.write("sys/audit-hash/bootgate", { input: accessor })) as { data: { hash: string } }).data.hash;
-    const lines = (await readFile(auditLogPath(join(stack.dir, "bao")), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as {
-      type: string;
-      auth?: { accessor?: string };
-      request?: { path?: string; operation?: string };
-    });
+    const lines = (await readFile(auditLogPath(join(stack.dir, "bao")), "utf8"))
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            type: string;
+            auth?: { accessor?: string };
+            request?: { path?: string; operation?: string };
+          },
+      );
     const reads = lines.filter((l) => l.type === "response" && l.request?.path === "secret/data/core-data/probe" && l.request.operation === "read");
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.every((l) => l.auth?.accessor === hashed)).toBe(true);
@@ -166,7 +175,17 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
       expect(await lookupSelf(client)).toBeUndefined();
       client.close();
     }
-    const needles = [...tokensSeen, ...captured.jwts, ...captured.logins, "audited-secret-value-1", deriveSealKey(ikm, 1).toString("hex"), deriveSealKey(ikm, 1).toString("base64"), seed.toString("hex"), seed.toString("base64"), ikm.toString("hex")];
+    const needles = [
+      ...tokensSeen,
+      ...captured.jwts,
+      ...captured.logins,
+      "audited-secret-value-1",
+      deriveSealKey(ikm, 1).toString("hex"),
+      deriveSealKey(ikm, 1).toString("base64"),
+      seed.toString("hex"),
+      seed.toString("base64"),
+      ikm.toString("hex"),
+    ];
     const rawKey = deriveSealKey(ikm, 1);
     const persistent = [stack.config.stateDir, join(stack.dir, "bao")];
     expect(await whereFound(persistent, { output: outputs.join("\n") }, needles)).toEqual([]);
@@ -175,7 +194,13 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
       expect(f.bytes.includes(seed), f.path).toBe(false);
     }
     const environ = await readFile(`/proc/${stack.bao!.pid}/environ`, "utf8");
-    expect(environ.split("\0").filter(Boolean).map((kv) => kv.split("=")[0]).sort()).toEqual(["HOME", "PATH"]);
+    expect(
+      environ
+        .split("\0")
+        .filter(Boolean)
+        .map((kv) => kv.split("=")[0])
+        .sort(),
+    ).toEqual(["HOME", "PATH"]);
     expect(needles.some((n) => environ.includes(n))).toBe(false);
   });
 
@@ -187,7 +212,10 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
       await writeVaultBootFiles(config);
       await stack.restartBao();
       const run = await stack.runSetup(config);
-      expect(run.failures.map((f) => f.message), `sealKeyId ${id}`).toEqual([]);
+      expect(
+        run.failures.map((f) => f.message),
+        `sealKeyId ${id}`,
+      ).toEqual([]);
       // OpenBao skips the rewrap without recovery keys (openbao#3996): bootgate rotates the root key.
       expect(summaryOf(run)).toContain(`root key rewrapped with seal key ${id}`);
       const client = await vaultClientFor(config);

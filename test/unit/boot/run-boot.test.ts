@@ -49,7 +49,9 @@ describe("the boot sequence", () => {
 
   it("should refuse to join when no boot has started", async () => {
     await using dir = await tempDir();
-    const error = await runBoot({ config: configIn(dir.path), stages: [stage("b", ["a-ready"], [])], boot: "join", waitForGates: async () => {} }).catch((e: unknown) => e);
+    const error = await runBoot({ config: configIn(dir.path), stages: [stage("b", ["a-ready"], [])], boot: "join", waitForGates: async () => {} }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toMatch(/--only b: no boot has started/);
   });

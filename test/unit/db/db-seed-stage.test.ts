@@ -54,7 +54,11 @@ describe("db-seed with fakes", () => {
     const { result, gates } = await seed(configOf(YAML, { concurrency: 1 }), f.deps);
     expect(result.ok).toBe(true);
     expect(gates).toEqual([DB_READY]);
-    for (const [service, role] of [["core-data", "core_data"], ["app-one", "app_one"], ["app-two", "app_two"]]) {
+    for (const [service, role] of [
+      ["core-data", "core_data"],
+      ["app-one", "app_one"],
+      ["app-two", "app_two"],
+    ]) {
       const vaultAt = f.journal.indexOf(`vault.write ${credentialsKey(service!)}`);
       const pgAt = f.journal.indexOf(`pg.createRole ${role}`);
       expect(vaultAt).toBeGreaterThanOrEqual(0);
@@ -90,7 +94,15 @@ describe("db-seed with fakes", () => {
 
   it("should set PostgreSQL to the password Vault holds rather than make a new one", async () => {
     const f = fakes();
-    f.kv.data.set("core-data/database", { username: "core_data", password: "operator-chosen-password-123", host: "127.0.0.1", port: 6543, database: "coredata", sslmode: "verify-full", serverName: "postgres" });
+    f.kv.data.set("core-data/database", {
+      username: "core_data",
+      password: "operator-chosen-password-123",
+      host: "127.0.0.1",
+      port: 6543,
+      database: "coredata",
+      sslmode: "verify-full",
+      serverName: "postgres",
+    });
     f.admin.roles.set("core_data", { canLogin: true, verifier: null });
     await seed(configOf(), f.deps);
     expect(f.journal).not.toContain("vault.write core-data/database");

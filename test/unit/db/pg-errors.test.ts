@@ -17,7 +17,9 @@ describe("PostgreSQL errors", () => {
     const auth = pgFailure("h:1", "connect", Object.assign(new Error('password authentication failed for user "postgres"'), { code: "28P01" }));
     expect(isTransient(auth)).toBe(false);
     expect(auth.message).toBe('PostgreSQL at h:1: connect failed: 28P01: password authentication failed for user "postgres"');
-    expect(isPgUnavailable(Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: "ERR_TLS_CERT_ALTNAME_INVALID" }))).toBe(false);
+    expect(isPgUnavailable(Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: "ERR_TLS_CERT_ALTNAME_INVALID" }))).toBe(
+      false,
+    );
   });
 
   it("should cut verifiers and known secrets out of server text", () => {

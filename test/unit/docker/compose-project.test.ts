@@ -9,7 +9,11 @@ describe("finding the compose project", () => {
   it("should prefer docker.project, then BOOTGATE_COMPOSE_PROJECT, without asking the engine", async () => {
     const reader = new FakeEngine([self]);
     const inContainer = async () => true;
-    expect(await findComposeProject({ configured: "a", env: { BOOTGATE_COMPOSE_PROJECT: "b" }, reader, inContainer })).toEqual({ found: true, name: "a", from: "docker.project" });
+    expect(await findComposeProject({ configured: "a", env: { BOOTGATE_COMPOSE_PROJECT: "b" }, reader, inContainer })).toEqual({
+      found: true,
+      name: "a",
+      from: "docker.project",
+    });
     expect(await findComposeProject({ configured: undefined, env: { BOOTGATE_COMPOSE_PROJECT: "b" }, reader, inContainer })).toEqual({
       found: true,
       name: "b",
@@ -34,9 +38,18 @@ describe("finding the compose project", () => {
 
   it("should say so when its own container is unknown to the engine or has no project label", async () => {
     const unknown = await findComposeProject({ configured: undefined, env: {}, reader: new FakeEngine([]), hostname: "abc", inContainer: async () => true });
-    expect(unknown).toEqual({ found: false, reason: "no container named abc (bootgate's hostname) in the engine; set docker.project or BOOTGATE_COMPOSE_PROJECT" });
+    expect(unknown).toEqual({
+      found: false,
+      reason: "no container named abc (bootgate's hostname) in the engine; set docker.project or BOOTGATE_COMPOSE_PROJECT",
+    });
     const plain = fakeContainer({ name: "plain" });
-    const unlabelled = await findComposeProject({ configured: undefined, env: {}, reader: new FakeEngine([plain]), hostname: "plain", inContainer: async () => true });
+    const unlabelled = await findComposeProject({
+      configured: undefined,
+      env: {},
+      reader: new FakeEngine([plain]),
+      hostname: "plain",
+      inContainer: async () => true,
+    });
     expect(unlabelled.found).toBe(false);
     if (!unlabelled.found) expect(unlabelled.reason).toContain("has no com.docker.compose.project label");
   });

@@ -5,7 +5,8 @@ import { containersStatusWith, describeState } from "../../../src/status/contain
 import { STATUS_PROVIDERS } from "../../../src/status/providers.js";
 import { FakeEngine, fakeContainer } from "../../support/docker-fakes.js";
 
-const config = (extra = "") => parseConfigText(`services:\n  - name: vault\n  - name: core-data\n  - name: gateway\n${extra}`, { source: "/etc/bg.yaml", baseDir: "/etc", env: {} });
+const config = (extra = "") =>
+  parseConfigText(`services:\n  - name: vault\n  - name: core-data\n  - name: gateway\n${extra}`, { source: "/etc/bg.yaml", baseDir: "/etc", env: {} });
 
 const stack = () =>
   new FakeEngine([
@@ -25,9 +26,7 @@ const deps = (engine: FakeEngine, env: NodeJS.ProcessEnv = { BOOTGATE_COMPOSE_PR
 
 describe("the containers section of `bootgate status`", () => {
   it("should be one of bootgate status's sections, under the key `containers`", async () => {
-    expect(STATUS_PROVIDERS).toContain(
-      (await import("../../../src/status/containers-status.js")).containersStatus,
-    );
+    expect(STATUS_PROVIDERS).toContain((await import("../../../src/status/containers-status.js")).containersStatus);
     const section = await containersStatusWith(deps(stack()))(config());
     expect(section?.key).toBe("containers");
   });
@@ -68,7 +67,11 @@ describe("the containers section of `bootgate status`", () => {
 
   it("should say the engine failed, with the cause, instead of throwing", async () => {
     const engine = stack();
-    engine.failWith = engineFailure("/var/run/docker.sock", "list containers", Object.assign(new Error("connect ECONNREFUSED /var/run/docker.sock"), { code: "ECONNREFUSED" }));
+    engine.failWith = engineFailure(
+      "/var/run/docker.sock",
+      "list containers",
+      Object.assign(new Error("connect ECONNREFUSED /var/run/docker.sock"), { code: "ECONNREFUSED" }),
+    );
     const section = (await containersStatusWith(deps(engine))(config()))!;
     expect(section.rows[0]![2]).toBe(
       "docker engine error: docker engine at /var/run/docker.sock: list containers failed: connection refused: is dockerd running? (connect ECONNREFUSED /var/run/docker.sock)",

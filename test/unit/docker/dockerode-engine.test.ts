@@ -11,7 +11,14 @@ const INSPECT = {
   Id: "abc123",
   Name: "/stack-vault-1",
   Config: { Labels: { "com.docker.compose.project": "stack", "com.docker.compose.service": "vault" } },
-  State: { Status: "exited", Running: false, ExitCode: 3, StartedAt: "2026-11-24T00:00:00.1Z", FinishedAt: "0001-01-01T00:00:00Z", Health: { Status: "unhealthy" } },
+  State: {
+    Status: "exited",
+    Running: false,
+    ExitCode: 3,
+    StartedAt: "2026-11-24T00:00:00.1Z",
+    FinishedAt: "0001-01-01T00:00:00Z",
+    Health: { Status: "unhealthy" },
+  },
 };
 
 async function engineOn(handler: (req: IncomingMessage, res: ServerResponse) => void) {

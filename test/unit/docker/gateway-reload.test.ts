@@ -47,8 +47,12 @@ describe("reloading a gateway that runs in its own container", () => {
 
   it("should fail when the engine cannot list or signal the gateway's containers of a known project", async () => {
     const engine = new FakeEngine([fakeContainer({ name: "stack-gateway-1", project: "stack", service: "gateway" })]);
-    engine.signalFailures = [engineFailure("/var/run/docker.sock", "send SIGHUP", Object.assign(new Error("(HTTP code 500) server error"), { statusCode: 500 }))];
-    await expect(reloadGatewayContainer(config(), { open: fakeDockerOpener(engine) })).rejects.toThrow(/could not send SIGHUP to container stack-gateway-1 \(service gateway\)/);
+    engine.signalFailures = [
+      engineFailure("/var/run/docker.sock", "send SIGHUP", Object.assign(new Error("(HTTP code 500) server error"), { statusCode: 500 })),
+    ];
+    await expect(reloadGatewayContainer(config(), { open: fakeDockerOpener(engine) })).rejects.toThrow(
+      /could not send SIGHUP to container stack-gateway-1 \(service gateway\)/,
+    );
     engine.failWith = new Error("boom");
     await expect(reloadGatewayContainer(config(), { open: fakeDockerOpener(engine) })).rejects.toThrow("boom");
   });

@@ -9,7 +9,11 @@ import { tempDir } from "../../support/tmp-dir.js";
 import { FakeEngine, fakeContainer, fakeDockerOpener } from "../../support/docker-fakes.js";
 
 const SERVICES = [{ name: "vault" }, { name: "postgres" }, { name: "core-data" }];
-const reissuedOf = (outcomes: ServiceOutcome[]) => outcomes.filter((o) => o.reissued).map((o) => o.service).sort();
+const reissuedOf = (outcomes: ServiceOutcome[]) =>
+  outcomes
+    .filter((o) => o.reissued)
+    .map((o) => o.service)
+    .sort();
 
 describe("which leaves pki-init reports as reissued", () => {
   it("should report none on a boot's first issue", async () => {
@@ -57,7 +61,12 @@ describe("which leaves pki-init reports as reissued", () => {
 describe("reloading services after a reissue", () => {
   const config = (dir: string) =>
     pkiTestConfig(dir, {
-      services: [{ name: "vault", reload: "SIGHUP" }, { name: "postgres" }, { name: "core-data", reload: "SIGUSR1" }, { name: "core-metadata", reload: "SIGHUP" }],
+      services: [
+        { name: "vault", reload: "SIGHUP" },
+        { name: "postgres" },
+        { name: "core-data", reload: "SIGUSR1" },
+        { name: "core-metadata", reload: "SIGHUP" },
+      ],
       docker: { project: "stack" },
     });
   const stack = () =>
@@ -127,7 +136,13 @@ describe("reloading services after a reissue", () => {
   it("should fail with the container and the cause when the engine refuses the signal", async () => {
     await using dir = await tempDir();
     const engine = stack();
-    engine.signalFailures = [engineFailure("/var/run/docker.sock", "send SIGHUP to container id-stack-vault-1", Object.assign(new Error("(HTTP code 403) forbidden"), { statusCode: 403 }))];
+    engine.signalFailures = [
+      engineFailure(
+        "/var/run/docker.sock",
+        "send SIGHUP to container id-stack-vault-1",
+        Object.assign(new Error("(HTTP code 403) forbidden"), { statusCode: 403 }),
+      ),
+    ];
     const error = (await reloadReissued(config(dir.path), [issued("vault", true)], { log: () => {}, open: fakeDockerOpener(engine) }).then(
       () => undefined,
       (e: unknown) => e,
@@ -147,7 +162,9 @@ describe("reloading services after a reissue", () => {
     expect(done.map((d) => d.container)).toEqual(["stack-vault-1"]);
 
     engine.signalFailures = [refused(), refused(), refused()];
-    await expect(reloadReissued(config(dir.path), [issued("vault", true)], { log: () => {}, open: fakeDockerOpener(engine) })).rejects.toThrow(/connection refused/);
+    await expect(reloadReissued(config(dir.path), [issued("vault", true)], { log: () => {}, open: fakeDockerOpener(engine) })).rejects.toThrow(
+      /connection refused/,
+    );
   });
 
   it("should fail when the compose project cannot be found", async () => {
@@ -163,7 +180,10 @@ describe("reloading services after a reissue", () => {
     const noProject = pkiTestConfig(dir.path, { services: [{ name: "vault", reload: "SIGHUP" }] });
     const engine = stack();
     engine.containers.push(fakeContainer({ name: "stack-init-1", project: "stack", service: "init" }));
-    const done = await reloadReissued(noProject, [issued("vault", true)], { log: () => {}, open: fakeDockerOpener(engine, { inContainer: true, hostname: "stack-init-1" }) });
+    const done = await reloadReissued(noProject, [issued("vault", true)], {
+      log: () => {},
+      open: fakeDockerOpener(engine, { inContainer: true, hostname: "stack-init-1" }),
+    });
     expect(done.map((d) => d.container)).toEqual(["stack-vault-1"]);
   });
 });

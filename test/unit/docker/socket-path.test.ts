@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_DOCKER_SOCKET, findDockerSocket } from "../../../src/docker/socket-path.js";
 
-const only = (...paths: string[]) => async (p: string) => paths.includes(p);
+const only =
+  (...paths: string[]) =>
+  async (p: string) =>
+    paths.includes(p);
 
 describe("finding the Docker socket", () => {
   it("should use docker.socket when it names a socket, even with DOCKER_HOST set", async () => {
-    const found = await findDockerSocket({ configured: "/run/a.sock", env: { DOCKER_HOST: "unix:///run/b.sock" }, isSocket: only("/run/a.sock", "/run/b.sock") });
+    const found = await findDockerSocket({
+      configured: "/run/a.sock",
+      env: { DOCKER_HOST: "unix:///run/b.sock" },
+      isSocket: only("/run/a.sock", "/run/b.sock"),
+    });
     expect(found).toEqual({ found: true, path: "/run/a.sock", from: "docker.socket" });
   });
 

@@ -47,7 +47,10 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
   it("should upsert the CA, the certificate with its SNIs, a TLS-verified service and a route per entry, and the JWT plugin", async () => {
     const result = await adapter.apply(material);
     expect(result.summary).toMatch(/2 routes, 2 SNIs/);
-    expect(kong.requests.every((r) => r.status === 200), JSON.stringify(kong.requests.filter((r) => r.status !== 200))).toBe(true);
+    expect(
+      kong.requests.every((r) => r.status === 200),
+      JSON.stringify(kong.requests.filter((r) => r.status !== 200)),
+    ).toBe(true);
     expect(new Set(kong.requests.map((r) => r.method))).toEqual(new Set(["PUT", "GET"]));
     expect(kong.table("ca_certificates").size).toBe(2);
     const certId = stableUuid("certificate:gateway");
@@ -62,7 +65,12 @@ describe("the Kong adapter, against a recorder of Kong's documented Admin API", 
       client_certificate: { id: stableUuid("client-certificate:gateway") },
       ca_certificates: [...kong.table("ca_certificates").keys()],
     });
-    expect(kong.table("routes").get("core-data")).toMatchObject({ paths: ["/api/core-data"], strip_path: true, protocols: ["https"], service: { name: "core-data" } });
+    expect(kong.table("routes").get("core-data")).toMatchObject({
+      paths: ["/api/core-data"],
+      strip_path: true,
+      protocols: ["https"],
+      service: { name: "core-data" },
+    });
     expect([...kong.table("plugins").values()][0]).toMatchObject({ name: "jwt", config: { key_claim_name: "iss" } });
     expect(kong.table("jwt_secrets").get("bootgate")).toMatchObject({ key: "bootgate", algorithm: "HS256" });
   });

@@ -66,7 +66,10 @@ describe("gateway.kong config", () => {
       await using dir = await tempDir();
       const file = join(dir.path, "bootgate.yaml");
       const routes = join(dir.path, "routes.toml");
-      await writeFile(routes, `[[routes]]\nname = "ok"\npath = "/ok"\nupstream = "https://core-data:1"\n\n[[routes]]\nname = "by-ip"\npath = "/ip"\nupstream = "https://10.0.0.7:8443"\nservice = "core-data"\n`);
+      await writeFile(
+        routes,
+        `[[routes]]\nname = "ok"\npath = "/ok"\nupstream = "https://core-data:1"\n\n[[routes]]\nname = "by-ip"\npath = "/ip"\nupstream = "https://10.0.0.7:8443"\nservice = "core-data"\n`,
+      );
       await writeFile(file, `secretsDir: ./secrets\nstateDir: ./state\n${KONG}  routes: ./routes.toml\n  kong:\n    mode: ${mode}\n`);
       const { code, stderr } = await runCli(["run", "--config", file]);
       expect(code).toBe(2);

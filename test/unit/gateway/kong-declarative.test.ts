@@ -145,7 +145,9 @@ describe("Kong's declarative config (DB-less), against a recorder of Kong's docu
       expect(kong.kongWouldAccept(signJwt(key, { sub: "alice", iss: "bootgate", ttlMs: 60_000 }))).toBe(true);
       expect(kong.kongWouldAccept("")).toBe(false);
       expect(kong.kongWouldAccept(signJwt(key, { sub: "alice", iss: "bootgate", ttlMs: 1000, nowMs: Date.now() - 60_000 }))).toBe(false);
-      expect(kong.kongWouldAccept(signJwt({ ...key, secret: randomBytes(32).toString("base64url") }, { sub: "alice", iss: "bootgate", ttlMs: 60_000 }))).toBe(false);
+      expect(kong.kongWouldAccept(signJwt({ ...key, secret: randomBytes(32).toString("base64url") }, { sub: "alice", iss: "bootgate", ttlMs: 60_000 }))).toBe(
+        false,
+      );
       expect(kong.kongWouldAccept(signJwt(key, { sub: "alice", iss: "someone-else", ttlMs: 60_000 }))).toBe(false);
     });
 

@@ -24,15 +24,36 @@ describe("the TOML route map", () => {
       FILE,
     );
     expect(routes).toEqual([
-      { name: "core-data", path: "/api/core-data", upstreamOrigin: "https://core-data:59880", upstreamPath: "/", upstreamHost: "core-data", upstreamPort: 59880, service: "core-data" },
-      { name: "meta", path: "/api/meta", upstreamOrigin: "https://127.0.0.1:9443", upstreamPath: "/v2/", upstreamHost: "127.0.0.1", upstreamPort: 9443, service: "core-metadata" },
+      {
+        name: "core-data",
+        path: "/api/core-data",
+        upstreamOrigin: "https://core-data:59880",
+        upstreamPath: "/",
+        upstreamHost: "core-data",
+        upstreamPort: 59880,
+        service: "core-data",
+      },
+      {
+        name: "meta",
+        path: "/api/meta",
+        upstreamOrigin: "https://127.0.0.1:9443",
+        upstreamPath: "/v2/",
+        upstreamHost: "127.0.0.1",
+        upstreamPort: 9443,
+        service: "core-metadata",
+      },
     ]);
   });
 
   const BAD: Array<[string, string, RegExp, RegExp]> = [
     ["an unknown key in a route", route("a", "/a", "https://a:1", 'timeout = "5s"'), /routes\[0\] \("a"\)/, /unknown key `timeout`/],
     ["an unknown top-level table", `[server]\nport = 1\n` + route("a", "/a", "https://a:1"), /\(root\)/, /unknown key `server`/],
-    ["a duplicate path", route("a", "/api/x", "https://a:1") + route("b", "/api/x/", "https://b:1"), /routes\[1\] \("b"\)\.path/, /unique path.*routes\[0\] \("a"\)/],
+    [
+      "a duplicate path",
+      route("a", "/api/x", "https://a:1") + route("b", "/api/x/", "https://b:1"),
+      /routes\[1\] \("b"\)\.path/,
+      /unique path.*routes\[0\] \("a"\)/,
+    ],
     ["a duplicate name", route("a", "/a", "https://a:1") + route("a", "/b", "https://b:1"), /routes\[1\] \("a"\)\.name/, /unique name/],
     ["a plain-HTTP upstream", route("a", "/a", "http://a:80"), /routes\[0\] \("a"\)\.upstream/, /expected an https:\/\/ upstream/],
     ["an upstream that is not a URL", route("a", "/a", "core-data:59880/x y"), /upstream/, /expected an (absolute URL|https)/],
@@ -54,7 +75,10 @@ describe("the TOML route map", () => {
       const error = problems(text);
       expect(error.file).toBe(FILE);
       expect(error.message).toContain(FILE);
-      expect(error.issues.some((i) => where.test(i.path || "(root)") && message.test(i.message)), JSON.stringify(error.issues)).toBe(true);
+      expect(
+        error.issues.some((i) => where.test(i.path || "(root)") && message.test(i.message)),
+        JSON.stringify(error.issues),
+      ).toBe(true);
     });
   }
 

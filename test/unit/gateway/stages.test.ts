@@ -132,9 +132,7 @@ describe("the gateway stages", () => {
 
   it("should fail clearly when run alone with no leaf in memory and nothing in Vault", async () => {
     const kv = new MapKv();
-    await expect(runCert(config, kv)).rejects.toThrow(
-      /same process as pki-init .*gateway\.importCert; Vault has none at gateway\/tls/,
-    );
+    await expect(runCert(config, kv)).rejects.toThrow(/same process as pki-init .*gateway\.importCert; Vault has none at gateway\/tls/);
     expect(kv.writes).toBe(0);
   });
 
@@ -155,9 +153,7 @@ describe("the gateway stages", () => {
     await runCert(importing, kv);
     expect(kv.data.get("gateway/client-tls")?.source).toBe("pki-init");
     // With nothing from the stack's CA anywhere, it says what is missing.
-    await expect(runCert(importing, new MapKv())).rejects.toThrow(
-      /no certificate from the stack's CA for the gateway's mutual TLS/,
-    );
+    await expect(runCert(importing, new MapKv())).rejects.toThrow(/no certificate from the stack's CA for the gateway's mutual TLS/);
   });
 
   it("should refuse an imported key that belongs to another certificate with a ConfigError naming key.pem", async () => {
@@ -224,7 +220,10 @@ describe("the gateway stages", () => {
   it("should issue a token for a named user with the key from Vault", async () => {
     const kv = new MapKv();
     kv.data.set("gateway/jwt", { secret: Buffer.alloc(32, 1).toString("base64url"), algorithm: "HS256", key_id: "k" });
-    await writeFile(join(dir, "bootgate.yaml"), `secretsDir: ${dir}/secrets\nservices: [{ name: gateway }]\ngateway:\n  routes: ./routes.toml\n  jwt: { issuer: acme }\n`);
+    await writeFile(
+      join(dir, "bootgate.yaml"),
+      `secretsDir: ${dir}/secrets\nservices: [{ name: gateway }]\ngateway:\n  routes: ./routes.toml\n  jwt: { issuer: acme }\n`,
+    );
     let out = "";
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
     try {

@@ -49,7 +49,11 @@ describe("whether a process is this stack's", () => {
   }
 
   it("should say yes to a command line naming a file in its state folder, as an option's value too", async () => {
-    for (const args of [["/tmp/checkout/state/openbao/bao.hcl"], ["-config=/tmp/checkout/state/openbao/bao.hcl"], ["-p /tmp/checkout/secrets-volume/gateway/nginx"]]) {
+    for (const args of [
+      ["/tmp/checkout/state/openbao/bao.hcl"],
+      ["-config=/tmp/checkout/state/openbao/bao.hcl"],
+      ["-p /tmp/checkout/secrets-volume/gateway/nginx"],
+    ]) {
       const p = await processWith(args);
       expect(isOfThisStack(p.pid, scope), args.join(" ")).toBe(true);
       p.kill();
@@ -63,7 +67,11 @@ describe("whether a process is this stack's", () => {
   });
 
   it("should say no to a process of a neighbouring folder or of another stack", async () => {
-    for (const [args, env] of [[["/tmp/checkout/state2/x"], {}], [["/other/tmp/checkout/state/x"], {}], [[], { BOOTGATE_SECRETS_DIR: "/elsewhere/secrets-volume" }]] as const) {
+    for (const [args, env] of [
+      [["/tmp/checkout/state2/x"], {}],
+      [["/other/tmp/checkout/state/x"], {}],
+      [[], { BOOTGATE_SECRETS_DIR: "/elsewhere/secrets-volume" }],
+    ] as const) {
       const p = await processWith([...args], env);
       expect(isOfThisStack(p.pid, scope), `${args.join(" ")} ${JSON.stringify(env)}`).toBe(false);
       p.kill();

@@ -5,7 +5,18 @@ import { ipBytes, unsignedInteger } from "../../../src/pki/der.js";
 
 describe("hand-written DER", () => {
   it("should encode IP addresses as @peculiar/x509 does", () => {
-    for (const ip of ["127.0.0.1", "10.1.2.3", "255.255.255.255", "::1", "::", "fd00::1", "2001:db8::", "fe80::1:2:3", "2001:db8:0:0:1:0:0:1", "1:2:3:4:5:6:7:8"]) {
+    for (const ip of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "255.255.255.255",
+      "::1",
+      "::",
+      "fd00::1",
+      "2001:db8::",
+      "fe80::1:2:3",
+      "2001:db8:0:0:1:0:0:1",
+      "1:2:3:4:5:6:7:8",
+    ]) {
       // The library's GeneralName [7]: tag, length, the address.
       const byLibrary = Buffer.from(AsnSerializer.serialize(new GeneralName({ iPAddress: ip }))).subarray(2);
       expect(Buffer.from(ipBytes(ip)).toString("hex"), ip).toBe(byLibrary.toString("hex"));

@@ -40,7 +40,11 @@ describe("the leaf template", () => {
           extensions: [
             ...shared,
             await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-            new x509.SubjectAlternativeNameExtension([{ type: "dns", value: name }, { type: "ip", value: "10.1.2.3" }, { type: "ip", value: "fd00::1" }]),
+            new x509.SubjectAlternativeNameExtension([
+              { type: "dns", value: name },
+              { type: "ip", value: "10.1.2.3" },
+              { type: "ip", value: "fd00::1" },
+            ]),
           ],
         });
       const reference = await make("vault", await generateKeyPair(algorithm), randomSerialHex());
@@ -72,7 +76,10 @@ describe("the leaf template", () => {
     const now = new Date();
     const ca = await createEphemeralCa({ algorithm: "ecdsa-p384", validityMs: 30 * DAY, now, kernelBootId: "k" });
     const services = Array.from({ length: 12 }, (_, i) => ({ name: `svc-${i}`, dns: [`svc-${i}.internal`], ip: [`10.0.0.${i}`] }));
-    const leaves = await issueLeaves(ca, services.map((service) => ({ service, algorithm: "ecdsa-p384" as const, validityMs: 30 * DAY, now })));
+    const leaves = await issueLeaves(
+      ca,
+      services.map((service) => ({ service, algorithm: "ecdsa-p384" as const, validityMs: 30 * DAY, now })),
+    );
     expect(leaves.map((l) => l.service)).toEqual(services.map((s) => s.name));
     for (const [i, leaf] of leaves.entries()) {
       const cert = new X509Certificate(leaf.certPem);

@@ -9,14 +9,14 @@ import { tempDir } from "../../support/tmp-dir.js";
 import { caBundlePath, serviceDir, servicePath } from "../../../src/volume/layout.js";
 
 const DAY = 86_400_000;
-const SERVICES = [
-  { name: "vault", dns: ["vault.internal"], ip: ["127.0.0.1"] },
-  { name: "postgres", ip: ["127.0.0.1", "::1"] },
-  { name: "core-data" },
-];
+const SERVICES = [{ name: "vault", dns: ["vault.internal"], ip: ["127.0.0.1"] }, { name: "postgres", ip: ["127.0.0.1", "::1"] }, { name: "core-data" }];
 const NAMES = SERVICES.map((s) => s.name);
 const BOOT = { kernelBootId: "boot-a" };
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 describe("pki-init in ephemeral mode", () => {
   it("should keep every serial and the CA on a rerun in the same boot", async () => {

@@ -117,9 +117,7 @@ describe("staged runner: failing closed", () => {
 
 describe("staged runner: timeouts and retries", () => {
   it("should fail a stage that never finishes once its timeout runs out, naming it", async () => {
-    const { result, gates } = await runRecorded([
-      stage("stuck", [], ["stuck-ready"], () => new Promise(() => {}), { timeoutMs: 0 }),
-    ]);
+    const { result, gates } = await runRecorded([stage("stuck", [], ["stuck-ready"], () => new Promise(() => {}), { timeoutMs: 0 })]);
     expect(result.ok).toBe(false);
     expect(gates).toEqual([]);
     expect(result.failures[0]!.reason).toBeInstanceOf(TimeoutError);
@@ -149,10 +147,16 @@ describe("staged runner: timeouts and retries", () => {
   it("should retry a transient failure and then succeed", async () => {
     let attempts = 0;
     const { result, events, gates } = await runRecorded([
-      stage("flaky", [], ["flaky-ready"], async () => {
-        attempts++;
-        if (attempts < 3) throw new TransientError("connection refused");
-      }, { retries: 5 }),
+      stage(
+        "flaky",
+        [],
+        ["flaky-ready"],
+        async () => {
+          attempts++;
+          if (attempts < 3) throw new TransientError("connection refused");
+        },
+        { retries: 5 },
+      ),
     ]);
     expect(result.ok).toBe(true);
     expect(attempts).toBe(3);
@@ -163,10 +167,16 @@ describe("staged runner: timeouts and retries", () => {
   it("should give up after the configured number of retries", async () => {
     let attempts = 0;
     const { result } = await runRecorded([
-      stage("down", [], ["down-ready"], async () => {
-        attempts++;
-        throw new TransientError("connection refused");
-      }, { retries: 2 }),
+      stage(
+        "down",
+        [],
+        ["down-ready"],
+        async () => {
+          attempts++;
+          throw new TransientError("connection refused");
+        },
+        { retries: 2 },
+      ),
     ]);
     expect(result.ok).toBe(false);
     expect(attempts).toBe(3);
@@ -176,10 +186,16 @@ describe("staged runner: timeouts and retries", () => {
   it("should not retry a failure that is not transient", async () => {
     let attempts = 0;
     const { result } = await runRecorded([
-      stage("broken", [], [], async () => {
-        attempts++;
-        throw new Error("permission denied");
-      }, { retries: 5 }),
+      stage(
+        "broken",
+        [],
+        [],
+        async () => {
+          attempts++;
+          throw new Error("permission denied");
+        },
+        { retries: 5 },
+      ),
     ]);
     expect(result.ok).toBe(false);
     expect(attempts).toBe(1);

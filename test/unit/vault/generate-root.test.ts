@@ -6,7 +6,9 @@ describe("generate-root decoding", () => {
   it("should undo the one-time pad Vault applied to the token", () => {
     const token = "s.Ab3dEf6hIj9kLmNoPqRsTuVw";
     const otp = randomBytes(token.length).toString("base64").slice(0, token.length);
-    const encoded = Buffer.from([...Buffer.from(token)].map((b, i) => b ^ otp.charCodeAt(i))).toString("base64").replace(/=+$/, "");
+    const encoded = Buffer.from([...Buffer.from(token)].map((b, i) => b ^ otp.charCodeAt(i)))
+      .toString("base64")
+      .replace(/=+$/, "");
     expect(decodeRootToken(encoded, otp)).toBe(token);
   });
 

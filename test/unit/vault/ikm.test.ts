@@ -43,7 +43,9 @@ describe("input key material", () => {
   });
 
   it("should report a failing hook by its exit code without repeating what it printed", async () => {
-    const error = await runIkmHook([process.execPath, "-e", `process.stdout.write(${JSON.stringify(hex)}); process.exit(3)`], "cfg.yaml").catch((e: unknown) => e);
+    const error = await runIkmHook([process.execPath, "-e", `process.stdout.write(${JSON.stringify(hex)}); process.exit(3)`], "cfg.yaml").catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/vault\.ikm\.command: .*exited with code 3/);
     expect((error as Error).message).not.toContain(hex);

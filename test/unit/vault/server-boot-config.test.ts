@@ -78,7 +78,17 @@ describe("OpenBao's boot config from bootgate", () => {
 describe("the bootgate identity's policy", () => {
   const rules = bootgateIdentityPolicy("secret");
   it("should never let bootgate change auth methods, audit devices, the seal, its own policy or make a root token", () => {
-    for (const path of ["sys/auth", "sys/audit/", "sys/seal", "sys/generate-root", "sys/raw", "sys/policies/acl/bootgate\"", "sys/policies/acl/*", "auth/token/create\"", "auth/token/create-orphan"]) {
+    for (const path of [
+      "sys/auth",
+      "sys/audit/",
+      "sys/seal",
+      "sys/generate-root",
+      "sys/raw",
+      'sys/policies/acl/bootgate"',
+      "sys/policies/acl/*",
+      'auth/token/create"',
+      "auth/token/create-orphan",
+    ]) {
       expect(rules, path).not.toContain(`path "${path}`);
     }
   });
