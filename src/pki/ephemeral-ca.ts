@@ -72,35 +72,19 @@ export async function createEphemeralCa(options: EphemeralCaOptions): Promise<Is
   ]);
   const dates = validity(notBefore, notAfter);
   const rootKey = keyObjectOf(rootKeys);
-  const root = signed(
-    sequence(
-      VERSION_3,
-      serialNumber(randomSerialHex()),
+  // Both CA certificates are signed by the root key, under the root's name.
+  const signedByRoot = (subject: Uint8Array, spki: Uint8Array, exts: Uint8Array) =>
+    signed(
+      sequence(VERSION_3, serialNumber(randomSerialHex()), signature.algorithm, rootName, dates, subject, spki, exts),
       signature.algorithm,
-      rootName,
-      dates,
-      rootName,
-      rootSpki,
-      extensions(basicConstraints(true), keyUsage(CA_USAGES), subjectKeyIdentifier(rootId)),
-    ),
-    signature.algorithm,
-    rootKey,
-    signature.hash,
-  );
-  const intermediate = signed(
-    sequence(
-      VERSION_3,
-      serialNumber(randomSerialHex()),
-      signature.algorithm,
-      rootName,
-      dates,
-      intermediateName,
-      intermediateSpki,
-      extensions(basicConstraints(true, 0), keyUsage(CA_USAGES), subjectKeyIdentifier(intermediateId), authorityKeyIdentifier(rootId)),
-    ),
-    signature.algorithm,
-    rootKey,
-    signature.hash,
+      rootKey,
+      signature.hash,
+    );
+  const root = signedByRoot(rootName, rootSpki, extensions(basicConstraints(true), keyUsage(CA_USAGES), subjectKeyIdentifier(rootId)));
+  const intermediate = signedByRoot(
+    intermediateName,
+    intermediateSpki,
+    extensions(basicConstraints(true, 0), keyUsage(CA_USAGES), subjectKeyIdentifier(intermediateId), authorityKeyIdentifier(rootId)),
   );
 
   const rootPem = derToPem(root);

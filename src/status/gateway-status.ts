@@ -1,17 +1,15 @@
 // `bootgate status` for the gateway: the route map, and for nginx whether it runs, which
 // generation it serves and the certificate of that generation (public part only; no Vault call).
-import { X509Certificate } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeCause } from "../errors.js";
+import { servedCertificate } from "./served-certificate.js";
 import { nginxConfigDir } from "../gateway/gateway-paths.js";
 import { kongDeclarativeRows } from "./kong-declarative-status.js";
 import { NginxAdapter } from "../gateway/nginx-adapter.js";
 import { GENERATION_FILES } from "../gateway/nginx-config.js";
 import { loadRouteMap } from "../gateway/route-map.js";
 import type { StatusProvider } from "./section.js";
-
-const DAY_MS = 86_400_000;
 
 export const gatewayStatus: StatusProvider = async (config) => {
   const { gateway } = config;
@@ -48,13 +46,9 @@ export const gatewayStatus: StatusProvider = async (config) => {
     };
     if (generation) {
       try {
-        const cert = new X509Certificate(await readFile(join(dir, generation, GENERATION_FILES.fullchain), "utf8"));
-        const daysLeft = Math.floor((new Date(cert.validTo).getTime() - Date.now()) / DAY_MS);
-        rows.push([
-          "certificate",
-          `${cert.subject.replace(/\n/g, ", ")}; until ${new Date(cert.validTo).toISOString()} (${daysLeft} days); sha256 ${cert.fingerprint256}`,
-        ]);
-        data.certificate = { subject: cert.subject, notAfter: new Date(cert.validTo).toISOString(), daysLeft, fingerprint: cert.fingerprint256 };
+        const served = servedCertificate(await readFile(join(dir, generation, GENERATION_FILES.fullchain), "utf8"));
+        rows.push(served.row);
+        data.certificate = served.data;
       } catch (error) {
         rows.push(["certificate", `unreadable: ${describeCause(error)}`]);
       }

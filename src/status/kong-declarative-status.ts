@@ -1,16 +1,14 @@
 // `bootgate status` rows for Kong in DB-less mode: where its declarative file is, whether it is
 // written, its routes and the certificate it makes Kong serve (public part only; the file holds
 // keys, which are read here but never shown).
-import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/normalize.js";
 import { describeCause } from "../errors.js";
+import { servedCertificate } from "./served-certificate.js";
 import { kongConfigDir } from "../gateway/gateway-paths.js";
 import { KONG_DECLARATIVE_FILE } from "../gateway/kong-declarative-adapter.js";
 import { summarizeKongDeclarative } from "../gateway/kong-declarative-config.js";
-
-const DAY_MS = 86_400_000;
 
 export async function kongDeclarativeRows(config: Config, rows: string[][], data: Record<string, unknown>): Promise<void> {
   const file = join(kongConfigDir(config), KONG_DECLARATIVE_FILE);
@@ -22,13 +20,9 @@ export async function kongDeclarativeRows(config: Config, rows: string[][], data
     const summary = summarizeKongDeclarative(text);
     (data.kong as Record<string, unknown>).routes = summary.routes;
     if (!summary.certificatePem) throw new Error("no certificate in the file");
-    const cert = new X509Certificate(summary.certificatePem);
-    const daysLeft = Math.floor((new Date(cert.validTo).getTime() - Date.now()) / DAY_MS);
-    rows.push([
-      "certificate",
-      `${cert.subject.replace(/\n/g, ", ")}; until ${new Date(cert.validTo).toISOString()} (${daysLeft} days); sha256 ${cert.fingerprint256}`,
-    ]);
-    data.certificate = { subject: cert.subject, notAfter: new Date(cert.validTo).toISOString(), daysLeft, fingerprint: cert.fingerprint256 };
+    const served = servedCertificate(summary.certificatePem);
+    rows.push(served.row);
+    data.certificate = served.data;
   } catch (error) {
     rows.push(["certificate", `unreadable: ${describeCause(error).split("\n")[0]}`]);
   }

@@ -46,17 +46,16 @@ export function formatTtl(seconds: number | undefined): string {
   return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(seconds % 60).padStart(2, "0")}s`;
 }
 
+/** A status client with another token: short timeouts, the same TLS checks. */
+function clientWithToken(base: VaultClient, token: string): VaultClient {
+  return createVaultClient({ address: base.address, caPem: base.caPem, serverName: base.serverName, token, requestTimeoutMs: STATUS_TIMEOUT_MS });
+}
+
 async function tokenStatus(base: VaultClient | undefined, secretsDir: string, service: string): Promise<TokenStatus> {
   const file = await readTokenFile(secretsDir, service).catch(() => undefined);
   if (!file) return { service, state: "missing" };
   if (!base) return { service, state: "unknown" };
-  const client = createVaultClient({
-    address: base.address,
-    caPem: base.caPem,
-    serverName: base.serverName,
-    token: file.token,
-    requestTimeoutMs: STATUS_TIMEOUT_MS,
-  });
+  const client = clientWithToken(base, file.token);
   try {
     const info = await lookupSelf(client);
     return info ? { service, state: "valid", ttlSeconds: info.ttl, policies: info.policies } : { service, state: "invalid" };
@@ -70,13 +69,7 @@ async function tokenStatus(base: VaultClient | undefined, secretsDir: string, se
 async function auditDevices(base: VaultClient, secretsDir: string): Promise<AuditDevice[] | undefined> {
   const file = await readTokenFile(secretsDir, BOOTGATE_IDENTITY).catch(() => undefined);
   if (!file) return undefined;
-  const client = createVaultClient({
-    address: base.address,
-    caPem: base.caPem,
-    serverName: base.serverName,
-    token: file.token,
-    requestTimeoutMs: STATUS_TIMEOUT_MS,
-  });
+  const client = clientWithToken(base, file.token);
   try {
     const body = (await client.api.read("sys/audit")) as { data?: Record<string, { type: string; options?: { file_path?: string } }> };
     return Object.entries(body.data ?? {}).map(([path, d]) => ({ path, type: d.type, ...(d.options?.file_path ? { file: d.options.file_path } : {}) }));

@@ -40,6 +40,12 @@ export async function makeTestCa(dir: string, name: string): Promise<TestCa> {
   return { certPem: await readFile(certPath, "utf8"), certPath, keyPath };
 }
 
+/** Signs `<base>.csr` with `ca` and the extensions in `<base>.ext` into `<base>.pem`. */
+async function signCsr(base: string, ca: TestCa, days: number): Promise<void> {
+  const files = ["-in", `${base}.csr`, "-extfile", `${base}.ext`, "-out", `${base}.pem`];
+  await execa("openssl", ["x509", "-req", ...files, "-CA", ca.certPath, "-CAkey", ca.keyPath, "-CAcreateserial", "-days", String(days)]);
+}
+
 /** A leaf for `name` (SAN DNS:name and IP 127.0.0.1), usable as server and client certificate. */
 export async function issueTestLeaf(dir: string, ca: TestCa, name: string, tag = name): Promise<TestLeaf> {
   const base = join(dir, `${tag}-${Math.random().toString(16).slice(2)}`);
@@ -48,23 +54,7 @@ export async function issueTestLeaf(dir: string, ca: TestCa, name: string, tag =
     `subjectAltName=DNS:${name},IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n`,
   );
   await execa("openssl", ["req", ...EC, "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", `/CN=${name}`]);
-  await execa("openssl", [
-    "x509",
-    "-req",
-    "-in",
-    `${base}.csr`,
-    "-CA",
-    ca.certPath,
-    "-CAkey",
-    ca.keyPath,
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    `${base}.ext`,
-    "-out",
-    `${base}.pem`,
-  ]);
+  await signCsr(base, ca, 1);
   return { certPem: await readFile(`${base}.pem`, "utf8"), keyPem: await readFile(`${base}.key`, "utf8") };
 }
 
@@ -84,23 +74,7 @@ export async function makeImportedStackCa(dir: string): Promise<{ importDir: str
     "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
   );
   await execa("openssl", ["req", ...EC, "-keyout", `${base}.key`, "-out", `${base}.csr`, "-subj", "/CN=stack test intermediate"]);
-  await execa("openssl", [
-    "x509",
-    "-req",
-    "-in",
-    `${base}.csr`,
-    "-CA",
-    root.certPath,
-    "-CAkey",
-    root.keyPath,
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    `${base}.ext`,
-    "-out",
-    `${base}.pem`,
-  ]);
+  await signCsr(base, root, 2);
   const intermediate: TestCa = { certPem: await readFile(`${base}.pem`, "utf8"), certPath: `${base}.pem`, keyPath: `${base}.key` };
   await writeFile(join(importDir, "root.pem"), root.certPem);
   await writeFile(join(importDir, "intermediate.pem"), intermediate.certPem);

@@ -151,14 +151,4 @@ export async function baoLogTail(stack: PowerStack): Promise<string> {
   return (await readFile(join(stack.baoDir, "bao.log"), "utf8").catch(() => "")).slice(-3000);
 }
 
-/** A small seeded PRNG (mulberry32), so a failing moment can be replayed with its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "./seeded-random.js";

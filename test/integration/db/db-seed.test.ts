@@ -9,6 +9,8 @@ import { dbStatus } from "../../../src/status/db-status.js";
 import { openKvClient } from "../../../src/vault/open-kv-client.js";
 import { type DbStack, startDbStack } from "../../support/db-stack.js";
 import { DB_READY } from "../../../src/gates/gate-names.js";
+import { caBundlePath } from "../../../src/volume/layout.js";
+import { readFile } from "node:fs/promises";
 
 const SERVICES = [
   { name: "alpha", database: "alpha_db" },
@@ -19,6 +21,18 @@ const SERVICES = [
 const NAMES = SERVICES.map((s) => s.name);
 
 let stack: DbStack;
+
+/** A client logging in as service alpha straight to the server, with the TLS settings under test. */
+function alphaClient(creds: Record<string, unknown>, ssl: pg.ClientConfig["ssl"]): pg.Client {
+  return new pg.Client({
+    host: "127.0.0.1",
+    port: stack.config.postgres.port,
+    user: String(creds.username),
+    password: String(creds.password),
+    database: String(creds.database),
+    ssl,
+  });
+}
 
 beforeAll(async () => {
   stack = await startDbStack({ services: SERVICES });
@@ -81,28 +95,13 @@ describe("db-seed against real PostgreSQL and OpenBao", () => {
 
   it("should refuse a plain-text connection", async () => {
     const creds = (await stack.credentialsOf("alpha"))!;
-    const client = new pg.Client({
-      host: "127.0.0.1",
-      port: stack.config.postgres.port,
-      user: String(creds.username),
-      password: String(creds.password),
-      database: String(creds.database),
-      ssl: false,
-    });
+    const client = alphaClient(creds, false);
     await expect(client.connect()).rejects.toThrow(/no pg_hba\.conf entry .*no encryption/);
   });
 
   it("should refuse a server whose certificate does not carry the name it is verified by", async () => {
     const creds = (await stack.credentialsOf("alpha"))!;
-    const ca = stack.vault.config.secretsDir + "/ca/ca.pem";
-    const client = new pg.Client({
-      host: "127.0.0.1",
-      port: stack.config.postgres.port,
-      user: String(creds.username),
-      password: String(creds.password),
-      database: String(creds.database),
-      ssl: { ca: await import("node:fs/promises").then((fs) => fs.readFile(ca)), servername: "vault", rejectUnauthorized: true },
-    });
+    const client = alphaClient(creds, { ca: await readFile(caBundlePath(stack.vault.config.secretsDir)), servername: "vault", rejectUnauthorized: true });
     client.on("error", () => {});
     await expect(client.connect()).rejects.toThrow(/does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/);
   });
