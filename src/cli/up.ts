@@ -1,6 +1,7 @@
 // bootgate up --local: the embedded default (or --config) as local processes, until Ctrl-C.
 // SIGINT or SIGTERM at any moment — before the summary too — stops what has started and
 // unmounts the tmpfs; the exit code is the shell's for that signal (130, 143).
+import { localServerDir } from "../volume/layout.js";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
@@ -45,7 +46,7 @@ export async function upCommand(argv: string[]): Promise<number> {
     return exitCodeForSignal(signal);
   }
 
-  const scope = leftoverScopeOf(config, exampleServicesOf(config), join(config.stateDir, "postgres", "data"));
+  const scope = leftoverScopeOf(config, exampleServicesOf(config), join(localServerDir(config.stateDir, "postgres"), "data"));
   const opening = StackGuard.open(scope, say).then((g) => (guard = g));
   const booting = opening.then(() => upLocal(config, createReporter(mode), say, stop.signal));
   const first = await Promise.race([

@@ -74,6 +74,7 @@ export function leftoverScopeOf(config: Config, examplePorts: { name: string; po
     postgresDataDir,
     ports: [
       { port: vaultPort, what: "Vault, vault.address", moveWith: "BOOTGATE_VAULT_ADDR" },
+      { port: vaultPort + 1, what: "Vault's cluster port, vault.address + 1", moveWith: "BOOTGATE_VAULT_ADDR" },
       { port: config.postgres.port, what: "PostgreSQL, postgres.port", moveWith: "BOOTGATE_PG_PORT" },
       { port: config.gateway.nginx.listen, what: "the gateway, gateway.nginx.listen", moveWith: "BOOTGATE_GATEWAY_PORT" },
       ...examplePorts.map((s) => ({ port: s.port, what: `the example service ${s.name}`, moveWith: "BOOTGATE_EXAMPLE_BASE_PORT" })),

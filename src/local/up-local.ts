@@ -115,6 +115,8 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
           caFile: caBundlePath(config.secretsDir),
           serverName: config.vault.service,
           port: vaultPort,
+          // OpenBao's own convention (8200 → 8201), so every part of the stack has a known port and none is left to chance.
+          clusterPort: vaultPort + 1,
           readyTimeoutMs: 60_000,
         });
         supervisor.add({ name: "openbao", stop: bao.stop });

@@ -22,8 +22,13 @@ export interface StackPorts {
   examples: number;
 }
 
+/** Distinct ports for every part; Vault's and the example services' next ports too (OpenBao's cluster port, the second service). */
 export async function pickPorts(): Promise<StackPorts> {
-  return { vault: await freePort(), postgres: await freePort(), gateway: await freePort(), examples: await freePortPair() };
+  for (;;) {
+    const ports = { vault: await freePortPair(), postgres: await freePort(), gateway: await freePort(), examples: await freePortPair() };
+    const all = [ports.vault, ports.vault + 1, ports.postgres, ports.gateway, ports.examples, ports.examples + 1];
+    if (new Set(all).size === all.length) return ports;
+  }
 }
 
 /** A free port whose next one is free too (the two example services). */
