@@ -76,7 +76,12 @@ export async function saveSnapshot(config: Config, token: string): Promise<Buffe
  * seal key of its day, so it takes only a snapshot whose seal key it still holds (current or
  * previous). `force` (`snapshot-force`) skips that check. The HTTP status and Vault's errors.
  */
-export async function restoreSnapshot(config: Config, token: string, snapshot: Buffer, options: { force?: boolean } = {}): Promise<{ status: number; errors: string }> {
+export async function restoreSnapshot(
+  config: Config,
+  token: string,
+  snapshot: Buffer,
+  options: { force?: boolean } = {},
+): Promise<{ status: number; errors: string }> {
   const answer = await call(config, token, "POST", options.force ? "sys/storage/raft/snapshot-force" : "sys/storage/raft/snapshot", snapshot);
   return { status: answer.status, errors: answer.status < 300 ? "" : answer.body.toString().slice(0, 1000) };
 }
