@@ -1,22 +1,31 @@
 // A whole boot of the Vault side of the stack as separate processes, so a test can cut the
-// power: `bootgate run` (pki-init, secretstore-setup) on the built tree, and `bao server`
-// started the way up --local starts it — when pki-ready opens, after storage of an unfinished
-// first boot is set aside — in its own process group. kill() SIGKILLs all of them at once.
-// Each boot starts on an emptied secrets folder, as a reboot empties the tmpfs.
+// power: `bootgate run` (pki-init, secretstore-setup, and db-seed with `databases`) on the built
+// tree, `bao server` and PostgreSQL started the way up --local starts them — when pki-ready
+// opens, after storage of an unfinished first boot is set aside and what a crashed server left
+// is cleared (up --local's own clearLeftovers) — each in its own process group. kill() SIGKILLs
+// all of them at once. Each boot starts on an emptied secrets folder, as a reboot empties the
+// tmpfs, with the PostgreSQL admin password written there again as up --local does.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { access, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { access, chmod, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { parseConfigText } from "../../src/config/load.js";
 import type { Config } from "../../src/config/normalize.js";
+import { isRoot } from "../../src/fs/atomic-write.js";
+import { clearLeftovers } from "../../src/local/leftovers.js";
+import { writeDerivedAdminPassword } from "../../src/local/local-secrets.js";
+import { liveDetached } from "../../src/servers/detached-children.js";
 import { freePort } from "../../src/servers/free-port.js";
+import { type PostgresHandle, startPostgres } from "../../src/servers/postgres-process.js";
+import { serverUserFor } from "../../src/servers/server-user.js";
 import { auditLogPath, findBaoBinary, openBaoConfig } from "../../src/servers/openbao-process.js";
 import { sleep } from "../../src/util/sleep.js";
 import { vaultBootConfigPath } from "../../src/vault/server-boot-config.js";
 import { markVaultReadySeen, setAsideUnfinishedFirstBoot } from "../../src/vault/unfinished-first-boot.js";
 import { pathExists } from "../../src/util/path-exists.js";
+import { serviceDir } from "../../src/volume/layout.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BOOTGATE_BIN = join(REPO_ROOT, "bin", "bootgate.js");
@@ -27,9 +36,18 @@ export interface PowerStack {
   configFile: string;
   ikmFile: string;
   baoDir: string;
+  /** PostgreSQL's folder (its cluster in `data/`) when the services have databases. */
+  pgDir: string | undefined;
 }
 
-export async function powerStack(dir: string, services: string[]): Promise<PowerStack> {
+export interface PowerStackOptions {
+  /** Each service gets a database of its own (named after it), seeded by db-seed; PostgreSQL runs too. */
+  databases?: boolean;
+}
+
+const databaseOf = (service: string) => service.replace(/[^a-z0-9]/g, "");
+
+export async function powerStack(dir: string, services: string[], options: PowerStackOptions = {}): Promise<PowerStack> {
   try {
     await access(join(REPO_ROOT, "dist", "cli", "entry.js"));
   } catch {
@@ -37,17 +55,29 @@ export async function powerStack(dir: string, services: string[]): Promise<Power
   }
   const ikmFile = join(dir, "ikm.hex");
   await writeFile(ikmFile, randomBytes(32).toString("hex") + "\n", { mode: 0o600 });
-  const doc = {
+  const doc: Record<string, unknown> = {
     secretsDir: "./secrets",
     stateDir: "./state",
     services: [{ name: "vault" }, ...services.map((name) => ({ name }))],
     vault: { address: `https://127.0.0.1:${await freePort()}`, ikm: { file: ikmFile }, waitTimeout: "60s" },
   };
+  if (options.databases) {
+    // As root PostgreSQL runs as Debian's `postgres` user: its key must be that user's, and the
+    // folder it lives under (mkdtemp's 0700) passable.
+    const user = isRoot() ? await serverUserFor("postgres") : undefined;
+    if (user) await chmod(dir, 0o711);
+    doc.services = [
+      { name: "vault" },
+      { name: "postgres", ip: ["127.0.0.1"], ...(user ? { uid: user.uid, gid: user.gid } : {}) },
+      ...services.map((name) => ({ name, database: databaseOf(name) })),
+    ];
+    doc.postgres = { port: await freePort(), waitTimeout: "60s", admin: { passwordFile: "./secrets/bootgate/postgres-admin.password" } };
+  }
   const configFile = join(dir, "bootgate.yaml");
   const text = stringify(doc);
   await writeFile(configFile, text);
   const config = parseConfigText(text, { source: configFile, baseDir: dir, env: {} });
-  return { dir, config, configFile, ikmFile, baoDir: join(dir, "bao") };
+  return { dir, config, configFile, ikmFile, baoDir: join(dir, "bao"), pgDir: options.databases ? join(dir, "pg") : undefined };
 }
 
 export interface Boot {
@@ -55,7 +85,7 @@ export interface Boot {
   done: Promise<number | null>;
   /** Power loss: SIGKILL of every process of the boot at once. */
   kill(): Promise<void>;
-  /** Stops OpenBao (SIGTERM) after a boot that completed. */
+  /** Stops OpenBao (SIGTERM) and PostgreSQL (fast shutdown) after a boot that completed. */
   stop(): Promise<void>;
   baoPid(): number | undefined;
   output(): string;
@@ -95,10 +125,39 @@ const killGroup = (child: ChildProcess | undefined, signal: NodeJS.Signals) => {
   }
 };
 
+// startPostgres spawns the postmaster (and initdb) detached and registers it before it waits for
+// readiness, so a cut in the middle of its start still finds the group to kill.
+const postgresGroups = () => liveDetached().filter((p) => p.name === "postgres" || p.name === "initdb");
+const killPostgres = () => {
+  for (const part of postgresGroups()) {
+    try {
+      process.kill(-part.pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+};
+
+async function startStackPostgres(stack: PowerStack, pgDir: string, say: (line: string) => void): Promise<PostgresHandle> {
+  const { config } = stack;
+  // What a crashed server left (a postmaster.pid naming a dead pid) is up --local's to clear, not PostgreSQL's to guess.
+  await clearLeftovers({ stateDir: config.stateDir, secretsDir: config.secretsDir, postgresDataDir: join(pgDir, "data"), ports: [] }, say);
+  return startPostgres({
+    dir: pgDir,
+    port: config.postgres.port,
+    tlsDir: serviceDir(config.secretsDir, config.postgres.service),
+    adminPasswordFile: config.postgres.admin.passwordFile!,
+    adminUser: config.postgres.admin.user,
+    readyTimeoutMs: 60_000,
+  });
+}
+
 export async function startBoot(stack: PowerStack, clusterPort: number): Promise<Boot> {
   await rm(stack.config.secretsDir, { recursive: true, force: true });
   await mkdir(stack.config.secretsDir, { recursive: true });
+  if (stack.pgDir) await writeDerivedAdminPassword(stack.config);
   let out = "";
+  const say = (line: string) => (out += `[launcher] ${line}\n`);
   const run = spawn(process.execPath, [BOOTGATE_BIN, "run", "--config", stack.configFile, "--json"], {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
@@ -108,6 +167,7 @@ export async function startBoot(stack: PowerStack, clusterPort: number): Promise
   run.stderr!.on("data", (c: Buffer) => (out += c.toString()));
   const runExit = exitOf(run);
   let bao: ChildProcess | undefined;
+  let pg: PostgresHandle | undefined;
   let killed = false;
   const gate = (name: string) => join(stack.config.secretsDir, ".gates", name);
   // The launcher's part: OpenBao when pki-ready opens, the mark when vault-ready does.
@@ -118,9 +178,16 @@ export async function startBoot(stack: PowerStack, clusterPort: number): Promise
       await sleep(20);
     }
     if (killed) return;
+    const pgStart = stack.pgDir
+      ? startStackPostgres(stack, stack.pgDir, say).then(
+          (handle) => void (pg = handle),
+          (error: unknown) => void (killed || say(`PostgreSQL did not start: ${(error as Error).message}`)),
+        )
+      : undefined;
     bao = await spawnBao(stack, clusterPort);
     while (!killed && run.exitCode === null && !(await pathExists(gate("vault-ready")))) await sleep(20);
     if (!killed && (await pathExists(gate("vault-ready")))) await markVaultReadySeen(stack.baoDir);
+    await pgStart;
   })();
   return {
     done: runExit.then(async (code) => {
@@ -131,15 +198,19 @@ export async function startBoot(stack: PowerStack, clusterPort: number): Promise
       killed = true;
       killGroup(run, "SIGKILL");
       killGroup(bao, "SIGKILL");
+      killPostgres();
       await launcher.catch(() => {});
+      // A start the launcher had under way when the power went may have spawned since.
       killGroup(bao, "SIGKILL");
+      killPostgres();
       await Promise.all([runExit, bao ? exitOf(bao) : undefined]);
+      while (postgresGroups().length > 0) await sleep(20);
     },
     async stop() {
       killed = true;
       await launcher.catch(() => {});
       killGroup(bao, "SIGTERM");
-      if (bao) await exitOf(bao);
+      await Promise.all([bao ? exitOf(bao) : undefined, pg?.stop()]);
     },
     baoPid: () => bao?.pid,
     output: () => out,

@@ -18,6 +18,7 @@ import { vaultStatusCode } from "../../../src/vault/vault-errors.js";
 import { pathExists } from "../../../src/util/path-exists.js";
 import type { Config } from "../../../src/config/normalize.js";
 import { runCli } from "../../support/cli.js";
+import { restoreSnapshot, saveSnapshot, snapshotOperatorToken } from "../../support/raft-snapshot.js";
 import { allFiles, inspectVault, whereFound } from "../../support/vault-inspect.js";
 import { type StageRun, startVaultStack, type VaultStack } from "../../support/vault-stack.js";
 
@@ -204,28 +205,100 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
     expect(needles.some((n) => environ.includes(n))).toBe(false);
   });
 
-  it("should rotate the seal key when vault.sealKeyId is bumped: Vault restarts, unseals with the new key, and reads what it held", async () => {
-    const withKeyId = (id: number): Config => ({ ...stack.config, vault: { ...stack.config.vault, sealKeyId: id } });
-    for (const id of [2, 3]) {
-      const config = withKeyId(id);
-      // What pki-init does at the next boot with the bumped id.
-      await writeVaultBootFiles(config);
-      await stack.restartBao();
-      const run = await stack.runSetup(config);
-      expect(
-        run.failures.map((f) => f.message),
-        `sealKeyId ${id}`,
-      ).toEqual([]);
-      // OpenBao skips the rewrap without recovery keys (openbao#3996): bootgate rotates the root key.
-      expect(summaryOf(run)).toContain(`root key rewrapped with seal key ${id}`);
-      const client = await vaultClientFor(config);
-      expect((await readSealStatus(client)).sealed).toBe(false);
-      client.close();
-      const kv = await openKvClient(config, "core-data");
-      expect(await kv.read("core-data/probe")).toEqual({ value: "audited-secret-value-1" });
+  const withKeyId = (id: number): Config => ({ ...stack.config, vault: { ...stack.config.vault, sealKeyId: id } });
+  const readProbe = async (config: Config, key: string) => {
+    const kv = await openKvClient(config, "core-data");
+    try {
+      return await kv.read(key);
+    } finally {
       kv.close();
     }
+  };
+  const writeProbe = async (key: string, value: string) => {
+    const kv = await openKvClient(stack.config, "core-data");
+    await kv.write(key, { value });
+    kv.close();
+  };
+  // What a boot with vault.sealKeyId = id does: pki-init writes the keys, Vault restarts, setup.
+  const bootWithKeyId = async (id: number) => {
+    const config = withKeyId(id);
+    await writeVaultBootFiles(config);
+    await stack.restartBao();
+    const run = await stack.runSetup(config);
+    expect(
+      run.failures.map((f) => f.message),
+      `sealKeyId ${id}`,
+    ).toEqual([]);
+    return { config, run };
+  };
+  const expectUnsealed = async (config: Config) => {
+    const client = await vaultClientFor(config);
+    expect((await readSealStatus(client)).sealed).toBe(false);
+    client.close();
+  };
+  let snapshotBeforeRotation: Buffer;
+
+  it("should take a raft snapshot at seal generation 1, between a secret written before it and one written after", async () => {
+    await writeProbe("core-data/before-snapshot", "written-before-the-snapshot");
+    snapshotBeforeRotation = await saveSnapshot(stack.config, await snapshotOperatorToken(stack.config, stack.ikmFile));
+    await writeProbe("core-data/after-snapshot", "written-after-the-snapshot");
+    // A gzipped tar archive.
+    expect(snapshotBeforeRotation.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+  });
+
+  it("should rotate the seal key when vault.sealKeyId is bumped to 2: Vault restarts, unseals with the new key, and reads what it held", async () => {
+    const { config, run } = await bootWithKeyId(2);
+    // OpenBao skips the rewrap without recovery keys (openbao#3996): bootgate rotates the root key.
+    expect(summaryOf(run)).toContain("root key rewrapped with seal key 2");
+    await expectUnsealed(config);
+    expect(await readProbe(config, "core-data/probe")).toEqual({ value: "audited-secret-value-1" });
+  });
+
+  it("should restore the snapshot from before the rotation while its seal key is the previous one, and rewrap it again at the next boot", async () => {
+    const config = withKeyId(2);
+    // Not forced: Vault opens the snapshot's hash file with seal key 1, its previous_key.
+    const restored = await restoreSnapshot(config, await snapshotOperatorToken(config, stack.ikmFile), snapshotBeforeRotation);
+    expect(restored.status, restored.errors).toBe(204);
+    // The restored storage holds the root key wrapped by seal key 1 and no rewrap record: the
+    // next boot (still generation 2) unseals with previous_key and rotates the root key again.
+    const { run } = await bootWithKeyId(2);
+    expect(summaryOf(run)).toContain("root key rewrapped with seal key 2");
+    await expectUnsealed(config);
+    expect(await readProbe(config, "core-data/before-snapshot")).toEqual({ value: "written-before-the-snapshot" });
+    expect(await readProbe(config, "core-data/after-snapshot")).toBeUndefined();
+    expect(await readProbe(config, "core-data/probe")).toEqual({ value: "audited-secret-value-1" });
+  });
+
+  it("should rotate on to seal generation 3 without key 1 and still read what the restored snapshot held", async () => {
+    const { config, run } = await bootWithKeyId(3);
+    expect(summaryOf(run)).toContain("root key rewrapped with seal key 3");
+    await expectUnsealed(config);
+    expect(await readProbe(config, "core-data/before-snapshot")).toEqual({ value: "written-before-the-snapshot" });
     // Generation 1 is no longer on the volume: the start with id 2 rewrapped Vault's keys with key 2.
     expect(await pathExists(sealKeyPath(stack.config, 1))).toBe(false);
+  });
+
+  it("should refuse a snapshot two seal generations old, stay sealed after a forced restore and a restart, and open again at the generation after the snapshot's", async () => {
+    const current = withKeyId(3);
+    const token = await snapshotOperatorToken(current, stack.ikmFile);
+    const refused = await restoreSnapshot(current, token, snapshotBeforeRotation);
+    expect(refused.status).toBe(400);
+    expect(refused.errors).toContain("could not verify hash file, possibly the snapshot is using a different autoseal key");
+    const forced = await restoreSnapshot(current, token, snapshotBeforeRotation, { force: true });
+    expect(forced.status, forced.errors).toBe(204);
+    // Its root key is wrapped by seal key 1, which generation 3 no longer hands to Vault.
+    await stack.restartBao();
+    const sealed = await vaultClientFor(current);
+    expect((await readSealStatus(sealed)).sealed).toBe(true);
+    sealed.close();
+    expect(await readFile(join(stack.dir, "bao", "bao.log"), "utf8")).toContain("unknown key id for data: `bootgate-1`");
+    // The keys are derived, never lost: a boot at generation 2 hands key 1 back as previous_key.
+    const back = await bootWithKeyId(2);
+    expect(summaryOf(back.run)).toContain("root key rewrapped with seal key 2");
+    expect(await readProbe(back.config, "core-data/before-snapshot")).toEqual({ value: "written-before-the-snapshot" });
+    const forward = await bootWithKeyId(3);
+    expect(summaryOf(forward.run)).toContain("root key rewrapped with seal key 3");
+    await expectUnsealed(forward.config);
+    expect(await readProbe(forward.config, "core-data/before-snapshot")).toEqual({ value: "written-before-the-snapshot" });
   });
 });
