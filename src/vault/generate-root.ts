@@ -31,7 +31,7 @@ export async function generateRootToken(client: VaultClient, keysB64: readonly s
   const current = (await vaultCall(address, "read sys/generate-root/attempt", () => api.read("sys/generate-root/attempt")).catch((error: unknown) => {
     if (vaultStatusCode((error as Error).cause) === 405) {
       throw new Error(
-        `Vault at ${address} refuses sys/generate-root (OpenBao >= 2.5.3 turns it off by default); set \`disable_unauthed_generate_root_endpoints = false\` in its listener stanza`,
+        `Vault at ${address} refuses sys/generate-root (OpenBao >= 2.5.3 turns its unauthenticated endpoints off by default, CVE-2026-5807, and bootgate does not ask to turn them back on)`,
         { cause: error },
       );
     }

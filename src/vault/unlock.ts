@@ -193,8 +193,10 @@ async function unlockWithKeyring(
   } catch (error) {
     throw new Error(
       `Vault at ${client.address} has no working bootgate login (${login.detail}): the first boot was cut off between init and making it. ` +
-        `Either remove Vault's storage and ${path} (it holds nothing yet) and boot again, or let the keyring's shares make a root token once: ` +
-        `set \`disable_unauthed_generate_root_endpoints = false\` in Vault's listener, boot, and remove it again (CVE-2026-5807)`,
+        `If that first boot was this Vault's very first (it holds nothing yet), remove Vault's storage and ${path} and boot again. ` +
+        `If it is a Vault made by a bootgate from before it had its own identity (it holds secrets), the identity is made once with a root ` +
+        `token from the keyring's shares: OpenBao >= 2.5.3 refuses unauthenticated generate-root (CVE-2026-5807), so that is an operator's ` +
+        `decision for one boot, described in docs/openbao.md ("Upgrading")`,
       { cause: error },
     );
   }

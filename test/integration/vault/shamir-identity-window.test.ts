@@ -24,7 +24,7 @@ vi.mock("../../../src/vault/identity.js", async (importOriginal) => {
 });
 
 describe("a shamir Vault whose first boot was cut off between init and bootgate's identity", () => {
-  it("should unseal it on the next boot, then refuse to go on without generate-root, naming the keyring and CVE-2026-5807", async () => {
+  it("should unseal it on the next boot, then stop, naming the storage and keyring to remove and CVE-2026-5807, without asking to switch a security default off", async () => {
     await using stack = await startVaultStack({ setup: false, config: { vault: { seal: "shamir" } } });
     const first = await stack.runSetup();
     expect(first.ok).toBe(false);
@@ -34,7 +34,8 @@ describe("a shamir Vault whose first boot was cut off between init and bootgate'
     const message = next.failures[0]?.message ?? "";
     expect(message).toContain("has no working bootgate login");
     expect(message).toContain(`remove Vault's storage and ${keyringPath(stack.config.stateDir)}`);
-    expect(message).toContain("disable_unauthed_generate_root_endpoints = false");
+    expect(message).not.toContain("disable_unauthed_generate_root_endpoints");
+    expect(message).toContain('docs/openbao.md ("Upgrading")');
     expect(message).toContain("CVE-2026-5807");
     const client = await vaultClientFor(stack.config);
     expect((await readSealStatus(client)).sealed).toBe(false);
