@@ -2,7 +2,7 @@
 // the parts its record lists, a tmpfs still mounted, a stale postmaster.pid, a port still bound.
 // Only what is provably this stack's is stopped (recorded by pid and start time, or a command
 // line that names this stack's state or secrets folder); anything else is named, never killed.
-import { sleep } from "../util/sleep.js";
+import { becomesTrue } from "../util/poll.js";
 import { readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { commandLineOf, environmentValueOf, identityOf, isSameProcess, kernelBootId, openFilesOf } from "../servers/proc-identity.js";
@@ -57,8 +57,7 @@ async function clearRecorded(scope: LeftoverScope, say: (line: string) => void):
 }
 
 async function waitUntilGone(identity: { pid: number; startTime: number }, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (isSameProcess(identity) && Date.now() < deadline) await sleep(50);
+  await becomesTrue(() => !isSameProcess(identity), { timeoutMs: ms, intervalMs: 50 });
 }
 
 /**

@@ -1,7 +1,7 @@
 // Stopping a part of the stack by what was recorded of it (pid and start time), from a process
 // that need not be its parent: `up` itself, its watchdog once `up` is gone, or the next `up`.
 // A pid whose start time no longer matches is a stranger that got the number: never signalled.
-import { sleep } from "../util/sleep.js";
+import { becomesTrue } from "../util/poll.js";
 import { groupMembers, isSameProcess, type ProcessIdentity } from "./proc-identity.js";
 
 export interface RecordedPart extends ProcessIdentity {
@@ -25,14 +25,7 @@ function signalProcess(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function until(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) return false;
-    await sleep(POLL_MS);
-  }
-  return true;
-}
+const until = (done: () => boolean, ms: number) => becomesTrue(done, { timeoutMs: ms, intervalMs: POLL_MS });
 
 /** Whether anything of the part is left: its leader, or members of its group (nginx workers). */
 export function isPartAlive(part: RecordedPart): boolean {

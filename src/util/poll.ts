@@ -27,3 +27,13 @@ export async function poll<T>(attempt: () => T | undefined | Promise<T | undefin
     await sleep(Math.min(options.intervalMs, left), options.signal);
   }
 }
+
+/** Whether `done` came true within `timeoutMs`, looked at every `intervalMs`: for waits whose running out is an answer, not an error. */
+export async function becomesTrue(done: () => boolean, options: { timeoutMs: number; intervalMs: number; signal?: AbortSignal }): Promise<boolean> {
+  try {
+    return await poll(() => (done() ? true : undefined), { ...options, what: "a condition" });
+  } catch (error) {
+    if (error instanceof TimeoutError) return false;
+    throw error;
+  }
+}

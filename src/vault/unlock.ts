@@ -77,18 +77,23 @@ async function unlockStatic(client: VaultClient, config: Config, first: SealStat
   // Self-initialization runs its requests a second or so after Vault reports itself initialized.
   const selfInitWaitMs = config.vault.waitTimeoutMs;
   const deadline = Date.now() + selfInitWaitMs;
-  let status = first;
-  while (!status.initialized) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Vault at ${client.address} is still not initialized ${selfInitWaitMs / 1000}s after it answered: OpenBao initializes itself on its ` +
-          `first start from the \`initialize\` stanza in ${vaultBootConfigPath(config)} — is it started with that file as a -config? ` +
-          `If its log says "cluster already has state", a first start was cut off after raft was bootstrapped: that storage holds nothing, remove it`,
+  const status = first.initialized
+    ? first
+    : await poll(
+        async () => {
+          const now = await readSealStatus(client);
+          return now.initialized ? now : undefined;
+        },
+        {
+          timeoutMs: selfInitWaitMs,
+          intervalMs: 200,
+          signal,
+          what:
+            `Vault at ${client.address} to initialize itself: OpenBao does so on its first start from the \`initialize\` stanza in ` +
+            `${vaultBootConfigPath(config)} — is it started with that file as a -config? If its log says "cluster already has state", ` +
+            `a first start was cut off after raft was bootstrapped: that storage holds nothing, remove it`,
+        },
       );
-    }
-    await sleep(200, signal);
-    status = await readSealStatus(client);
-  }
   if (status.sealed) {
     await awaitAutoUnseal(
       client,

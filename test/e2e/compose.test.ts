@@ -148,6 +148,22 @@ describe("the stack in docker compose", () => {
     expect((await project.exec("vault", ["touch", "/etc/x"])).stderr).toMatch(/Read-only file system/);
   });
 
+  it("should refuse generate-root and keep an audit log on its own volume, 0600 and Vault's, with no token of the boot in clear", async () => {
+    const bao = ["bao", "operator", "generate-root", "-status", "-address=https://vault:8200", "-ca-cert=/secrets/ca/ca.pem"];
+    const attempt = await project.exec("vault", bao);
+    expect(attempt.exitCode).not.toBe(0);
+    // Off by default since OpenBao 2.5.3: unauthenticated it is refused (403), as it would be without the endpoint (405).
+    expect(attempt.stderr).toMatch(/Code: 40[35]/);
+    const log = "/var/log/openbao/audit.log";
+    expect((await execOk("vault", ["stat", "-c", "%a %u", log])).trim()).toBe("600 1001");
+    const lines = (await execOk("vault", ["cat", log])).trim().split("\n");
+    expect(lines.length).toBeGreaterThan(0);
+    const coreDataToken = JSON.parse(await secretFile(project, "core-data/token.json")) as { token: string; accessor: string };
+    const text = lines.join("\n");
+    expect(text).not.toContain(coreDataToken.token);
+    expect(text).not.toContain(coreDataToken.accessor);
+  });
+
   it("should reboot after down and up: every leaf new, Vault unsealed by init alone, the old database credentials still good, the old tokens dead", async () => {
     firstSerials = await leafSerials();
     oldToken = (JSON.parse(await secretFile(project, "core-data/token.json")) as { token: string }).token;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TimeoutError } from "../../../src/errors.js";
-import { poll } from "../../../src/util/poll.js";
+import { becomesTrue, poll } from "../../../src/util/poll.js";
 import { sleep } from "../../../src/util/sleep.js";
 import { hasTransientCode } from "../../../src/util/transient.js";
 
@@ -45,5 +45,20 @@ describe("transient codes", () => {
     for (const code of ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "EHOSTUNREACH"]) expect(hasTransientCode({ code })).toBe(true);
     expect(hasTransientCode({ code: "ERR_TLS_CERT_ALTNAME_INVALID" })).toBe(false);
     expect(hasTransientCode(new Error("no code"))).toBe(false);
+  });
+});
+
+describe("becomesTrue", () => {
+  it("should answer true as soon as the condition holds, and false when the time runs out", async () => {
+    let calls = 0;
+    expect(await becomesTrue(() => ++calls >= 3, { timeoutMs: 5_000, intervalMs: 1 })).toBe(true);
+    expect(calls).toBe(3);
+    expect(await becomesTrue(() => false, { timeoutMs: 0, intervalMs: 1 })).toBe(false);
+  });
+
+  it("should give way to its signal instead of answering", async () => {
+    const abort = new AbortController();
+    abort.abort(new Error("stopping"));
+    await expect(becomesTrue(() => false, { timeoutMs: 60_000, intervalMs: 10, signal: abort.signal })).rejects.toThrow("stopping");
   });
 });
