@@ -7,8 +7,8 @@
 // Usage: node bench/up.mjs [--rounds 1]   (needs `make build tools`; ports are picked free,
 // below the ephemeral range as the tests pick them; the median of the rounds is shown)
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { percentile, ROOT, saveResult, table } from "./lib.mjs";
 
@@ -29,19 +29,33 @@ async function ports() {
   }
 }
 
+/** CPU time `up` itself has used so far (user + system, 10 ms ticks): what a busy machine does not inflate. */
+function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 async function boot(label, dir, env) {
   const start = performance.now();
   const child = spawn(process.execPath, [join(ROOT, "bin/bootgate.js"), "up", "--local", "--json"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
   let buffer = "";
   let err = "";
   const at = {};
+  const cpu = {};
   child.stderr.on("data", (d) => (err += d));
   const ready = await new Promise((resolve, reject) => {
     child.stdout.on("data", (d) => {
       buffer += d;
       for (const line of buffer.split("\n").slice(0, -1)) {
         const e = JSON.parse(line);
-        at[e.type] ??= performance.now() - start;
+        if (!(e.type in at)) {
+          at[e.type] = performance.now() - start;
+          cpu[e.type] = cpuMsOf(child.pid);
+        }
         if (e.type === "up-ready") resolve(e);
       }
       buffer = buffer.slice(buffer.lastIndexOf("\n") + 1);
@@ -53,7 +67,7 @@ async function boot(label, dir, env) {
   child.kill("SIGINT");
   await exited;
   const phases = { beforeRunMs: at["run-start"], runMs: at["run-done"] - at["run-start"], afterRunMs: totalMs - at["run-done"] };
-  return { label, totalMs, phases, stageTimes: ready.stageTimes };
+  return { label, totalMs, phases, cpuBeforeRunMs: cpu["run-start"], cpuToSummaryMs: cpu["up-ready"], stageTimes: ready.stageTimes };
 }
 
 const runs = [];
@@ -83,12 +97,14 @@ const rows = ["first boot", "reboot"].map((label) => [
   label,
   median(label, (r) => r.totalMs).toFixed(0),
   median(label, (r) => r.phases.beforeRunMs).toFixed(0),
+  median(label, (r) => r.cpuBeforeRunMs).toFixed(0),
   median(label, (r) => r.phases.runMs).toFixed(0),
   median(label, (r) => r.phases.afterRunMs).toFixed(0),
+  median(label, (r) => r.cpuToSummaryMs).toFixed(0),
   ...stages.map((s) => median(label, (r) => r.stageTimes[s] ?? NaN)),
 ]);
-console.log(`\nmake build tools (warm, no-op): ${makeMs.toFixed(0)} ms; median of ${rounds} round(s)\n`);
-console.log(table(["boot", "to summary (ms)", "before run", "run", "after run", ...stages], rows));
+console.log(`\nmake build tools (warm, no-op): ${makeMs.toFixed(0)} ms; median of ${rounds} round(s); load average ${loadavg()[0].toFixed(1)}\n`);
+console.log(table(["boot", "to summary (ms)", "before run", "its CPU", "run", "after run", "up's CPU to summary", ...stages], rows));
 console.log("\nsecretstore-setup includes waiting for OpenBao to start and answer (it starts at pki-ready).");
 // bench/summary.mjs reads the medians.
 const medianRun = (label) => ({ label, totalMs: median(label, (r) => r.totalMs) });
