@@ -19,6 +19,7 @@ import { ensureLocalIkm, writeDerivedAdminPassword } from "./local-secrets.js";
 import { startNginx } from "../servers/nginx-process.js";
 import { startOpenBao } from "../servers/openbao-process.js";
 import { startPostgres } from "../servers/postgres-process.js";
+import { type GateWait, type LatePart, type LateParts, startLateParts } from "./late-parts.js";
 import { prepareSecretsVolume, type SecretsVolume } from "./secrets-volume.js";
 import { serverUserFor } from "../servers/server-user.js";
 import { Supervisor } from "./supervisor.js";
@@ -134,42 +135,33 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
         supervisor.add({ name: "postgres", stop: pg.stop });
       })(),
     ];
-    // The parts that wait for later gates start as those open, each on its own, as their
-    // containers would: nginx at gateway-ready, every example service at vault-ready + db-ready,
-    // while the rest of the boot goes on (bench/up.mjs, "after run": 1.3–2.7 s → 0.1–1.2 s at load 10).
-    // A boot that fails releases their waits (`late`), so none is left waiting for a gate that never opens.
-    const late = new AbortController();
-    const lateGate = (gates: string[]) =>
-      waitForGates({ secretsDir: config.secretsDir, gates, timeoutMs: INFRA_WAIT_MS, signal: AbortSignal.any([abort.signal, late.signal]) });
-    const whenOpen = async (gates: string[], start: () => Promise<void>) => {
-      try {
-        await lateGate(gates);
-      } catch (error) {
-        // Given up with the boot: what stopped it is told by the boot or the part that failed.
-        if (late.signal.aborted || abort.signal.aborted) return;
-        throw error;
-      }
-      await start();
-    };
-    const startLateParts = () => [
+    // The rest start as their own gates open, side by side, while the boot goes on (see late-parts.ts;
+    // bench/up.mjs, "after run": 1.3–2.7 s → 0.1–1.2 s at load 10, when they started one by one after the run).
+    const lateParts: LatePart[] = [
       // nginx's config is proxy-setup's output: like the nginx container, it waits for gateway-ready.
-      whenOpen([GATEWAY_READY], async () => {
-        const nginx = await startNginx({ prefixDir: nginxConfigDir(config) });
-        supervisor.add({ name: "nginx", stop: nginx.stop });
-      }),
-      ...services.map((service) =>
-        whenOpen([VAULT_READY, DB_READY], async () => {
+      {
+        gates: [GATEWAY_READY],
+        start: async () => {
+          const nginx = await startNginx({ prefixDir: nginxConfigDir(config) });
+          supervisor.add({ name: "nginx", stop: nginx.stop });
+        },
+      },
+      ...services.map((service) => ({
+        gates: [VAULT_READY, DB_READY],
+        start: async () => {
           const handle = await startExampleService(service, config.secretsDir);
           supervisor.add({ name: service.name, stop: handle.stop });
-        }),
-      ),
+        },
+      })),
     ];
+    const partFailed = () => abort.abort(new Error("a part of the stack failed to start"));
+    const lateGate: GateWait = (gates, signal) => waitForGates({ secretsDir: config.secretsDir, gates, timeoutMs: INFRA_WAIT_MS, signal });
     let partsDone: Promise<unknown> = Promise.resolve();
-    let lateParts: Promise<void>[] = [];
+    let late: LateParts | undefined;
     const onBoot = () => {
       partsDone = Promise.all(startParts());
-      lateParts = startLateParts();
-      for (const part of [partsDone, ...lateParts]) part.catch(() => abort.abort(new Error("a part of the stack failed to start")));
+      partsDone.catch(partFailed);
+      late = startLateParts(lateParts, lateGate, abort.signal, partFailed);
     };
 
     const stages = await buildStages(ALL_STAGES, config);
@@ -190,12 +182,16 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
     try {
       booted = await boot;
     } catch (error) {
-      late.abort();
+      late?.release();
       // Settled before stop(): a part still starting is in the supervisor once it has started.
-      const failedPart = (await Promise.allSettled(lateParts)).find((r): r is PromiseRejectedResult => r.status === "rejected");
-      throw failedPart ? failedPart.reason : error;
+      // A part that failed to start explains the interrupted boot better than the boot's own error.
+      const failedPart = await late?.started.then(
+        () => undefined,
+        (e: unknown) => ({ e }),
+      );
+      throw failedPart ? failedPart.e : error;
     }
-    await Promise.all(lateParts);
+    await late?.started;
     const { bootId, stageTimes } = booted;
     const gatewayUrl = `https://${config.gateway.service}:${config.gateway.nginx.listen}`;
     return { config, volume, bootId, services, gatewayUrl, stageTimes, stop };
