@@ -5,12 +5,13 @@ import { describe, expect, it } from "vitest";
 import { readSealStatus } from "../../../src/vault/seal-status.js";
 import { createVaultClient } from "../../../src/vault/vault-client.js";
 import { startVaultCluster } from "../../support/vault-cluster.js";
+import { readTokenFile } from "../../../src/vault/token-file.js";
 import { readFile } from "node:fs/promises";
 import { caBundlePath } from "../../../src/volume/layout.js";
 
 describe("a 3-node OpenBao raft cluster", () => {
   it("should form one cluster from one self-init, survive a killed leader, and take back a wiped node", async () => {
-    await using cluster = await startVaultCluster({ nodes: 3 });
+    await using cluster = await startVaultCluster({ nodes: 3, setup: true });
     expect(cluster.initializer).toBe("vault-0");
 
     const servers = await cluster.servers();
@@ -31,9 +32,20 @@ describe("a 3-node OpenBao raft cluster", () => {
       }
     }
 
+    // secretstore-setup ran on the cluster: a service's token works through every node.
+    const token = await readTokenFile(cluster.config.secretsDir, "core-data");
+    expect(token?.token).toBeTruthy();
+    for (const address of cluster.addresses) {
+      const c = createVaultClient({ address, caPem, serverName: "vault", token: token!.token });
+      try {
+        expect(((await c.api.read("auth/token/lookup-self")) as { data: { display_name: string } }).data.display_name).toContain("core-data");
+      } finally {
+        c.close();
+      }
+    }
+
     const client = await cluster.login();
     try {
-      await client.call("enable kv", (c) => c.api.write("sys/mounts/secret", { type: "kv", options: { version: "2" } }));
       // A new kv-v2 mount refuses writes for a moment while it upgrades itself: the client waits that out.
       await client.call("write before", (c) => c.api.write("secret/data/probe", { data: { n: "before" } }));
 
