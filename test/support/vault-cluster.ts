@@ -68,6 +68,8 @@ export interface VaultCluster extends AsyncDisposable {
   /** Starts a stopped node on its ports; it self-initializes only if no node has storage. */
   start(name: string): Promise<OpenBaoHandle>;
   runSetup(): Promise<StageRun>;
+  /** Every node killed and its storage wiped, then a first start again: a fresh cluster (one new self-init). */
+  replaceAll(): Promise<void>;
 }
 
 /** The same file_path on every node (OpenBao compares it with the stored audit table), each in its own folder. */
@@ -140,6 +142,18 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
   };
 
   let initializer: string | undefined;
+  const startAll = async () => {
+    initializer = await initializerNow();
+    const files = await writeNodeBootConfigs(config, initializer);
+    await Promise.all(slots.map((s) => launch(s, initializer, files)));
+    await cluster.waitForVoters(count);
+    const client = await login();
+    try {
+      await client.call("configure autopilot", (c) => configureAutopilot(c, { minQuorum: count, deadServerAfter: "1m" }));
+    } finally {
+      client.close();
+    }
+  };
   const cluster: VaultCluster = {
     dir,
     config,
@@ -202,6 +216,13 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
       const files = await writeNodeBootConfigs(config, chosen);
       return launch(slot(name), chosen, files);
     },
+    async replaceAll() {
+      for (const name of names) {
+        await cluster.kill(name);
+        await cluster.wipe(name);
+      }
+      await startAll();
+    },
     async runSetup() {
       return withOutput(
         await collectBoot({ config, stages: [await buildStage(secretstoreSetupStage(), config)], boot: "join", waitForGates: gatesCountAsOpen }),
@@ -220,16 +241,7 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
   try {
     const pki = await collectBoot({ config, stages: [await buildStage(pkiInitStage(), config)], boot: "begin" });
     if (!pki.ok) throw new Error(`startVaultCluster: pki-init failed: ${pki.failures.map((f) => f.message).join("; ")}`);
-    initializer = await initializerNow();
-    const files = await writeNodeBootConfigs(config, initializer);
-    await Promise.all(slots.map((s) => launch(s, initializer, files)));
-    await cluster.waitForVoters(count);
-    const client = await login();
-    try {
-      await client.call("configure autopilot", (c) => configureAutopilot(c, { minQuorum: count, deadServerAfter: "1m" }));
-    } finally {
-      client.close();
-    }
+    await startAll();
     if (options.setup) {
       const setup = await cluster.runSetup();
       if (!setup.ok) throw new Error(`startVaultCluster: secretstore-setup failed: ${setup.failures.map((f) => f.message).join("; ")}`);
