@@ -55,7 +55,7 @@ export interface VaultCluster extends AsyncDisposable {
   initializer: string | undefined;
   handle(name: string): OpenBaoHandle | undefined;
   /** A client on every node, logged in as bootgate (a fresh login each call). */
-  login(): Promise<ClusterClient>;
+  login(options?: { deadlineMs?: number }): Promise<ClusterClient>;
   /** Raft's members as the active node sees them. */
   servers(): Promise<RaftServer[]>;
   /** Waits until raft has `voters` voters (names given: exactly those) and a leader; returns them. */
@@ -127,8 +127,8 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
   const initializerNow = async () =>
     chooseInitializer(await Promise.all(slots.map(async (s) => ({ name: s.name, hasStorage: await hasRaftStorage(dataDir(s)) }))));
 
-  const login = async () => {
-    const client = createClusterClient({ addresses: slots.map((s) => s.apiAddr), caPem: await readFile(caFile), serverName: config.vault.service });
+  const login = async (options: { deadlineMs?: number } = {}) => {
+    const client = createClusterClient({ addresses: slots.map((s) => s.apiAddr), caPem: await readFile(caFile), serverName: config.vault.service, ...options });
     const key = deriveIdentityKey(await readIkmFile(ikmFile, "test"));
     try {
       const result = await client.call("log in as bootgate", (c) => loginAsBootgate(c, key));
@@ -164,7 +164,7 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
       return initializer;
     },
     handle: (name) => slot(name).handle,
-    login,
+    login: (options) => login(options),
     async servers() {
       const client = await login();
       try {

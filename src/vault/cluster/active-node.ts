@@ -25,25 +25,32 @@ export function isNotActiveHere(error: unknown): boolean {
   return status === undefined && /socket hang up|timeout of \d+ms exceeded/i.test(message);
 }
 
-export interface FollowOptions {
+export interface FollowOptions<Node = never> {
   /** How long one call may look for an active node, in all. */
   deadlineMs: number;
   /** Pause after a round in which no node answered (elections take about a second). */
   roundPauseMs: number;
   signal?: AbortSignal;
+  /**
+   * Whether a node is the active one (`sys/leader`'s is_self). A standby may answer a read from its
+   * own copy, which lags the leader's: a read right after a write must go to the active node, so
+   * each round first looks for it (once a node fails, or at the start) before asking in order.
+   */
+  isActive?: (node: Node) => Promise<boolean>;
 }
 
 export class ActiveNodeFollower<Node extends { address: string }> {
   private preferred = 0;
+  private confirmed = false;
 
   constructor(
     readonly nodes: readonly Node[],
-    private readonly options: FollowOptions,
+    private readonly options: FollowOptions<Node>,
   ) {
     if (nodes.length === 0) throw new Error("a Vault cluster client needs at least one node");
   }
 
-  /** The node asked first: the one that answered last. */
+  /** The node asked first: the active one when known, else the one that answered last. */
   get current(): Node {
     return this.nodes[this.preferred]!;
   }
@@ -52,6 +59,7 @@ export class ActiveNodeFollower<Node extends { address: string }> {
     const seen = new Map<string, string>();
     const answer = await poll(
       async () => {
+        if (!this.confirmed) await this.findActive();
         for (let i = 0; i < this.nodes.length; i++) {
           const index = (this.preferred + i) % this.nodes.length;
           const node = this.nodes[index]!;
@@ -61,6 +69,7 @@ export class ActiveNodeFollower<Node extends { address: string }> {
             return { value };
           } catch (error) {
             if (!isNotActiveHere(error)) throw error;
+            this.confirmed = false;
             seen.set(node.address, describeVaultError(error));
           }
         }
@@ -74,5 +83,16 @@ export class ActiveNodeFollower<Node extends { address: string }> {
       },
     );
     return answer.value;
+  }
+
+  private async findActive(): Promise<void> {
+    const probe = this.options.isActive;
+    if (!probe) return;
+    const answers = await Promise.all(this.nodes.map((n) => probe(n).catch(() => false)));
+    const active = answers.indexOf(true);
+    if (active >= 0) {
+      this.preferred = active;
+      this.confirmed = true;
+    }
   }
 }

@@ -12,7 +12,7 @@ export interface ClusterClient {
   close(): void;
 }
 
-export interface ClusterClientOptions extends Partial<FollowOptions> {
+export interface ClusterClientOptions extends Partial<Omit<FollowOptions, "isActive">> {
   addresses: readonly string[];
   caPem: string | Buffer;
   serverName: string;
@@ -33,6 +33,7 @@ export function createClusterClient(options: ClusterClientOptions): ClusterClien
   const follower = new ActiveNodeFollower(clients, {
     deadlineMs: options.deadlineMs ?? 30_000,
     roundPauseMs: options.roundPauseMs ?? 200,
+    isActive: async (c) => ((await c.api.read("sys/leader")) as { is_self?: boolean }).is_self === true,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   return {

@@ -90,3 +90,34 @@ describe("following the active Vault node", () => {
     expect(() => new ActiveNodeFollower([], { deadlineMs: 0, roundPauseMs: 0 })).toThrow("at least one node");
   });
 });
+
+describe("asking the active node first", () => {
+  it("should look for the active node at the start and after a failure, not trust a standby that answers", async () => {
+    const standby = node("a", () => "stale");
+    const active = node("b", () => "fresh");
+    const probes: string[] = [];
+    let activeNow = "b";
+    const follower = new ActiveNodeFollower([standby, active], {
+      deadlineMs: 1_000,
+      roundPauseMs: 0,
+      isActive: (n) => {
+        probes.push(n.address);
+        return Promise.resolve(n.address === activeNow);
+      },
+    });
+    expect(await follower.call("read", ask)).toBe("fresh");
+    expect(await follower.call("read", ask)).toBe("fresh");
+    expect(probes).toEqual(["a", "b"]);
+    // b dies; a is the active node now.
+    active.answers = [() => Promise.reject(refused())];
+    activeNow = "a";
+    expect(await follower.call("read", ask)).toBe("stale");
+    expect(follower.current.address).toBe("a");
+  });
+
+  it("should ask in order when no node says it is active", async () => {
+    const a = node("a", () => "a answered");
+    const follower = new ActiveNodeFollower([a, node("b", () => "b")], { deadlineMs: 1_000, roundPauseMs: 0, isActive: () => Promise.reject(refused()) });
+    expect(await follower.call("read", ask)).toBe("a answered");
+  });
+});
