@@ -6,6 +6,7 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors.js";
 import { EMBEDDED_DEFAULT_YAML } from "./embedded-default.js";
+import { crossCheckIssues } from "./cross-checks.js";
 import { applyEnvOverrides } from "./env.js";
 import { type Config, normalizeConfig } from "./normalize.js";
 import { configSchema } from "./schema.js";
@@ -75,7 +76,10 @@ export function parseConfigText(
   if (!result.success) {
     throw new ConfigError(opts.source, toIssues(result.error, origins));
   }
-  return normalizeConfig(result.data, opts.baseDir, opts.source);
+  const config = normalizeConfig(result.data, opts.baseDir, opts.source);
+  const crossIssues = crossCheckIssues(config);
+  if (crossIssues.length > 0) throw new ConfigError(opts.source, crossIssues);
+  return config;
 }
 
 function toIssues(error: z.ZodError, origins: Map<string, string>): ConfigIssue[] {

@@ -3,6 +3,7 @@
 // named for its unit (`vault.waitTimeout: 60s` in YAML is `vault.waitTimeoutMs: 60000` here), so
 // code never guesses what a number means. The YAML keys stay as users write them.
 import { isAbsolute, resolve } from "node:path";
+import { withClusterNodes } from "./cluster-services.js";
 import type { ParsedConfig } from "./schema.js";
 
 /** `T` with the duration fields `K` renamed `<name>Ms`. */
@@ -19,7 +20,10 @@ export interface Config extends Omit<ParsedConfig, "pki" | "vault" | "postgres" 
   /** The file the config came from, or `<embedded default>`. */
   source: string;
   pki: InMs<Parsed<"pki">, "validity" | "renewBefore">;
-  vault: InMs<Parsed<"vault">, "tokenPeriod" | "waitTimeout">;
+  vault: Omit<InMs<Parsed<"vault">, "tokenPeriod" | "waitTimeout">, "snapshots"> & {
+    /** `dir` resolved (default `<stateDir>/snapshots`), `every` in ms when set. */
+    snapshots: { everyMs?: number; keep: number; dir: string };
+  };
   postgres: InMs<Parsed<"postgres">, "waitTimeout">;
   gateway: GatewayConfig;
   docker: InMs<Parsed<"docker">, "timeout">;
@@ -30,7 +34,7 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const absOpt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
   const { validity, renewBefore, ...pki } = parsed.pki;
-  const { tokenPeriod, waitTimeout: vaultWait, ...vault } = parsed.vault;
+  const { tokenPeriod, waitTimeout: vaultWait, snapshots, ...vault } = parsed.vault;
   const { waitTimeout: postgresWait, ...postgres } = parsed.postgres;
   const { timeout: dockerTimeout, ...docker } = parsed.docker;
   const { nginx, kong, jwt, ...gateway } = parsed.gateway;
@@ -43,12 +47,17 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
     secretsDir: abs(parsed.secretsDir),
     stateDir: abs(parsed.stateDir),
     pki: { ...pki, ca: pki.ca === "ephemeral" ? pki.ca : { import: abs(pki.ca.import) }, validityMs: validity, renewBeforeMs: renewBefore },
-    services: parsed.services.map((s) => ({ ...s, importCert: absOpt(s.importCert) })),
+    services: withClusterNodes(parsed.services, vault.service, vault.cluster.names).map((s) => ({ ...s, importCert: absOpt(s.importCert) })),
     vault: {
       ...vault,
       ikm: vault.ikm && "file" in vault.ikm ? { file: abs(vault.ikm.file) } : vault.ikm,
       tokenPeriodMs: tokenPeriod,
       waitTimeoutMs: vaultWait,
+      snapshots: {
+        keep: snapshots.keep,
+        dir: snapshots.dir !== undefined ? abs(snapshots.dir) : resolve(abs(parsed.stateDir), "snapshots"),
+        ...(snapshots.every !== undefined ? { everyMs: snapshots.every } : {}),
+      },
     },
     postgres: { ...postgres, admin: { ...postgres.admin, passwordFile: absOpt(postgres.admin.passwordFile) }, waitTimeoutMs: postgresWait },
     gateway: {

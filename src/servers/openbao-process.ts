@@ -35,6 +35,15 @@ export interface OpenBaoOptions {
   configFiles?: string[];
   /** Raft's election timing; 1 (the default here) is OpenBao's production recommendation. */
   performanceMultiplier?: number;
+  /** Raft's node_id (default `bootgate-local`) and HCL inside the storage block (a cluster node's `retry_join`s). */
+  nodeId?: string;
+  raftHcl?: string;
+  /**
+   * The audit device's file_path as written in the config (default: absolute, under `dir`). Every
+   * node of a cluster must name the same path (OpenBao refuses to become active when it differs
+   * from the stored audit table), so cluster nodes use a relative one, resolved in `dir` (the cwd).
+   */
+  auditFile?: string;
   readyTimeoutMs?: number;
   /** The `bao` binary; default: BOOTGATE_BAO_BIN, then <repo>/.tools/bin/bao, then `bao` on PATH. */
   binary?: string;
@@ -68,16 +77,18 @@ export function openBaoConfig(options: {
   keyFile: string;
   extraHcl?: string | undefined;
   performanceMultiplier?: number | undefined;
+  nodeId?: string | undefined;
+  raftHcl?: string | undefined;
 }): string {
   const q = JSON.stringify;
   return `# written by bootgate (src/servers/openbao-process.ts)
 storage "raft" {
   path = ${q(options.dataDir)}
-  node_id = "bootgate-local"
+  node_id = ${q(options.nodeId ?? "bootgate-local")}
   # OpenBao's production recommendation (the default, 5, is for slow networks): elections in
   # about a second instead of several.
   performance_multiplier = ${options.performanceMultiplier ?? 1}
-}
+${options.raftHcl ?? ""}}
 listener "tcp" {
   address = ${q(`127.0.0.1:${options.port}`)}
   cluster_address = ${q(`127.0.0.1:${options.clusterPort}`)}
@@ -133,9 +144,9 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const clusterPort = options.clusterPort && options.clusterPort > 0 ? options.clusterPort : await freePort();
   const dataDir = join(options.dir, "data");
-  const auditFile = auditLogPath(options.dir);
+  const auditFile = options.auditFile ?? auditLogPath(options.dir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await mkdir(dirname(auditFile), { recursive: true, mode: 0o700 });
+  await mkdir(dirname(resolve(options.dir, auditFile)), { recursive: true, mode: 0o700 });
   const configFile = join(options.dir, "bao.hcl");
   const certFile = join(options.tlsDir, SERVICE_FILES.cert);
   const keyFile = join(options.tlsDir, SERVICE_FILES.key);
@@ -150,6 +161,8 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
       keyFile,
       extraHcl: options.extraHcl,
       performanceMultiplier: options.performanceMultiplier,
+      nodeId: options.nodeId,
+      raftHcl: options.raftHcl,
     }),
     { mode: 0o600 },
   );
@@ -159,6 +172,7 @@ export async function startOpenBao(options: OpenBaoOptions): Promise<OpenBaoHand
   const configs = [configFile, ...(options.configFiles ?? [])].map((f) => `-config=${f}`);
   const child = spawn(binary, ["server", ...configs], {
     stdio: ["ignore", log.fd, log.fd],
+    cwd: options.dir,
     detached: true,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.dir },
   });

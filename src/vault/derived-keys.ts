@@ -2,10 +2,14 @@
 // knowing one tells nothing about another, and none of them needs a place on a persistent disk.
 //   seal key n      OpenBao's static seal (AES-256-GCM, 32 bytes), one per `vault.sealKeyId`
 //   identity key    Ed25519: bootgate signs its Vault login JWTs with it; Vault holds the public half
+//   snapshot key    AES-256-GCM: raft snapshots at rest (src/vault/cluster/snapshot-envelope.ts)
+//   stack id        8 public bytes naming the IKM, so a snapshot of another stack is told apart from a damaged one
 import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from "node:crypto";
 
 const SEAL_LABEL = "bootgate openbao static seal v1 key ";
 const IDENTITY_LABEL = "bootgate openbao identity v1 ed25519";
+const SNAPSHOT_LABEL = "bootgate openbao raft snapshot v1 aes-256-gcm";
+const STACK_ID_LABEL = "bootgate stack id v1";
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): the DER header, then the 32 bytes.
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
@@ -14,6 +18,16 @@ const derive = (ikm: Buffer, label: string) => Buffer.from(hkdfSync("sha256", ik
 /** The static seal key of generation `id`. The caller zeroes it when written. */
 export function deriveSealKey(ikm: Buffer, id: number): Buffer {
   return derive(ikm, SEAL_LABEL + String(id));
+}
+
+/** The key raft snapshots are encrypted with. The caller zeroes it when done. */
+export function deriveSnapshotKey(ikm: Buffer): Buffer {
+  return derive(ikm, SNAPSHOT_LABEL);
+}
+
+/** A public name of the IKM (hex): HKDF output under its own label tells nothing of the other keys. */
+export function deriveStackId(ikm: Buffer): string {
+  return derive(ikm, STACK_ID_LABEL).subarray(0, 8).toString("hex");
 }
 
 export interface IdentityKey {

@@ -5,7 +5,8 @@
 // mount, write the service policies, mint service tokens through one token role, look up,
 // renew and revoke them by accessor, list token accessors (sudo: the audit of "no root token
 // is left"), list audit devices (sudo, read only), hash a value the way the audit log does, and
-// rotate the root key (sudo) so a seal key rotation takes.
+// rotate the root key (sudo) so a seal key rotation takes; read a raft cluster's members, set its
+// autopilot, and save and restore its snapshots (sudo, bootgate's `snapshot` command).
 import { SERVICE_TOKEN_ROLE } from "./identity-names.js";
 import { BOOTGATE_POLICY, TOKEN_SELF_POLICY } from "./policies.js";
 
@@ -33,6 +34,11 @@ export function bootgateIdentityPolicy(kvMount: string): string {
     rule("sys/audit-hash/*", ["update"]),
     "# after a seal key rotation: rewrap the stored root key (src/vault/seal-rewrap.ts)",
     rule("sys/rotate/root", ["update", "sudo"]),
+    "# a raft cluster: members and autopilot (src/vault/cluster/raft-state.ts), snapshots (src/vault/cluster/snapshot.ts)",
+    rule("sys/storage/raft/configuration", ["read"]),
+    rule("sys/storage/raft/autopilot/*", ["read", "update"]),
+    rule("sys/storage/raft/snapshot", ["read", "update", "sudo"]),
+    rule("sys/storage/raft/snapshot-force", ["update", "sudo"]),
     "# the agent: certificates from Vault's PKI engine at pki/",
     rule("sys/mounts/pki", ["read", "create", "update"]),
     rule("pki/*", ["create", "read", "update", "list"]),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { dnsLabel, duration, httpsUrl, path } from "../fields.js";
+import { vaultClusterSection, vaultSnapshotsSection } from "./vault-cluster.js";
 
 export const vaultSection = z
   .strictObject({
@@ -31,6 +32,10 @@ export const vaultSection = z
       .optional(),
     /** How long to wait for the Vault API to come up (and, with the static seal, for its self-initialization). */
     waitTimeout: duration.prefault("60s"),
+    /** OpenBao as a raft cluster (src/config/sections/vault-cluster.ts). */
+    cluster: vaultClusterSection,
+    /** Encrypted raft snapshots (`bootgate snapshot`). */
+    snapshots: vaultSnapshotsSection,
   })
   .refine((v) => v.keyThreshold <= v.keyShares, { message: "expected keyThreshold <= keyShares", path: ["keyThreshold"] })
   .prefault({});

@@ -93,8 +93,8 @@ describe("the bootgate identity's policy", () => {
     }
   });
 
-  it("should let it list token accessors and audit devices and rotate the root key, with sudo on those paths only", () => {
+  it("should let it list token accessors and audit devices, rotate the root key and take raft snapshots, with sudo on those paths only", () => {
     const sudo = [...rules.matchAll(/path "([^"]+)" \{\n {2}capabilities = \[[^\]]*"sudo"[^\]]*\]/g)].map((m) => m[1]);
-    expect(sudo).toEqual(["auth/token/accessors", "sys/audit", "sys/rotate/root"]);
+    expect(sudo).toEqual(["auth/token/accessors", "sys/audit", "sys/rotate/root", "sys/storage/raft/snapshot", "sys/storage/raft/snapshot-force"]);
   });
 });

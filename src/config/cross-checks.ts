@@ -1,0 +1,29 @@
+// Checks that need two sections at once, on the normalized config (paths resolved): run by
+// parseConfigText after the schema, so the message still names the file and the field.
+import { relative, isAbsolute } from "node:path";
+import type { ConfigIssue } from "../errors.js";
+import type { Config } from "./normalize.js";
+
+const isInside = (dir: string, parent: string) => {
+  const rel = relative(parent, dir);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+};
+
+export function crossCheckIssues(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (isInside(config.vault.snapshots.dir, config.secretsDir)) {
+    issues.push({
+      path: "vault.snapshots.dir",
+      message: `expected a folder outside the secrets volume ${config.secretsDir} (a tmpfs, emptied at every boot), got ${config.vault.snapshots.dir}`,
+    });
+  }
+  const names = config.vault.cluster.names;
+  const shared = names.indexOf(config.vault.service);
+  if (shared >= 0) {
+    issues.push({
+      path: `vault.cluster.names.${shared}`,
+      message: `expected a node name other than \`${config.vault.service}\` (vault.service: the name every node shares as a SAN)`,
+    });
+  }
+  return issues;
+}
