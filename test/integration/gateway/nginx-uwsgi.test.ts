@@ -97,6 +97,32 @@ service = "core-data"
     expect(JSON.parse(bare.body)).toMatchObject({ scriptName: "/web", pathInfo: "/" });
   });
 
+  it("should replace a user header the client forged with the token's user", async () => {
+    const { request } = await import("node:https");
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          path: "/web/forged",
+          servername: "gateway",
+          ca: ca.certPem,
+          agent: false,
+          headers: { authorization: `Bearer ${token}`, "x-authenticated-user": "mallory" },
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (text += c));
+          res.on("end", () => resolve(text));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(JSON.parse(body)).toMatchObject({ pathInfo: "/forged", user: "alice", authorization: null });
+  });
+
   it("should refuse a request without a token with 401 before it reaches the app", async () => {
     const res = await gatewayGet(port, "/web/no-token", { caPem: ca.certPem });
     expect(res.status).toBe(401);
