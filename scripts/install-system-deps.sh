@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the real parts need: PostgreSQL, nginx (+ njs), dash for the waiter test.
+# Debian packages the real parts need: PostgreSQL, nginx (+ njs), dash for the waiter test,
+# uWSGI (+ its python3 plugin) for uwsgi upstreams behind the gateway, Django and psycopg2 for the checklist example.
 # As root it installs what is missing; otherwise it says exactly what to install.
 set -euo pipefail
 need=()
@@ -11,6 +12,10 @@ command -v dash >/dev/null 2>&1 || need+=(dash)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || need+=(python3-pip)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+command -v uwsgi-core >/dev/null 2>&1 || [ -x /usr/bin/uwsgi-core ] || need+=(uwsgi-core)
+[ -e /usr/lib/uwsgi/plugins/python3_plugin.so ] || need+=(uwsgi-plugin-python3)
+python3 -c 'import django' >/dev/null 2>&1 || need+=(python3-django)
+python3 -c 'import psycopg2' >/dev/null 2>&1 || need+=(python3-psycopg2)
 for extra in "$@"; do
   case "$extra" in
     cfssl) command -v cfssl >/dev/null 2>&1 || need+=(golang-cfssl) ;;

@@ -19,6 +19,12 @@ export interface DbCredentials {
   serverName: string;
   /** In `schema` mode, the schema the role owns (also its search_path). */
   schema?: string;
+  /**
+   * The server also wants the service's certificate: libpq `sslcert`/`sslkey`/`sslrootcert` =
+   * cert.pem, key.pem, ca.pem in the service's own folder. Absent (not false) otherwise, so
+   * records written before it existed stay the same.
+   */
+  clientCert?: true;
 }
 
 /** The credentials a target should have, with the given password. */
@@ -32,6 +38,7 @@ export function credentialsFor(config: Config, target: DbTarget, password: strin
     sslmode: "verify-full",
     serverName: config.postgres.service,
     ...(target.schema !== undefined ? { schema: target.schema } : {}),
+    ...(target.clientCert ? { clientCert: true as const } : {}),
   };
 }
 

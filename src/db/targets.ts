@@ -13,6 +13,8 @@ export interface DbTarget {
   /** In `schema` mode: the schema the role owns inside `database`. */
   schema?: string;
   grants: string[];
+  /** The role logs in with its certificate (CN = role) besides its password. */
+  clientCert: boolean;
 }
 
 export function planDatabases(config: Config): DbTarget[] {
@@ -27,8 +29,9 @@ export function planDatabases(config: Config): DbTarget[] {
     const spec = service.database;
     if (spec === undefined) return;
     const at = `services.${i}`;
-    const role = roleNameFor(service.name);
-    const roleProblem = roleNameProblem(role);
+    const clientCert = (typeof spec === "string" ? undefined : spec.clientCert) ?? config.postgres.clientCerts;
+    const role = roleNameFor(service.name, { clientCert });
+    const roleProblem = roleNameProblem(role, { clientCert });
     if (roleProblem) {
       issues.push({ path: `${at}.name`, message: `expected a service name that makes a PostgreSQL role name ('-' becomes '_'): ${roleProblem}` });
     } else if (role === adminUser) {
@@ -43,7 +46,7 @@ export function planDatabases(config: Config): DbTarget[] {
       if (other !== undefined)
         issues.push({ path: namePath, message: `expected a database of its own; \`${normalized.name}\` is also used by service \`${other}\`` });
       if (other === undefined) owners.set(normalized.name, service.name);
-      targets.push({ service: service.name, role, database: normalized.name, mode: "database", grants: normalized.grants });
+      targets.push({ service: service.name, role, database: normalized.name, mode: "database", grants: normalized.grants, clientCert });
     } else {
       const shared = normalized.shared!;
       const sharedProblem = databaseNameProblem(shared);
@@ -58,7 +61,7 @@ export function planDatabases(config: Config): DbTarget[] {
       const other = schemas.get(key);
       if (other !== undefined) issues.push({ path: namePath, message: `expected a schema of its own; \`${key}\` is also service \`${other}\`'s` });
       schemas.set(key, service.name);
-      targets.push({ service: service.name, role, database: shared, mode: "schema", schema: normalized.name, grants: normalized.grants });
+      targets.push({ service: service.name, role, database: shared, mode: "schema", schema: normalized.name, grants: normalized.grants, clientCert });
     }
   });
   if (issues.length > 0) throw new ConfigError(config.source, issues);

@@ -102,22 +102,25 @@ const ipUpstream = (route: Route) => isIP(route.upstreamHost.replace(/^\[|\]$/g,
 const ipUpstreamMessage = (route: Route) =>
   `Kong verifies an upstream's certificate by the service's host, so the upstream must be named by its service name (https://${route.service}:${route.upstreamPort}), not an IP address`;
 
+const UWSGI_REFUSED = 'expected "https": Kong has no uwsgi upstream; serve this route with gateway.kind nginx, or put the app behind HTTPS';
+
 /**
  * A route map Kong cannot use is bad config: refused with the route named as the route map
  * names it (`routes[0] ("core-data").upstream`), before anything is written (exit 2).
  */
 export function assertKongRoutes(routes: readonly Route[], routesFile: string): void {
-  const issues: ConfigIssue[] = routes.flatMap((route, i) =>
-    ipUpstream(route)
-      ? [{ path: `routes[${i}] (${JSON.stringify(route.name)}).upstream`, message: `expected a service name: ${ipUpstreamMessage(route)}` }]
-      : [],
-  );
+  const issues: ConfigIssue[] = routes.flatMap((route, i) => {
+    const label = `routes[${i}] (${JSON.stringify(route.name)})`;
+    if (route.scheme === "uwsgi") return [{ path: `${label}.scheme`, message: UWSGI_REFUSED }];
+    return ipUpstream(route) ? [{ path: `${label}.upstream`, message: `expected a service name: ${ipUpstreamMessage(route)}` }] : [];
+  });
   if (issues.length > 0) throw new ConfigError(routesFile, issues);
 }
 
 /** Throws (before anything is sent or written) on material Kong could not use safely. */
 export function kongEntities(material: GatewayMaterial, gateway: string): KongEntities {
   for (const route of material.routes) {
+    if (route.scheme === "uwsgi") throw new Error(`route ${route.name}: ${UWSGI_REFUSED}`);
     if (ipUpstream(route)) throw new Error(`route ${route.name}: ${ipUpstreamMessage(route)}`);
   }
   // A fresh array per entity: YAML would otherwise print one shared array as anchor and aliases.

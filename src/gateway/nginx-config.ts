@@ -1,8 +1,9 @@
 // The nginx config proxy-setup generates: TLS 1.2+ with the certificate from Vault, one
 // location per route proxying over HTTPS, every upstream verified against the stack's CA by its
 // service name, the gateway's own certificate presented upstream (mutual TLS), and a JWT check
-// (njs, through auth_request) before anything reaches a service.
+// (njs, through auth_request) before anything reaches a service. uwsgi routes: nginx-uwsgi-location.ts.
 import { join } from "node:path";
+import { renderUwsgiRoute } from "./nginx-uwsgi-location.js";
 import type { Route } from "./route-map.js";
 
 export const NJS_MODULE_PATH = "/usr/lib/nginx/modules/ngx_http_js_module.so";
@@ -106,7 +107,7 @@ ${
             default_type text/plain;
             return 200 "${input.generation}\\n";
         }
-${input.routes.map((r) => renderRoute(r, (input.resolver?.length ?? 0) > 0)).join("")}${
+${input.routes.map((r) => renderAnyRoute(r, (input.resolver?.length ?? 0) > 0, g)).join("")}${
     hasRoot
       ? ""
       : `
@@ -117,6 +118,24 @@ ${input.routes.map((r) => renderRoute(r, (input.resolver?.length ?? 0) > 0)).joi
   }    }
 }
 `;
+}
+
+const AUTH = `            auth_request /_bootgate/auth;
+            auth_request_set $bootgate_user $sent_http_x_bootgate_user;
+            # njs cannot fill the header nginx copies on a 401 itself; pass it through.
+            auth_request_set $bootgate_challenge $sent_http_www_authenticate;
+            add_header WWW-Authenticate $bootgate_challenge always;
+`;
+
+function renderAnyRoute(route: Route, resolveLate: boolean, g: (name: string) => string): string {
+  if (route.scheme === "uwsgi") {
+    return renderUwsgiRoute(route, resolveLate, AUTH, {
+      ca: g(GENERATION_FILES.ca),
+      clientChain: g(GENERATION_FILES.clientChain),
+      clientKey: g(GENERATION_FILES.clientKey),
+    });
+  }
+  return renderRoute(route, resolveLate);
 }
 
 function renderRoute(route: Route, resolveLate: boolean): string {
@@ -131,12 +150,7 @@ function renderRoute(route: Route, resolveLate: boolean): string {
 `
       : `            proxy_pass ${route.upstreamOrigin}${target};
 `;
-  const body = (target: string, exact = false) => `            auth_request /_bootgate/auth;
-            auth_request_set $bootgate_user $sent_http_x_bootgate_user;
-            # njs cannot fill the header nginx copies on a 401 itself; pass it through.
-            auth_request_set $bootgate_challenge $sent_http_www_authenticate;
-            add_header WWW-Authenticate $bootgate_challenge always;
-            # proxy_set_header is not inherited once a level sets one: all of them are here.
+  const body = (target: string, exact = false) => `${AUTH}            # proxy_set_header is not inherited once a level sets one: all of them are here.
             # The token stops here; the service learns who asked, and no client can forge it.
             proxy_set_header Host $proxy_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;

@@ -1,5 +1,6 @@
 // The gateway's route map (TOML, as in the EdgeX notes): one route per micro service, a path
-// prefix and the upstream it proxies to over HTTPS. Every value here ends up inside a generated
+// prefix and the upstream it proxies to over HTTPS, or over the uwsgi protocol in TLS
+// (`scheme = "uwsgi"`, `suwsgi://`) for WSGI apps served by uWSGI. Every value here ends up inside a generated
 // nginx config or a Kong Admin API call, so validation is strict: anything that could break out
 // of an nginx directive, or reach an upstream without TLS, is refused with the route named.
 import { readFile } from "node:fs/promises";
@@ -9,11 +10,15 @@ import { z } from "zod";
 import { dnsLabel } from "../config/fields.js";
 import { ConfigError, type ConfigIssue } from "../errors.js";
 
+/** How the gateway talks to the upstream: HTTP over TLS, or the uwsgi protocol over TLS. */
+export type RouteScheme = "https" | "uwsgi";
+
 export interface Route {
   name: string;
+  scheme: RouteScheme;
   /** The path prefix clients use, without a trailing slash ("/" only for the root). */
   path: string;
-  /** `https://host:port`, where nginx and Kong connect. */
+  /** `https://host:port` (or `suwsgi://host:port`), where nginx and Kong connect. */
   upstreamOrigin: string;
   /** Path on the upstream the prefix maps to, ending in "/". */
   upstreamPath: string;
@@ -34,6 +39,7 @@ const routeEntry = z.strictObject({
     .refine((p) => !p.split("/").some((seg) => seg === "." || seg === ".."), "expected a path without `.` or `..` segments")
     .refine((p) => !p.includes("//"), "expected a path without empty segments (`//`)"),
   upstream: z.string({ error: "expected an upstream URL such as https://core-data:59880" }),
+  scheme: z.enum(["https", "uwsgi"], { error: 'expected "https" (the default) or "uwsgi"' }).optional(),
   /** The name the upstream's certificate is checked against; defaults to the URL's host. */
   service: dnsLabel.optional(),
 });
@@ -110,8 +116,14 @@ function toRoute(entry: z.infer<typeof routeEntry>, label: string, issues: Confi
     return undefined;
   }
   const url = new URL(entry.upstream);
-  if (url.protocol !== "https:") {
-    issues.push({ path: where, message: `expected an https:// upstream (TLS on every link), got \`${url.protocol}//\`` });
+  const scheme = entry.scheme ?? "https";
+  const protocol = scheme === "uwsgi" ? "suwsgi:" : "https:";
+  if (url.protocol !== protocol) {
+    const hint = url.protocol === "suwsgi:" ? '; a suwsgi:// upstream needs scheme = "uwsgi"' : "";
+    issues.push({
+      path: where,
+      message: `expected ${scheme === "uwsgi" ? "a" : "an"} ${protocol}// upstream (TLS on every link), got \`${url.protocol}//\`${hint}`,
+    });
     return undefined;
   }
   if (url.username || url.password) {
@@ -122,7 +134,14 @@ function toRoute(entry: z.infer<typeof routeEntry>, label: string, issues: Confi
     issues.push({ path: where, message: "expected a URL without a query or fragment" });
     return undefined;
   }
-  if (!SAFE_PATH.test(url.pathname) || url.pathname.includes("//")) {
+  // A suwsgi:// URL is not a special scheme to WHATWG: its empty path stays empty.
+  const pathname = url.pathname === "" ? "/" : url.pathname;
+  // uwsgi carries the request's own path to the app; there is no upstream path to map onto.
+  if (scheme === "uwsgi" && pathname !== "/") {
+    issues.push({ path: where, message: "expected a suwsgi:// upstream without a path (the app sees the request's path)" });
+    return undefined;
+  }
+  if (!SAFE_PATH.test(pathname) || pathname.includes("//")) {
     issues.push({ path: where, message: "expected the upstream path to be made of letters, digits and . _ ~ - /" });
     return undefined;
   }
@@ -148,12 +167,17 @@ function toRoute(entry: z.infer<typeof routeEntry>, label: string, issues: Confi
     return undefined;
   }
   const path = entry.path.length > 1 ? entry.path.replace(/\/+$/, "") : entry.path;
+  if (scheme === "uwsgi" && !url.port) {
+    issues.push({ path: where, message: "expected a port in the suwsgi:// upstream (uwsgi has no default port)" });
+    return undefined;
+  }
   const port = url.port ? Number(url.port) : 443;
   return {
     name: entry.name,
+    scheme,
     path,
-    upstreamOrigin: `https://${url.host}`,
-    upstreamPath: url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`,
+    upstreamOrigin: `${protocol}//${url.host}`,
+    upstreamPath: pathname.endsWith("/") ? pathname : `${pathname}/`,
     upstreamHost: url.hostname,
     upstreamPort: port,
     service,
@@ -173,7 +197,7 @@ function zodIssue(issue: z.core.$ZodIssue, prefix: string): ConfigIssue {
   if (issue.code === "unrecognized_keys") {
     return {
       path,
-      message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${k}\``).join(", ")}; ${prefix === "" ? "expected only [[routes]] tables" : "expected only name, path, upstream and service"}`,
+      message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${k}\``).join(", ")}; ${prefix === "" ? "expected only [[routes]] tables" : "expected only name, path, upstream, scheme and service"}`,
     };
   }
   if (issue.code === "invalid_type" && issue.input === undefined) return { path, message: `missing; ${issue.message}` };

@@ -16,6 +16,7 @@ import { serverUserFor, type ServerUser } from "./server-user.js";
 import { pathExists } from "../util/path-exists.js";
 import { SERVICE_FILES } from "../volume/layout.js";
 import { trackDetached } from "./detached-children.js";
+import { renderPgHba } from "./pg-hba.js";
 import { signalGroup, stopProcessGroup } from "./process-group.js";
 
 export interface PostgresStartOptions {
@@ -30,6 +31,11 @@ export interface PostgresStartOptions {
   /** Where to find initdb and postgres; defaults to `pg_config --bindir`, then /usr/lib/postgresql/N/bin. */
   binDir?: string;
   readyTimeoutMs?: number;
+  /**
+   * Roles that must also present their certificate (CN = role, from the stack's CA: the
+   * `ca.pem` in `tlsDir`, read again at each start since the CA changes with each boot).
+   */
+  clientCertRoles?: readonly string[];
   /** Extra `-c name=value` settings (never secrets: they are on argv). */
   settings?: Record<string, string>;
 }
@@ -80,10 +86,7 @@ export async function findPostgresBinDir(binDir?: string): Promise<string> {
 }
 
 /** Only TLS with SCRAM from loopback; there is no socket and no other line. */
-export const PG_HBA = `# written by bootgate: TLS with scram-sha-256 only
-hostssl all all 127.0.0.1/32 scram-sha-256
-hostssl all all ::1/128 scram-sha-256
-`;
+export const PG_HBA = renderPgHba();
 
 export async function startPostgres(options: PostgresStartOptions): Promise<PostgresHandle> {
   const binDir = await findPostgresBinDir(options.binDir);
@@ -101,7 +104,8 @@ export async function startPostgres(options: PostgresStartOptions): Promise<Post
   const fresh = !(await pathExists(join(dataDir, "PG_VERSION")));
   if (fresh) await initCluster(binDir, dataDir, options, user);
   // Rewritten on every start: the access rules are ours, not whatever a previous run left.
-  await writeFile(join(dataDir, "pg_hba.conf"), PG_HBA, { mode: 0o600 });
+  const clientCertRoles = options.clientCertRoles ?? [];
+  await writeFile(join(dataDir, "pg_hba.conf"), renderPgHba(clientCertRoles), { mode: 0o600 });
   if (user) await chown(join(dataDir, "pg_hba.conf"), user.uid, user.gid);
 
   const settings: Record<string, string> = {
@@ -112,6 +116,8 @@ export async function startPostgres(options: PostgresStartOptions): Promise<Post
     ssl_cert_file: certFile,
     ssl_key_file: keyFile,
     ssl_min_protocol_version: "TLSv1.2",
+    // Only when some role needs a certificate: with a CA file the server asks every client for one.
+    ...(clientCertRoles.length > 0 ? { ssl_ca_file: join(options.tlsDir, SERVICE_FILES.ca) } : {}),
     password_encryption: "scram-sha-256",
     // A failing statement is not echoed into the server log (it may carry a SCRAM verifier).
     log_min_error_statement: "panic",

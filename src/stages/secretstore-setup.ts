@@ -7,6 +7,7 @@ import { PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import { defineStage } from "../runner/define-stage.js";
 import type { StageContext } from "../runner/stage.js";
 import { loadIkm } from "../vault/ikm.js";
+import { ensureCertAuth } from "../vault/cert-auth.js";
 import { ensureKvV2 } from "../vault/kv-mount.js";
 import { provisionTokens, writePolicies } from "../vault/provision-tokens.js";
 import { waitForVault } from "../vault/seal-status.js";
@@ -43,10 +44,12 @@ async function run(ctx: StageContext) {
       const rewrapped = await rewrapForSealGeneration(admin, config);
       await writePolicies(admin, config);
       const tokens = await provisionTokens(admin, config, bootId);
+      const certAuth = config.vault.certAuth && (await ensureCertAuth(admin, config));
       const actions = [
         ...unlocked.actions,
         ...(mounted ? [`enabled ${config.vault.kvMount}/`] : []),
         ...(rewrapped ? [`root key rewrapped with seal key ${config.vault.sealKeyId}`] : []),
+        ...(certAuth ? ["enabled auth/cert/"] : []),
       ];
       return {
         summary:

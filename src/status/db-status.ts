@@ -7,7 +7,7 @@ import { credentialsKey } from "../db/credentials.js";
 import { mapLimit } from "../util/map-limit.js";
 import { PgDbAdmin } from "../db/pg-db-admin.js";
 import { describePgError } from "../db/pg-errors.js";
-import { parseCredentials, serviceClientConfig } from "../db/service-connection.js";
+import { type ClientCertPair, parseCredentials, readServiceCertPair, serviceClientConfig } from "../db/service-connection.js";
 import { planDatabases } from "../db/targets.js";
 import { readStackCa } from "../db/tls.js";
 import { describeCause } from "../errors.js";
@@ -36,19 +36,24 @@ async function roleNames(config: Config): Promise<Set<string> | string> {
   }
 }
 
-async function tryLogin(record: Record<string, unknown> | undefined, ca: Buffer): Promise<Pick<Row, "login" | "detail">> {
+async function tryLogin(
+  record: Record<string, unknown> | undefined,
+  ca: Buffer,
+  clientCert: () => Promise<ClientCertPair>,
+): Promise<Pick<Row, "login" | "detail">> {
   const credentials = parseCredentials(record);
   if (typeof credentials === "string") return { login: "no", detail: credentials };
-  const client = new pg.Client(serviceClientConfig(credentials, ca));
-  client.on("error", () => {});
+  let client: pg.Client | undefined;
   try {
+    client = new pg.Client(serviceClientConfig(credentials, ca, credentials.clientCert ? await clientCert() : undefined));
+    client.on("error", () => {});
     await client.connect();
     await client.query("SELECT 1");
     return { login: "yes", detail: "" };
   } catch (error) {
     return { login: "no", detail: describePgError(error, [credentials.password]) };
   } finally {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
 }
 
@@ -81,7 +86,7 @@ export const dbStatus: StatusProvider = async (config) => {
     } catch (error) {
       return { ...base, login: "unknown", detail: `Vault: ${describeCause(error)}` };
     }
-    return { ...base, ...(await tryLogin(record, ca)) };
+    return { ...base, ...(await tryLogin(record, ca, () => readServiceCertPair(config.secretsDir, t.service))) };
   });
   if (typeof kv !== "string") kv.close();
 

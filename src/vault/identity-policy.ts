@@ -4,9 +4,10 @@
 // or generate-root. What it may do is what the stages and the agent do: see and enable its KV
 // mount, write the service policies, mint service tokens through one token role, look up,
 // renew and revoke them by accessor, list token accessors (sudo: the audit of "no root token
-// is left"), list audit devices (sudo, read only), hash a value the way the audit log does, and
+// is left"), list audit devices (sudo, read only), hash a value the way the audit log does,
 // rotate the root key (sudo) so a seal key rotation takes; read a raft cluster's members, set its
-// autopilot, and save and restore its snapshots (sudo, bootgate's `snapshot` command).
+// autopilot, and save and restore its snapshots (sudo, bootgate's `snapshot` command); and — the
+// one auth method it may touch — enable the cert method and write its per-service roles (vault.certAuth).
 import { SERVICE_TOKEN_ROLE } from "./identity-names.js";
 import { BOOTGATE_POLICY, TOKEN_SELF_POLICY } from "./policies.js";
 
@@ -42,6 +43,9 @@ export function bootgateIdentityPolicy(kvMount: string): string {
     "# the agent: certificates from Vault's PKI engine at pki/",
     rule("sys/mounts/pki", ["read", "create", "update"]),
     rule("pki/*", ["create", "read", "update", "list"]),
+    "# vault.certAuth: the cert auth method and one role per service (src/vault/cert-auth.ts)",
+    rule("sys/auth/cert", ["create", "read", "update", "sudo"]),
+    rule("auth/cert/certs/*", ["create", "read", "update", "delete", "list"]),
     "",
   ].join("\n");
 }

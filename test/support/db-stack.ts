@@ -10,7 +10,8 @@ import { join } from "node:path";
 import pg from "pg";
 import type { Config } from "../../src/config/normalize.js";
 import { credentialsKey } from "../../src/db/credentials.js";
-import { parseCredentials, serviceClientConfig } from "../../src/db/service-connection.js";
+import { parseCredentials, readServiceCertPair, serviceClientConfig } from "../../src/db/service-connection.js";
+import { planDatabases } from "../../src/db/targets.js";
 import { isRoot } from "../../src/fs/atomic-write.js";
 import { freePort } from "../../src/servers/free-port.js";
 import { startPostgres, type PostgresHandle } from "../../src/servers/postgres-process.js";
@@ -75,6 +76,9 @@ export async function startDbStack(options: DbStackOptions): Promise<DbStack> {
       port: pgPort,
       tlsDir: join(config.secretsDir, config.postgres.service),
       adminPasswordFile,
+      clientCertRoles: planDatabases(config)
+        .filter((t) => t.clientCert)
+        .map((t) => t.role),
       settings: options.serverSettings ?? { fsync: "off" },
     });
     const ca = await readFile(caBundlePath(config.secretsDir));
@@ -120,7 +124,11 @@ export async function startDbStack(options: DbStackOptions): Promise<DbStack> {
         const credentials = parseCredentials(await stack.credentialsOf(service));
         if (typeof credentials === "string") throw new Error(`${service}: ${credentials}`);
         const serviceCa = await readFile(servicePath(config.secretsDir, service, "ca"));
-        const settings = serviceClientConfig(credentials, serviceCa);
+        const settings = serviceClientConfig(
+          credentials,
+          serviceCa,
+          credentials.clientCert ? await readServiceCertPair(config.secretsDir, service) : undefined,
+        );
         return track(new pg.Client({ ...settings, ...(database ? { database } : {}) }));
       },
       async [Symbol.asyncDispose]() {

@@ -26,13 +26,15 @@ export const serviceDatabase = z.union(
         shared: sqlIdentifier.optional(),
         /** Extra grants, e.g. `SELECT ON ALL TABLES IN SCHEMA public`, run in the service's database. */
         grants: z.array(grantText).default([]),
+        /** Require the service's certificate besides its password (default: `postgres.clientCerts`). */
+        clientCert: z.boolean({ error: "expected true or false" }).optional(),
       })
       .refine((d) => d.mode !== "schema" || d.shared !== undefined, {
         message: "expected `shared: <database>` with `mode: schema` (the database that holds the schema)",
         path: ["shared"],
       }),
   ],
-  { error: "expected a database name, or `{ name, mode, shared, grants }`" },
+  { error: "expected a database name, or `{ name, mode, shared, grants, clientCert }`" },
 );
 
 export const postgresSection = z
@@ -53,6 +55,11 @@ export const postgresSection = z
     waitTimeout: duration.prefault("60s"),
     /** Make new passwords for every role on this run. */
     rotate: z.boolean().default(false),
+    /**
+     * Every service's login also needs its certificate (pg_hba `clientcert=verify-full`), besides
+     * its password; `services[].database.clientCert` decides per service.
+     */
+    clientCerts: z.boolean({ error: "expected true or false" }).default(false),
     /** Services seeded at once (each takes an admin connection). */
     concurrency: z.number({ error: "expected a number of connections" }).int().min(1).max(32).default(8),
   })

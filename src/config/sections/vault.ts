@@ -30,6 +30,11 @@ export const vaultSection = z
         error: "expected `{ file: PATH }` or `{ command: [ARGV…] }`",
       })
       .optional(),
+    /**
+     * Vault's TLS certificate auth method: one role per service (its own name, the stack's CA,
+     * its own policies), so a service can log in with its cert.pem/key.pem alone.
+     */
+    certAuth: z.boolean({ error: "expected true or false" }).default(false),
     /** How long to wait for the Vault API to come up (and, with the static seal, for its self-initialization). */
     waitTimeout: duration.prefault("60s"),
     /** OpenBao as a raft cluster (src/config/sections/vault-cluster.ts). */

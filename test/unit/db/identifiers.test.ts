@@ -16,10 +16,19 @@ describe("SQL identifiers", () => {
   });
 
   it("should refuse quotes, spaces and capitals anywhere", () => {
-    for (const bad of ['x"y', "x y", "Xy", "x;y", "x-y", ""]) {
+    for (const bad of ['x"y', "x y", "Xy", "x;y", ""]) {
       expect(databaseNameProblem(bad)).toMatch(/not an SQL identifier/);
       expect(() => quoteIdent(bad)).toThrow(/refusing to quote/);
     }
+    expect(databaseNameProblem("x-y")).toMatch(/not an SQL identifier/);
+    expect(roleNameProblem("x-y")).toMatch(/not an SQL identifier/);
+  });
+
+  it("should name a role that logs in with its certificate as the certificate's CN, '-' and all, quoted", () => {
+    expect(roleNameFor("core-data", { clientCert: true })).toBe("core-data");
+    expect(roleNameProblem("core-data", { clientCert: true })).toBeUndefined();
+    expect(roleNameProblem('x"y', { clientCert: true })).toMatch(/not an SQL identifier/);
+    expect(quoteIdent("core-data")).toBe('"core-data"');
   });
 
   it("should refuse the cluster's own databases and schemas", () => {

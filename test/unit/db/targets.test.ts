@@ -28,8 +28,32 @@ describe("planDatabases", () => {
 `),
     );
     expect(targets).toEqual([
-      { service: "core-data", role: "core_data", database: "coredata", mode: "database", grants: [] },
-      { service: "app-one", role: "app_one", database: "apps", mode: "schema", schema: "one", grants: ["USAGE ON SCHEMA one"] },
+      { service: "core-data", role: "core_data", database: "coredata", mode: "database", grants: [], clientCert: false },
+      { service: "app-one", role: "app_one", database: "apps", mode: "schema", schema: "one", grants: ["USAGE ON SCHEMA one"], clientCert: false },
+    ]);
+  });
+
+  it("should ask for client certificates for all services or per service, naming those roles as their certificates", () => {
+    const yaml = (all: boolean) => `postgres:
+  clientCerts: ${all}
+services:
+  - name: core-data
+    database: coredata
+  - name: web-app
+    database: { name: webapp, clientCert: true }
+  - name: app-two
+    database: { name: two, clientCert: false }
+`;
+    const pick = (all: boolean) => planDatabases(configOf(yaml(all))).map((t) => [t.role, t.clientCert]);
+    expect(pick(false)).toEqual([
+      ["core_data", false],
+      ["web-app", true],
+      ["app_two", false],
+    ]);
+    expect(pick(true)).toEqual([
+      ["core-data", true],
+      ["web-app", true],
+      ["app_two", false],
     ]);
   });
 

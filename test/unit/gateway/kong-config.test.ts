@@ -79,4 +79,17 @@ describe("gateway.kong config", () => {
       expect((await readdir(dir.path)).sort()).toEqual(["bootgate.yaml", "routes.toml"]);
     },
   );
+
+  it.each(["admin-api", "declarative"])("should exit 2 before writing anything, naming the route, for a uwsgi route (Kong has none) (%s)", async (mode) => {
+    await using dir = await tempDir();
+    const file = join(dir.path, "bootgate.yaml");
+    const routes = join(dir.path, "routes.toml");
+    await writeFile(routes, `[[routes]]\nname = "web"\npath = "/web"\nscheme = "uwsgi"\nupstream = "suwsgi://core-data:3031"\n`);
+    await writeFile(file, `secretsDir: ./secrets\nstateDir: ./state\n${KONG}  routes: ./routes.toml\n  kong:\n    mode: ${mode}\n`);
+    const { code, stderr } = await runCli(["run", "--config", file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(routes);
+    expect(stderr).toContain('routes[0] ("web").scheme: expected "https": Kong has no uwsgi upstream');
+    expect((await readdir(dir.path)).sort()).toEqual(["bootgate.yaml", "routes.toml"]);
+  });
 });

@@ -52,6 +52,40 @@ describe("the generated nginx config", () => {
     expect(text).not.toContain("resolver ");
   });
 
+  describe("for a uwsgi route", () => {
+    const web = parseRouteMap(
+      `[[routes]]\nname = "web"\npath = "/web"\nscheme = "uwsgi"\nupstream = "suwsgi://127.0.0.1:3031"\nservice = "web-app"\n`,
+      "r.toml",
+    );
+    const uwsgi = renderNginxConfig({ ...input, routes: web });
+    const block = uwsgi.slice(uwsgi.indexOf("location ^~ /web/"), uwsgi.indexOf("location = /web"));
+
+    it("should pass to the app over TLS, verifying it by its service name against the stack's CA and presenting the gateway's certificate", () => {
+      expect(block).toContain("uwsgi_pass suwsgi://127.0.0.1:3031;");
+      expect(block).toMatch(/uwsgi_ssl_verify on;/);
+      expect(block).toContain("uwsgi_ssl_name web-app;");
+      expect(block).toMatch(/uwsgi_ssl_server_name on;/);
+      expect(block).toContain("uwsgi_ssl_trusted_certificate /secrets/gateway/nginx/gen-abc/ca.pem;");
+      expect(block).toContain("uwsgi_ssl_certificate /secrets/gateway/nginx/gen-abc/client.pem;");
+      expect(block).toContain("uwsgi_ssl_certificate_key /secrets/gateway/nginx/gen-abc/client-key.pem;");
+      expect(block).not.toContain("proxy_pass");
+    });
+
+    it("should check the JWT first and keep the token and any forged user header from the app", () => {
+      expect(block).toMatch(/^location \^~ \/web\/ \{\s+auth_request \/_bootgate\/auth;/);
+      expect(uwsgi.match(/auth_request \/_bootgate\/auth;/g)).toHaveLength(2);
+      expect(block).toContain('uwsgi_param HTTP_AUTHORIZATION "";');
+      expect(block).toContain("uwsgi_param HTTP_X_AUTHENTICATED_USER $bootgate_user;");
+      expect(block).toContain('uwsgi_param SCRIPT_NAME "/web";');
+    });
+
+    it("should resolve the app's name per request when a resolver is configured", () => {
+      const late = renderNginxConfig({ ...input, routes: web, resolver: ["127.0.0.11"] });
+      expect(late).toContain('set $bootgate_upstream "127.0.0.1:3031";');
+      expect(late).toContain("uwsgi_pass suwsgi://$bootgate_upstream;");
+    });
+  });
+
   it("should refuse a folder whose name nginx would misread", () => {
     expect(() => renderNginxConfig({ ...input, generationDir: "/tmp/a b" })).toThrow(/misread/);
   });

@@ -27,6 +27,7 @@ describe("the TOML route map", () => {
       {
         name: "core-data",
         path: "/api/core-data",
+        scheme: "https",
         upstreamOrigin: "https://core-data:59880",
         upstreamPath: "/",
         upstreamHost: "core-data",
@@ -36,6 +37,7 @@ describe("the TOML route map", () => {
       {
         name: "meta",
         path: "/api/meta",
+        scheme: "https",
         upstreamOrigin: "https://127.0.0.1:9443",
         upstreamPath: "/v2/",
         upstreamHost: "127.0.0.1",
@@ -45,7 +47,27 @@ describe("the TOML route map", () => {
     ]);
   });
 
+  it("should read a uwsgi route: the uwsgi protocol over TLS, verified by the service's name", () => {
+    const [web] = parseRouteMap(route("web", "/web", "suwsgi://web-app:3031/", 'scheme = "uwsgi"'), FILE);
+    expect(web).toEqual({
+      name: "web",
+      scheme: "uwsgi",
+      path: "/web",
+      upstreamOrigin: "suwsgi://web-app:3031",
+      upstreamPath: "/",
+      upstreamHost: "web-app",
+      upstreamPort: 3031,
+      service: "web-app",
+    });
+  });
+
   const BAD: Array<[string, string, RegExp, RegExp]> = [
+    ["a uwsgi route without TLS", route("a", "/a", "uwsgi://a:3031", 'scheme = "uwsgi"'), /\.upstream/, /expected a suwsgi:\/\/ upstream/],
+    ["a suwsgi upstream without scheme = uwsgi", route("a", "/a", "suwsgi://a:3031"), /\.upstream/, /needs scheme = "uwsgi"/],
+    ["an https upstream on a uwsgi route", route("a", "/a", "https://a:1", 'scheme = "uwsgi"'), /\.upstream/, /expected a suwsgi:\/\//],
+    ["a uwsgi upstream with a path", route("a", "/a", "suwsgi://a:3031/v2", 'scheme = "uwsgi"'), /\.upstream/, /without a path/],
+    ["a uwsgi upstream without a port", route("a", "/a", "suwsgi://a", 'scheme = "uwsgi"'), /\.upstream/, /expected a port/],
+    ["an unknown scheme", route("a", "/a", "https://a:1", 'scheme = "grpc"'), /\.scheme/, /"https" \(the default\) or "uwsgi"/],
     ["an unknown key in a route", route("a", "/a", "https://a:1", 'timeout = "5s"'), /routes\[0\] \("a"\)/, /unknown key `timeout`/],
     ["an unknown top-level table", `[server]\nport = 1\n` + route("a", "/a", "https://a:1"), /\(root\)/, /unknown key `server`/],
     [

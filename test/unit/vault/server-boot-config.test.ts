@@ -77,9 +77,14 @@ describe("OpenBao's boot config from bootgate", () => {
 
 describe("the bootgate identity's policy", () => {
   const rules = bootgateIdentityPolicy("secret");
-  it("should never let bootgate change auth methods, audit devices, the seal, its own policy or make a root token", () => {
+  it("should never let bootgate change auth methods but the cert one, audit devices, the seal, its own policy or make a root token", () => {
+    expect(rules).toContain('path "sys/auth/cert" {');
     for (const path of [
-      "sys/auth",
+      'sys/auth"',
+      "sys/auth/*",
+      "sys/auth/bootgate",
+      "auth/bootgate",
+      "auth/cert/config",
       "sys/audit/",
       "sys/seal",
       "sys/generate-root",
@@ -95,6 +100,17 @@ describe("the bootgate identity's policy", () => {
 
   it("should let it list token accessors and audit devices, rotate the root key and take raft snapshots, with sudo on those paths only", () => {
     const sudo = [...rules.matchAll(/path "([^"]+)" \{\n {2}capabilities = \[[^\]]*"sudo"[^\]]*\]/g)].map((m) => m[1]);
-    expect(sudo).toEqual(["auth/token/accessors", "sys/audit", "sys/rotate/root", "sys/storage/raft/snapshot", "sys/storage/raft/snapshot-force"]);
+    expect(sudo).toEqual([
+      "auth/token/accessors",
+      "sys/audit",
+      "sys/rotate/root",
+      "sys/storage/raft/snapshot",
+      "sys/storage/raft/snapshot-force",
+      "sys/auth/cert",
+    ]);
+  });
+
+  it("should let it write cert roles, and nothing else under auth/cert/", () => {
+    expect([...rules.matchAll(/path "(auth\/cert[^"]*)"/g)].map((m) => m[1])).toEqual(["auth/cert/certs/*"]);
   });
 });
