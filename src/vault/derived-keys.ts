@@ -2,10 +2,12 @@
 // knowing one tells nothing about another, and none of them needs a place on a persistent disk.
 //   seal key n      OpenBao's static seal (AES-256-GCM, 32 bytes), one per `vault.sealKeyId`
 //   identity key    Ed25519: bootgate signs its Vault login JWTs with it; Vault holds the public half
+//   intermediate    AES-256-GCM: seals this boot's intermediate between pki-init and Vault's PKI engine
 import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from "node:crypto";
 
 const SEAL_LABEL = "bootgate openbao static seal v1 key ";
 const IDENTITY_LABEL = "bootgate openbao identity v1 ed25519";
+const INTERMEDIATE_LABEL = "bootgate pki intermediate v1 aes-256-gcm";
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): the DER header, then the 32 bytes.
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
@@ -14,6 +16,11 @@ const derive = (ikm: Buffer, label: string) => Buffer.from(hkdfSync("sha256", ik
 /** The static seal key of generation `id`. The caller zeroes it when written. */
 export function deriveSealKey(ikm: Buffer, id: number): Buffer {
   return derive(ikm, SEAL_LABEL + String(id));
+}
+
+/** The key that seals the intermediate on its way to Vault (src/pki/sealed-intermediate.ts). The caller zeroes it. */
+export function deriveIntermediateSealKey(ikm: Buffer): Buffer {
+  return derive(ikm, INTERMEDIATE_LABEL);
 }
 
 export interface IdentityKey {

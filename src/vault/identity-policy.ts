@@ -11,7 +11,7 @@ import { BOOTGATE_POLICY, TOKEN_SELF_POLICY } from "./policies.js";
 
 const rule = (path: string, capabilities: string[]) => `path "${path}" {\n  capabilities = ${JSON.stringify(capabilities)}\n}`;
 
-export function bootgateIdentityPolicy(kvMount: string): string {
+export function bootgateIdentityPolicy(kvMount: string, pkiMount = "pki"): string {
   return [
     "# bootgate's own identity (see src/vault/identity-policy.ts for why each path is here)",
     rule(`sys/mounts/${kvMount}`, ["read", "create", "update"]),
@@ -33,9 +33,9 @@ export function bootgateIdentityPolicy(kvMount: string): string {
     rule("sys/audit-hash/*", ["update"]),
     "# after a seal key rotation: rewrap the stored root key (src/vault/seal-rewrap.ts)",
     rule("sys/rotate/root", ["update", "sudo"]),
-    "# the agent: certificates from Vault's PKI engine at pki/",
-    rule("sys/mounts/pki", ["read", "create", "update"]),
-    rule("pki/*", ["create", "read", "update", "list"]),
+    "# Vault's PKI engine (pki.issuer: vault): mount it, import this boot's intermediate, roles, issue and revoke",
+    rule(`sys/mounts/${pkiMount}`, ["read", "create", "update"]),
+    rule(`${pkiMount}/*`, ["create", "read", "update", "list"]),
     "",
   ].join("\n");
 }

@@ -14,8 +14,10 @@ function serviceRules(mount: string, service: string): string {
   ].join("\n");
 }
 
-export function servicePolicy(mount: string, service: string): string {
-  return `# bootgate: ${service} reads and writes its own folder only\n${serviceRules(mount, service)}\n`;
+/** With `pkiMount` (pki.issuer: vault) the service may also renew its own certificate, and only its own. */
+export function servicePolicy(mount: string, service: string, pkiMount?: string): string {
+  const pki = pkiMount ? `\npath "${pkiMount}/issue/${service}" {\n  capabilities = ["update"]\n}` : "";
+  return `# bootgate: ${service} reads and writes its own folder only\n${serviceRules(mount, service)}${pki}\n`;
 }
 
 /**

@@ -1,0 +1,150 @@
+// pki.issuer: vault against the real OpenBao (.tools/bin/bao, `make bao`): pki-init issues only
+// Vault's and PostgreSQL's leaves with this boot's intermediate, secretstore-setup imports that
+// intermediate into Vault's PKI engine and issues every other leaf through it. Tests run in order.
+import { X509Certificate } from "node:crypto";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfigText } from "../../../src/config/load.js";
+import type { Config } from "../../../src/config/normalize.js";
+import { splitCertificates } from "../../../src/pki/pem.js";
+import { buildStage } from "../../../src/stages/registry.js";
+import { pkiInitStage } from "../../../src/stages/pki-init.js";
+import { secretstoreSetupStage } from "../../../src/stages/secretstore-setup.js";
+import { readTokenFile } from "../../../src/vault/token-file.js";
+import { createVaultClient, type VaultClient } from "../../../src/vault/vault-client.js";
+import { vaultStatusCode } from "../../../src/vault/vault-errors.js";
+import { caBundlePath, sealedIntermediatePath, servicePath } from "../../../src/volume/layout.js";
+import { runInBoot } from "../../support/run-in-boot.js";
+import { startVaultStack, type VaultStack } from "../../support/vault-stack.js";
+import { stringify } from "yaml";
+
+const SERVICES = [{ name: "postgres" }, { name: "core-data", dns: ["core-data.internal"] }, { name: "core-metadata" }];
+let stack: VaultStack;
+
+const read = (p: string) => readFile(p, "utf8");
+const certOf = async (service: string) => new X509Certificate(await read(servicePath(stack.config.secretsDir, service, "cert")));
+
+async function clientFor(token?: string): Promise<VaultClient> {
+  return createVaultClient({ address: stack.config.vault.address, caPem: await read(caBundlePath(stack.config.secretsDir)), serverName: "vault", token });
+}
+
+/** openssl verify of a leaf (with the chain after it in cert.pem) against ca/ca.pem only. */
+async function verifies(certPem: string): Promise<boolean> {
+  const file = join(stack.dir, `verify-${Math.random().toString(16).slice(2)}.pem`);
+  const [leaf, ...chain] = splitCertificates(certPem);
+  await writeFile(file, leaf!);
+  const chainFile = `${file}.chain`;
+  await writeFile(chainFile, chain.join("") || leaf!);
+  const r = await execa("openssl", ["verify", "-CAfile", caBundlePath(stack.config.secretsDir), "-untrusted", chainFile, file], { reject: false });
+  return r.exitCode === 0;
+}
+
+async function issueAs(token: string, role: string, body: Record<string, unknown>): Promise<{ status: number; certificate?: string }> {
+  const client = await clientFor(token);
+  try {
+    const r = (await client.api.write(`pki/issue/${role}`, body)) as { data: { certificate: string; issuing_ca: string } };
+    return { status: 200, certificate: r.data.certificate + "\n" + r.data.issuing_ca + "\n" };
+  } catch (error) {
+    return { status: vaultStatusCode(error) ?? -1 };
+  } finally {
+    client.close();
+  }
+}
+
+function withServices(config: Config, services: unknown[]): Config {
+  const doc = { ...config, services } as Record<string, unknown>;
+  return parseConfigText(
+    stringify({
+      secretsDir: config.secretsDir,
+      stateDir: config.stateDir,
+      services,
+      vault: { address: config.vault.address, ikm: config.vault.ikm, waitTimeout: "20s" },
+    }),
+    { source: String(doc.source), baseDir: stack.dir, env: {} },
+  );
+}
+
+beforeAll(async () => {
+  stack = await startVaultStack({ setup: false, config: { services: SERVICES } });
+});
+afterAll(async () => {
+  await stack?.[Symbol.asyncDispose]();
+});
+
+describe("Vault's PKI engine issues the stack's leaves (pki.issuer: vault)", () => {
+  it("should default to the vault issuer when Vault is part of the stack", () => {
+    expect(stack.config.pki.issuer).toBe("vault");
+  });
+
+  it("should leave only Vault's and PostgreSQL's leaves at pki-ready, and the intermediate sealed, never in clear", async () => {
+    const dir = stack.config.secretsDir;
+    await expect(stat(servicePath(dir, "vault", "cert"))).resolves.toBeDefined();
+    await expect(stat(servicePath(dir, "postgres", "key"))).resolves.toBeDefined();
+    await expect(stat(servicePath(dir, "core-data", "cert"))).rejects.toThrow(/ENOENT/);
+    const sealed = await readFile(sealedIntermediatePath(dir));
+    expect((await stat(sealedIntermediatePath(dir))).mode & 0o777).toBe(0o600);
+    expect(sealed.toString()).not.toMatch(/PRIVATE KEY|BEGIN/);
+  });
+
+  it("should import the intermediate into Vault and issue every other leaf through it before vault-ready", async () => {
+    const run = await stack.runSetup();
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    expect(run.output).toMatch(/enabled pki\/, imported this boot's intermediate, 2 certificates issued by Vault, 0 kept/);
+    await expect(stat(sealedIntermediatePath(stack.config.secretsDir))).rejects.toThrow(/ENOENT/);
+    const bundle = splitCertificates(await read(caBundlePath(stack.config.secretsDir)));
+    // pki/cert/ca is public: what Vault's default issuer is.
+    const client = await clientFor();
+    const held = ((await client.api.read("pki/cert/ca")) as { data: { certificate: string } }).data.certificate;
+    client.close();
+    const intermediate = new X509Certificate(bundle[1]!);
+    expect(new X509Certificate(held).fingerprint256).toBe(intermediate.fingerprint256);
+    for (const service of ["vault", "postgres", "core-data", "core-metadata"]) {
+      const pem = await read(servicePath(stack.config.secretsDir, service, "cert"));
+      expect(await verifies(pem), service).toBe(true);
+      const leaf = new X509Certificate(pem);
+      expect(leaf.checkIssued(intermediate), service).toBe(true);
+      expect(leaf.verify(intermediate.publicKey), service).toBe(true);
+    }
+    const key = await stat(servicePath(stack.config.secretsDir, "core-data", "key"));
+    expect(key.mode & 0o777).toBe(0o600);
+    expect((await certOf("core-data")).subjectAltName).toBe("DNS:core-data, DNS:core-data.internal");
+  });
+
+  it("should let core-data's token issue its own certificate and nothing else", async () => {
+    const token = (await readTokenFile(stack.config.secretsDir, "core-data"))!.token;
+    const own = await issueAs(token, "core-data", { common_name: "core-data", alt_names: "core-data.internal" });
+    expect(own.status).toBe(200);
+    expect(await verifies(own.certificate!)).toBe(true);
+    expect((await issueAs(token, "core-metadata", { common_name: "core-metadata" })).status).toBe(403);
+    for (const name of ["core-metadata", "*.core-data", "localhost", "x.core-data"]) {
+      expect((await issueAs(token, "core-data", { common_name: name })).status, name).toBe(400);
+    }
+    expect((await issueAs(token, "core-data", { common_name: "core-data", alt_names: "localhost" })).status).toBe(400);
+  });
+
+  it("should issue only a service added mid-boot, through Vault, leaving every other serial and the bundle as they were", async () => {
+    const dir = stack.config.secretsDir;
+    const names = ["vault", "postgres", "core-data", "core-metadata"];
+    const before = await Promise.all(names.map((n) => read(servicePath(dir, n, "cert"))));
+    const bundle = await read(caBundlePath(dir));
+    const config = withServices(stack.config, [{ name: "vault" }, ...SERVICES, { name: "log-shipper" }]);
+    const run = await runInBoot(config, [await buildStage(pkiInitStage(), config), await buildStage(secretstoreSetupStage(), config)]);
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    const output = run.events.map((e) => JSON.stringify(e)).join("\n");
+    expect(output).toMatch(/issued 0, kept 2, 3 left to Vault; this boot's CA/);
+    expect(output).toMatch(/1 certificates issued by Vault, 2 kept/);
+    expect(output).not.toMatch(/signalled/);
+    expect(await Promise.all(names.map((n) => read(servicePath(dir, n, "cert"))))).toEqual(before);
+    expect(await read(caBundlePath(dir))).toBe(bundle);
+    const added = await read(servicePath(dir, "log-shipper", "cert"));
+    expect(await verifies(added)).toBe(true);
+    // Vault stored it: its serial is one of the engine's.
+    const serial = new X509Certificate(added).serialNumber.toLowerCase().replace(/(..)(?!$)/g, "$1:");
+    const client = await clientFor();
+    const stored = ((await client.api.read(`pki/cert/${serial}`)) as { data: { certificate: string } }).data.certificate;
+    client.close();
+    expect(new X509Certificate(stored).fingerprint256).toBe(new X509Certificate(added).fingerprint256);
+  });
+});
