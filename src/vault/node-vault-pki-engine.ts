@@ -1,7 +1,7 @@
 // The real PkiEngine: OpenBao's PKI secrets engine through node-vault, with bootgate's (or a
 // service's) token. Every failure names the address and the path, never a request body.
 import type { PkiEngine, PkiIssuer, PkiRole, IssueRequest, VaultLeaf } from "./pki-engine.js";
-import { plainSerial, vaultSerial } from "./pki-engine.js";
+import { plainSerial } from "./pki-engine.js";
 import type { VaultClient } from "./vault-client.js";
 import { vaultCall, vaultStatusCode } from "./vault-errors.js";
 
@@ -148,9 +148,13 @@ export class NodeVaultPkiEngine implements PkiEngine {
     };
   }
 
-  async revoke(serial: string): Promise<void> {
+  async revoke(certPem: string): Promise<void> {
     const path = `${this.mount}/revoke`;
-    await this.call(`write ${path}`, () => this.client.api.write(path, { serial_number: vaultSerial(serial) }));
+    await this.call(`write ${path}`, () => this.client.api.write(path, { certificate: certPem.trim() }));
+    // With auto-rebuild on, a revocation waits for the next periodic rebuild; a client checking
+    // the CRL must see this one now.
+    const rotate = `${this.mount}/crl/rotate`;
+    await this.call(`read ${rotate}`, () => this.client.api.read(rotate));
   }
 
   async caChain(): Promise<string> {

@@ -50,7 +50,11 @@ export interface PkiEngine {
   writeRole(role: PkiRole): Promise<void>;
   /** Issues through the role named `role` (bootgate's own token may use every role). */
   issue(role: string, request: IssueRequest): Promise<VaultLeaf>;
-  revoke(serial: string): Promise<void>;
+  /**
+   * Revokes a leaf of this mount's issuers, given as its certificate: Vault checks it issued it,
+   * and it need not be in Vault's store (pki-init's bootstrap leaves are not).
+   */
+  revoke(certPem: string): Promise<void>;
   /** The default issuer's chain, issuer first (PEM). */
   caChain(): Promise<string>;
   /** Serials (lowercase hex) that the engine lists as revoked. */

@@ -1,5 +1,6 @@
 // A PkiEngine for unit tests: it signs with an IssuingCa of the test's (its intermediate plays the
 // imported issuer) and refuses names a role does not allow, as Vault's role checks do.
+import { X509Certificate } from "node:crypto";
 import type { IssuingCa } from "../../src/pki/issuing-ca.js";
 import { issueLeaf } from "../../src/pki/leaf-issue.js";
 import type { IssueRequest, PkiEngine, PkiIssuer, PkiRole, VaultLeaf } from "../../src/vault/pki-engine.js";
@@ -55,8 +56,8 @@ export class FakePkiEngine implements PkiEngine {
     this.issued.push(roleName);
     return { certPem: leaf.certPem, keyPem: leaf.keyPem, issuingCaPem: this.ca.chainPem, serial: leaf.serial, notAfter: leaf.notAfter };
   }
-  async revoke(serial: string): Promise<void> {
-    this.revoked.push(serial);
+  async revoke(certPem: string): Promise<void> {
+    this.revoked.push(new X509Certificate(certPem).serialNumber.toLowerCase());
   }
   async caChain(): Promise<string> {
     return this.ca.bundlePem;

@@ -1,7 +1,7 @@
 // pki.issuer: vault against the real OpenBao (.tools/bin/bao, `make bao`): pki-init issues only
 // Vault's and PostgreSQL's leaves with this boot's intermediate, secretstore-setup imports that
 // intermediate into Vault's PKI engine and issues every other leaf through it. Tests run in order.
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -19,6 +19,8 @@ import { caBundlePath, sealedIntermediatePath, servicePath } from "../../../src/
 import { runInBoot } from "../../support/run-in-boot.js";
 import { startVaultStack, type VaultStack } from "../../support/vault-stack.js";
 import { stringify } from "yaml";
+import { request } from "node:https";
+import { runCli } from "../../support/cli.js";
 
 const SERVICES = [{ name: "postgres" }, { name: "core-data", dns: ["core-data.internal"] }, { name: "core-metadata" }];
 let stack: VaultStack;
@@ -64,6 +66,38 @@ function withServices(config: Config, services: unknown[]): Config {
     }),
     { source: String(doc.source), baseDir: stack.dir, env: {} },
   );
+}
+
+/** A GET or POST to Vault's unauthenticated PKI endpoints (CRL, OCSP), over TLS verified against ca/ca.pem by the name `vault`. */
+async function vaultHttp(path: string, body?: Buffer): Promise<Buffer> {
+  const url = new URL(`/v1/${path}`, stack.config.vault.address);
+  const ca = await read(caBundlePath(stack.config.secretsDir));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: body ? "POST" : "GET", ca, servername: "vault", headers: body ? { "content-type": "application/ocsp-request" } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${path}: HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** What Vault's OCSP responder says of a leaf, as `openssl ocsp` reads the answer (checked against ca/ca.pem). */
+async function ocspStatus(leafPem: string): Promise<string> {
+  const base = join(stack.dir, `ocsp-${Math.random().toString(16).slice(2)}`);
+  const [leaf, intermediate] = splitCertificates(leafPem);
+  await writeFile(`${base}.leaf.pem`, leaf!);
+  await writeFile(`${base}.issuer.pem`, intermediate!);
+  const args = ["-issuer", `${base}.issuer.pem`, "-cert", `${base}.leaf.pem`, "-no_nonce"];
+  await execa("openssl", ["ocsp", ...args, "-reqout", `${base}.req`]);
+  await writeFile(`${base}.resp`, await vaultHttp("pki/ocsp", await readFile(`${base}.req`)));
+  const r = await execa("openssl", ["ocsp", ...args, "-respin", `${base}.resp`, "-CAfile", caBundlePath(stack.config.secretsDir)], { reject: false });
+  return `${r.stdout}\n${r.stderr}`;
 }
 
 beforeAll(async () => {
@@ -146,5 +180,36 @@ describe("Vault's PKI engine issues the stack's leaves (pki.issuer: vault)", () 
     const stored = ((await client.api.read(`pki/cert/${serial}`)) as { data: { certificate: string } }).data.certificate;
     client.close();
     expect(new X509Certificate(stored).fingerprint256).toBe(new X509Certificate(added).fingerprint256);
+  });
+
+  it("should revoke core-data's leaf with `bootgate revoke`: the CRL and OCSP say revoked for the old serial, good for the new one it now holds", async () => {
+    const dir = stack.config.secretsDir;
+    const oldPem = await read(servicePath(dir, "core-data", "cert"));
+    const oldSerial = new X509Certificate(oldPem).serialNumber.toUpperCase();
+    expect(await ocspStatus(oldPem)).toMatch(/: good/);
+    const run = await runCli(["revoke", "core-data", "--config", join(stack.dir, "bootgate.yaml"), "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    // core-data has no `reload` set: the command says so rather than signal nobody silently.
+    expect(run.stderr).toMatch(/reissued the certificates of core-data; no `reload` set/);
+    const result = JSON.parse(run.stdout) as { revokedSerial: string; serial: string };
+    expect(result.revokedSerial.toUpperCase()).toBe(oldSerial);
+    const newPem = await read(servicePath(dir, "core-data", "cert"));
+    const fresh = new X509Certificate(newPem);
+    expect(fresh.serialNumber.toLowerCase()).toBe(result.serial);
+    expect(fresh.serialNumber).not.toBe(oldSerial);
+    expect(await verifies(newPem)).toBe(true);
+    expect(fresh.checkPrivateKey(createPrivateKey(await read(servicePath(dir, "core-data", "key"))))).toBe(true);
+    await writeFile(join(stack.dir, "crl.pem"), await vaultHttp("pki/crl/pem"));
+    const crl = await execa("openssl", ["crl", "-in", join(stack.dir, "crl.pem"), "-text", "-noout"]);
+    expect(crl.stdout).toContain(`Serial Number: ${oldSerial}`);
+    expect(crl.stdout).not.toContain(`Serial Number: ${fresh.serialNumber}`);
+    expect(await ocspStatus(oldPem)).toMatch(/: revoked/);
+    expect(await ocspStatus(newPem)).toMatch(/: good/);
+  });
+
+  it("should refuse to revoke a service the config does not have, with exit 2", async () => {
+    const run = await runCli(["revoke", "no-such", "--config", join(stack.dir, "bootgate.yaml")]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/services.*`no-such`/);
   });
 });
