@@ -63,6 +63,7 @@ export async function writePolicies(root: VaultClient, config: Config): Promise<
       bootgatePolicy(
         mount,
         config.services.map((s) => s.name),
+        config.pki.issuer === "vault" ? config.vault.pkiMount : undefined,
       ),
     ],
     ...config.services.map((s): [string, string] => [

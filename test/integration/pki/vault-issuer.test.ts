@@ -24,6 +24,7 @@ import { runCli } from "../../support/cli.js";
 
 const SERVICES = [{ name: "postgres" }, { name: "core-data", dns: ["core-data.internal"] }, { name: "core-metadata" }];
 let stack: VaultStack;
+let revokedSerial = "";
 
 const read = (p: string) => readFile(p, "utf8");
 const certOf = async (service: string) => new X509Certificate(await read(servicePath(stack.config.secretsDir, service, "cert")));
@@ -193,6 +194,7 @@ describe("Vault's PKI engine issues the stack's leaves (pki.issuer: vault)", () 
     expect(run.stderr).toMatch(/reissued the certificates of core-data; no `reload` set/);
     const result = JSON.parse(run.stdout) as { revokedSerial: string; serial: string };
     expect(result.revokedSerial.toUpperCase()).toBe(oldSerial);
+    revokedSerial = result.revokedSerial;
     const newPem = await read(servicePath(dir, "core-data", "cert"));
     const fresh = new X509Certificate(newPem);
     expect(fresh.serialNumber.toLowerCase()).toBe(result.serial);
@@ -205,6 +207,26 @@ describe("Vault's PKI engine issues the stack's leaves (pki.issuer: vault)", () 
     expect(crl.stdout).not.toContain(`Serial Number: ${fresh.serialNumber}`);
     expect(await ocspStatus(oldPem)).toMatch(/: revoked/);
     expect(await ocspStatus(newPem)).toMatch(/: good/);
+  });
+
+  it("should show in `bootgate status` the issuing CA Vault holds, the root's fingerprint, each leaf's issuer and the serial revoked this boot", async () => {
+    const run = await runCli(["status", "--json", "--config", join(stack.dir, "bootgate.yaml")]);
+    expect(run.code, run.stderr).toBe(0);
+    const status = JSON.parse(run.stdout) as {
+      certificates: { ca: { rootFingerprint: string; issuingCa: { subject: string; notAfter: string } }; services: { service: string; issuer?: string }[] };
+      issuer: { state: string; issuer: { sha256: string; notAfter: string }; revoked: string[] };
+    };
+    const [root, intermediate] = splitCertificates(await read(caBundlePath(stack.config.secretsDir))).map((p) => new X509Certificate(p));
+    expect(status.certificates.ca.rootFingerprint).toBe(root!.fingerprint256);
+    expect(status.certificates.ca.issuingCa.notAfter).toBe(new Date(intermediate!.validTo).toISOString());
+    const cn = intermediate!.subject
+      .split("\n")
+      .find((p) => p.startsWith("CN="))!
+      .slice(3);
+    for (const s of status.certificates.services) expect(s.issuer, s.service).toBe(cn);
+    expect(status.issuer.state).toBe("this boot's intermediate");
+    expect(status.issuer.issuer.sha256).toBe(intermediate!.fingerprint256);
+    expect(status.issuer.revoked).toEqual([revokedSerial]);
   });
 
   it("should refuse to revoke a service the config does not have, with exit 2", async () => {
