@@ -2,7 +2,7 @@
 // Vault's and PostgreSQL's leaves with this boot's intermediate, secretstore-setup imports that
 // intermediate into Vault's PKI engine and issues every other leaf through it. Tests run in order.
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -233,5 +233,27 @@ describe("Vault's PKI engine issues the stack's leaves (pki.issuer: vault)", () 
     const run = await runCli(["revoke", "no-such", "--config", join(stack.dir, "bootgate.yaml")]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/services.*`no-such`/);
+  });
+
+  it("should make a new root and intermediate on a reboot (empty tmpfs), Vault's new default issuer, under which the old leaves no longer verify", async () => {
+    const dir = stack.config.secretsDir;
+    const oldPem = await read(servicePath(dir, "core-metadata", "cert"));
+    const oldBundle = await read(caBundlePath(dir));
+    await rm(dir, { recursive: true, force: true });
+    expect((await stack.runPki()).ok).toBe(true);
+    // A reboot: OpenBao starts again, on this boot's listener certificate.
+    await stack.restartBao();
+    const run = await stack.runSetup();
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    expect(run.output).toMatch(/imported this boot's intermediate, 2 certificates issued by Vault, 0 kept/);
+    const bundle = splitCertificates(await read(caBundlePath(dir)));
+    expect(bundle.join("")).not.toBe(oldBundle);
+    expect(splitCertificates(oldBundle)[0]).not.toBe(bundle[0]);
+    const client = await clientFor();
+    const held = ((await client.api.read("pki/cert/ca")) as { data: { certificate: string } }).data.certificate;
+    client.close();
+    expect(new X509Certificate(held).fingerprint256).toBe(new X509Certificate(bundle[1]!).fingerprint256);
+    expect(await verifies(oldPem)).toBe(false);
+    expect(await verifies(await read(servicePath(dir, "core-metadata", "cert")))).toBe(true);
   });
 });
