@@ -4,7 +4,10 @@ import { createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import { access, readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { createEphemeralCa } from "../../../src/pki/ephemeral-ca.js";
-import type { PendingIntermediate } from "../../../src/pki/pending-intermediate.js";
+import { INTERMEDIATE_HANDOFF, type PendingIntermediate, putIntermediate } from "../../../src/pki/pending-intermediate.js";
+import { takeGatewayLeaf } from "../../../src/pki/gateway-handoff.js";
+import { kernelBootId } from "../../../src/gates/gate-file.js";
+import { issueWithVault } from "../../../src/vault/vault-issuer.js";
 import { readSealedIntermediate, writeSealedIntermediate } from "../../../src/pki/sealed-intermediate.js";
 import { issueThroughVault } from "../../../src/pki/vault-leaves.js";
 import { writeCaBundle } from "../../../src/pki/bundle-writer.js";
@@ -153,5 +156,50 @@ describe("Vault's PKI engine set up and issuing", () => {
     const kept = await issueThroughVault(engine, config, ca, { gateway: false });
     expect(kept.gatewayLeaf).toBeUndefined();
     expect(kept.services.find((s) => s.service === "gateway")?.action).toBe("in-vault");
+  });
+});
+
+describe("secretstore-setup's PKI part", () => {
+  async function contextWith(dirPath: string) {
+    const config = pkiTestConfig(dirPath, { services: [...SERVICES, { name: "gateway" }], vault: VAULT, gateway: { routes: "./routes.toml" } });
+    const ca = await createEphemeralCa({
+      algorithm: "ecdsa-p256",
+      validityMs: 90 * 86_400_000,
+      now: new Date(),
+      kernelBootId: kernelBootId(),
+      exportIntermediateKey: true,
+    });
+    await writeCaBundle(config.secretsDir, ca.bundlePem);
+    const handoff = new Map<string, unknown>();
+    putIntermediate(handoff, { certPem: ca.chainPem, keyPem: ca.intermediateKeyPem!, rootPem: ca.bundlePem.slice(0, -ca.chainPem.length) });
+    const ctx = { config, bootId: "b", log: { info: () => {} }, signal: new AbortController().signal, handoff };
+    return { ctx, ca };
+  }
+
+  it("should take the intermediate from the handoff, keep it there through a failed attempt, and let it go once Vault holds it", async () => {
+    await using dir = await tempDir();
+    const { ctx, ca } = await contextWith(dir.path);
+    const engine = new FakePkiEngine(ca);
+    const issue = engine.issue.bind(engine);
+    let failures = 1;
+    engine.issue = async (role, request) => {
+      if (failures-- > 0) throw new Error("Vault went away");
+      return issue(role, request);
+    };
+    await expect(issueWithVault(ctx, engine, undefined)).rejects.toThrow(/Vault went away/);
+    expect(ctx.handoff.has(INTERMEDIATE_HANDOFF)).toBe(true);
+    const summary = await issueWithVault(ctx, engine, undefined);
+    expect(summary).toBe("3 certificates issued by Vault, 0 kept");
+    expect(engine.imports).toHaveLength(1);
+    expect(ctx.handoff.has(INTERMEDIATE_HANDOFF)).toBe(false);
+    // The gateway's leaf goes on to gateway-cert in memory.
+    expect(takeGatewayLeaf(ctx.handoff)?.service).toBe("gateway");
+  });
+
+  it("should refuse, naming what to do, when Vault does not hold this boot's intermediate and nothing is pending", async () => {
+    await using dir = await tempDir();
+    const { ctx, ca } = await contextWith(dir.path);
+    ctx.handoff.clear();
+    await expect(issueWithVault(ctx, new FakePkiEngine(ca), undefined)).rejects.toThrow(/remove ca\/ca\.pem .* run pki-init again/);
   });
 });
