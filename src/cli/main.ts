@@ -10,6 +10,7 @@ usage:
   bootgate up --local
   bootgate token <user> [--ttl 1h]
   bootgate snapshot save [--out FILE] | restore FILE
+  bootgate revoke <service>
 
 Every command takes --secrets-dir DIR (or BOOTGATE_SECRETS_DIR) and --config FILE (or BOOTGATE_CONFIG).
 Exit codes: 0 done, 1 a stage failed, 2 bad config or usage, 124 a wait timed out.`;
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   up: async () => (await import("./up.js")).upCommand,
   token: async () => (await import("./token.js")).tokenCommand,
   snapshot: async () => (await import("./snapshot.js")).snapshotCommand,
+  revoke: async () => (await import("./revoke.js")).revokeCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -19,7 +19,7 @@ type GatewayConfig = Omit<Parsed<"gateway">, "nginx" | "kong" | "jwt"> & {
 export interface Config extends Omit<ParsedConfig, "pki" | "vault" | "postgres" | "gateway" | "docker" | "stages"> {
   /** The file the config came from, or `<embedded default>`. */
   source: string;
-  pki: InMs<Parsed<"pki">, "validity" | "renewBefore">;
+  pki: Omit<InMs<Parsed<"pki">, "validity" | "renewBefore">, "issuer"> & { issuer: "vault" | "local" };
   vault: Omit<InMs<Parsed<"vault">, "tokenPeriod" | "waitTimeout">, "snapshots"> & {
     /** `dir` resolved (default `<stateDir>/snapshots`), `every` in ms when set. */
     snapshots: { everyMs?: number; keep: number; dir: string };
@@ -28,6 +28,12 @@ export interface Config extends Omit<ParsedConfig, "pki" | "vault" | "postgres" 
   gateway: GatewayConfig;
   docker: InMs<Parsed<"docker">, "timeout">;
   stages: Record<string, { timeoutMs?: number; retries?: number }>;
+}
+
+/** Vault issues when it is part of the stack and pki-init can hand it an intermediate (ephemeral CA, an IKM). */
+function defaultIssuer(parsed: ParsedConfig): "vault" | "local" {
+  const inStack = parsed.services.some((s) => s.name === parsed.vault.service);
+  return inStack && parsed.vault.ikm !== undefined && parsed.pki.ca === "ephemeral" && parsed.vault.pkiMount !== parsed.vault.kvMount ? "vault" : "local";
 }
 
 export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: string): Config {
@@ -46,7 +52,13 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
     source,
     secretsDir: abs(parsed.secretsDir),
     stateDir: abs(parsed.stateDir),
-    pki: { ...pki, ca: pki.ca === "ephemeral" ? pki.ca : { import: abs(pki.ca.import) }, validityMs: validity, renewBeforeMs: renewBefore },
+    pki: {
+      ...pki,
+      issuer: pki.issuer ?? defaultIssuer(parsed),
+      ca: pki.ca === "ephemeral" ? pki.ca : { import: abs(pki.ca.import) },
+      validityMs: validity,
+      renewBeforeMs: renewBefore,
+    },
     services: withClusterNodes(parsed.services, vault.service, vault.cluster.names).map((s) => ({ ...s, importCert: absOpt(s.importCert) })),
     vault: {
       ...vault,

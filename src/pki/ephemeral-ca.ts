@@ -1,6 +1,6 @@
 // A new root and intermediate for this boot. The root key is never exportable and goes out of
 // scope once the intermediate is signed; the intermediate key lives only in the returned signer.
-import { KeyObject, X509Certificate as NodeCertificate } from "node:crypto";
+import { KeyObject, X509Certificate as NodeCertificate, webcrypto } from "node:crypto";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
 import {
   authorityKeyIdentifier,
@@ -37,6 +37,11 @@ export interface EphemeralCaOptions {
   validityMs: number;
   now: Date;
   kernelBootId: string | undefined;
+  /**
+   * pki.issuer `vault`: the intermediate's key must reach Vault's PKI engine, so it is made
+   * exportable and handed back as PKCS#8 PEM (the root's stays non-exportable).
+   */
+  exportIntermediateKey?: boolean;
 }
 
 const CA_USAGES = KEY_USAGE.keyCertSign | KEY_USAGE.cRLSign;
@@ -56,7 +61,10 @@ export async function createEphemeralCa(options: EphemeralCaOptions): Promise<Is
   const notAfter = new Date(options.now.getTime() + options.validityMs + CA_EXTRA_MS);
   const tag = randomSerialHex().slice(0, 8);
   const unit = `${BOOT_UNIT_PREFIX}${options.kernelBootId ?? "unknown"}`;
-  const [rootKeys, intermediateKeys] = await Promise.all([generateSigningKeyPair(options.algorithm), generateSigningKeyPair(options.algorithm)]);
+  const [rootKeys, intermediateKeys] = await Promise.all([
+    generateSigningKeyPair(options.algorithm),
+    generateSigningKeyPair(options.algorithm, options.exportIntermediateKey === true),
+  ]);
   const signature = signatureAlgorithmFor(profile.signing as { name: string; hash?: unknown }, rootKeys.privateKey);
   const rootSpki = spkiOf(rootKeys);
   const intermediateSpki = spkiOf(intermediateKeys);
@@ -89,7 +97,11 @@ export async function createEphemeralCa(options: EphemeralCaOptions): Promise<Is
 
   const rootPem = derToPem(root);
   const intermediatePem = derToPem(intermediate);
+  const intermediateKeyPem = options.exportIntermediateKey
+    ? derToPem(new Uint8Array(await webcrypto.subtle.exportKey("pkcs8", intermediateKeys.privateKey as unknown as webcrypto.CryptoKey)), "PRIVATE KEY")
+    : undefined;
   return {
+    ...(intermediateKeyPem ? { intermediateKeyPem } : {}),
     mode: "ephemeral",
     root: new NodeCertificate(root),
     intermediate: new NodeCertificate(intermediate),

@@ -23,6 +23,8 @@ export interface IssuingCa {
   /** No leaf may outlive its issuer. */
   notAfter: Date;
   signer?: CaSigner;
+  /** An ephemeral intermediate's key, PKCS#8 PEM, only when it is on its way to Vault's PKI engine. */
+  intermediateKeyPem?: string;
 }
 
 export const certNotAfter = (cert: NodeCertificate) => new Date(cert.validTo);

@@ -91,8 +91,8 @@ export function encodeKeyPair(keys: LeafKeyPair): EncodedKeyPair {
   return { spki: keys.publicKey.export({ type: "spki", format: "der" }), pkcs8: keys.privateKey.export({ type: "pkcs8", format: "der" }) };
 }
 
-/** A CA key that is only ever used to sign and never exported. */
-export async function generateSigningKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
-  const pair = (await subtle.generateKey(KEY_PROFILES[algorithm].generate, false, ["sign", "verify"])) as CryptoKeyPair;
+/** A CA key that is only ever used to sign and never exported (unless it must go to Vault's PKI engine). */
+export async function generateSigningKeyPair(algorithm: KeyAlgorithm, exportable = false): Promise<CryptoKeyPair> {
+  const pair = (await subtle.generateKey(KEY_PROFILES[algorithm].generate, exportable, ["sign", "verify"])) as CryptoKeyPair;
   return pair;
 }

@@ -12,6 +12,7 @@ import { createEphemeralCa } from "./ephemeral-ca.js";
 import type { GatewayLeaf } from "./gateway-handoff.js";
 import { checkPkiImports, type PkiImports } from "./preflight.js";
 import type { IssuingCa } from "./issuing-ca.js";
+import type { PendingIntermediate } from "./pending-intermediate.js";
 import { judgeExistingLeaf } from "./kept-leaf.js";
 import { findThisBootsCa } from "./this-boot-ca.js";
 import { type IssuedLeaf, issueLeaves } from "./leaf-issue.js";
@@ -23,11 +24,17 @@ export interface ProvisionOptions {
   log?: (line: string) => void;
   /** What pki-init's preflight loaded; loaded here when absent. */
   imports?: PkiImports;
+  /**
+   * A new CA with pki.issuer `vault`: called with its intermediate before anything is written, so
+   * a crash never leaves a bundle on the volume whose intermediate Vault can no longer get.
+   */
+  onNewIntermediate?: (pending: PendingIntermediate) => Promise<void>;
 }
 
 export interface ServiceOutcome {
   service: string;
-  action: "issued" | "kept" | "imported" | "handed-over" | "in-vault";
+  /** `vault`: left to Vault's PKI engine (pki.issuer: vault), issued in secretstore-setup. */
+  action: "issued" | "kept" | "imported" | "handed-over" | "in-vault" | "vault";
   serial?: string;
   notAfter?: Date;
   /**
@@ -41,7 +48,17 @@ export interface ProvisionResult {
   ca: { mode: IssuingCa["mode"]; renewed: boolean; subject: string };
   services: ServiceOutcome[];
   gatewayLeaf?: GatewayLeaf;
+  /** A new CA with pki.issuer `vault`: the intermediate and its key, for Vault's PKI engine. */
+  intermediate?: PendingIntermediate;
   summary: string;
+}
+
+/**
+ * With pki.issuer `vault`, what pki-init still issues itself: what must be on disk at pki-ready,
+ * before Vault runs (Vault's listener, PostgreSQL's server certificate).
+ */
+export function bootstrapServices(config: Config): Set<string> {
+  return new Set([config.vault.service, config.postgres.service]);
 }
 
 /** The service whose key goes to Vault through the handoff, never to the volume (issue #6). */
@@ -55,7 +72,9 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const log = options.log ?? (() => {});
   const bootKey = "kernelBootId" in options ? options.kernelBootId : currentKernelBootId();
   const { keyAlgorithm, validityMs, renewBeforeMs } = config.pki;
+  const byVault = config.pki.issuer === "vault";
   const gateway = gatewayServiceOf(config);
+  const bootstrap = bootstrapServices(config);
 
   // 1. Imported material, all of it checked before anything else happens.
   const { ca: importedCa, leaves: imported } = options.imports ?? (await checkPkiImports(config, now));
@@ -67,7 +86,9 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   if (!ca) ca = await findThisBootsCa(bundleFile, bootKey, now);
 
   // 3. Which leaves stay.
-  const onVolume = config.services.filter((s) => !imported.has(s.name) && s !== gateway);
+  const notImported = config.services.filter((s) => !imported.has(s.name) && s !== gateway);
+  const onVolume = byVault ? notImported.filter((s) => bootstrap.has(s.name)) : notImported;
+  const leftToVault = byVault ? notImported.filter((s) => !bootstrap.has(s.name)) : [];
   const kept = new Map<string, Extract<Awaited<ReturnType<typeof judgeExistingLeaf>>, { keep: true }>>();
   // Leaves of this boot already on the volume (kept or not): replacing one is a reissue.
   const hadLeaf = new Set<string>();
@@ -82,7 +103,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
     // An ephemeral CA whose key is gone cannot issue the missing leaves: a new CA, and so new
     // leaves for everyone (the old ones would not chain to the new bundle).
     if (ca) log(`renewing this boot's CA: ${onVolume.length - kept.size} certificate(s) must be reissued`);
-    ca = await createEphemeralCa({ algorithm: keyAlgorithm, validityMs, now, kernelBootId: bootKey });
+    ca = await createEphemeralCa({ algorithm: keyAlgorithm, validityMs, now, kernelBootId: bootKey, exportIntermediateKey: byVault });
     kept.clear();
     renewed = true;
   }
@@ -90,7 +111,8 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
 
   // 4. Issue what is missing (keys generated concurrently), then write.
   const toIssue = onVolume.filter((s) => !kept.has(s.name));
-  const gatewayIssues = gateway !== undefined && !imported.has(gateway.name) && currentCa.signer !== undefined;
+  // With Vault as the issuer the gateway's leaf comes from Vault too (secretstore-setup hands it over).
+  const gatewayIssues = gateway !== undefined && !byVault && !imported.has(gateway.name) && currentCa.signer !== undefined;
   const requests = [...toIssue, ...(gatewayIssues ? [gateway] : [])].map((service) => ({ service, algorithm: keyAlgorithm, validityMs, now }));
   const leaves = await issueLeaves(currentCa, requests);
   const gatewayIssued = gatewayIssues ? leaves.pop() : undefined;
@@ -117,6 +139,7 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
     else if (!k.caCopyCurrent) writes.push({ service, caPem: bundle });
     outcomes.push({ service: name, action: "kept", serial: k.serial, notAfter: k.notAfter });
   }
+  for (const service of leftToVault) outcomes.push({ service: service.name, action: "vault" });
   let gatewayLeaf: GatewayLeaf | undefined;
   for (const leaf of imported.values()) {
     const service = byName.get(leaf.service)!;
@@ -129,7 +152,9 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
       outcomes.push({ service: leaf.service, action: "imported", serial: leaf.serial, notAfter: leaf.notAfter });
     }
   }
-  if (gateway && !imported.has(gateway.name)) {
+  if (gateway && !imported.has(gateway.name) && byVault) {
+    outcomes.push({ service: gateway.name, action: "vault" });
+  } else if (gateway && !imported.has(gateway.name)) {
     writes.push({ service: gateway, caPem: bundle, remove: [SERVICE_FILES.cert, SERVICE_FILES.key] });
     if (gatewayIssued) {
       gatewayLeaf = toGatewayLeaf({ ...gatewayIssued, chainPem: currentCa.chainPem }, "issued", bundle);
@@ -139,17 +164,23 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
     }
   }
 
+  const intermediate: PendingIntermediate | undefined = currentCa.intermediateKeyPem
+    ? { certPem: currentCa.chainPem, keyPem: currentCa.intermediateKeyPem, rootPem: bundle.slice(0, bundle.length - currentCa.chainPem.length) }
+    : undefined;
+  if (intermediate) await options.onNewIntermediate?.(intermediate);
   await writeCaBundle(config.secretsDir, bundle);
   await writeServices(config.secretsDir, writes);
 
   const count = (a: ServiceOutcome["action"]) => outcomes.filter((o) => o.action === a).length;
   const parts = [`issued ${count("issued") + count("handed-over") - (gatewayLeaf?.source === "imported" ? 1 : 0)}`, `kept ${count("kept")}`];
   if (imported.size > 0) parts.push(`imported ${imported.size}`);
+  if (count("vault") > 0) parts.push(`${count("vault")} left to Vault`);
   const caWord = currentCa.mode === "imported" ? "imported CA" : renewed ? "new ephemeral CA" : "this boot's CA";
   return {
     ca: { mode: currentCa.mode, renewed, subject: currentCa.intermediate.subject.replace(/\n/g, ", ") },
     services: outcomes,
     ...(gatewayLeaf ? { gatewayLeaf } : {}),
+    ...(intermediate ? { intermediate } : {}),
     summary: `${parts.join(", ")}; ${caWord}`,
   };
 }

@@ -1,11 +1,15 @@
 // pki-init: the stack's CA and a certificate per service, then gate pki-ready. The first stage
 // of every boot; it needs nothing. It also writes what OpenBao starts on besides its certificate
 // (src/vault/server-boot-config.ts: the static seal key and the self-initialization config).
-// The gateway's leaf goes to gateway-cert in memory. A rerun that reissues a running service's
+// The gateway's leaf goes to gateway-cert in memory. With pki.issuer `vault` it issues only
+// Vault's and PostgreSQL's leaves, and hands this boot's intermediate to secretstore-setup. A rerun that reissues a running service's
 // leaf sends that service's `reload` signal (src/docker/).
 import { reloadReissued } from "../docker/reload-reissued.js";
 import { PKI_READY } from "../gates/gate-names.js";
 import { putGatewayLeaf } from "../pki/gateway-handoff.js";
+import { type PendingIntermediate, putIntermediate } from "../pki/pending-intermediate.js";
+import { writeSealedIntermediate } from "../pki/sealed-intermediate.js";
+import { loadIkm } from "../vault/ikm.js";
 import { checkPkiImports } from "../pki/preflight.js";
 import { provisionPki } from "../pki/provision.js";
 import type { Config } from "../config/normalize.js";
@@ -22,6 +26,16 @@ export function pkiInitTimeoutMs(config: Config): number {
   return DEFAULT_STAGE_TIMEOUT_MS + (RSA_KEYGEN_BUDGET_MS[config.pki.keyAlgorithm] ?? 0) * (config.services.length + 2);
 }
 
+/** pki.issuer `vault`: the new intermediate waits, sealed, for secretstore-setup to import it. */
+async function sealForVault(config: Config, pending: PendingIntermediate): Promise<void> {
+  const ikm = await loadIkm(config);
+  try {
+    await writeSealedIntermediate(config.secretsDir, ikm, pending);
+  } finally {
+    ikm.fill(0);
+  }
+}
+
 export function pkiInitStage() {
   return defineStage({
     name: PKI_INIT,
@@ -33,8 +47,13 @@ export function pkiInitStage() {
     // Nothing here is worth retrying: bad material stays bad, and a full disk stays full.
     retries: 0,
     async run(ctx, imports) {
-      const result = await provisionPki(ctx.config, { log: (line) => ctx.log.info(line), imports });
+      const result = await provisionPki(ctx.config, {
+        log: (line) => ctx.log.info(line),
+        imports,
+        onNewIntermediate: (pending) => sealForVault(ctx.config, pending),
+      });
       if (result.gatewayLeaf) putGatewayLeaf(ctx.handoff, result.gatewayLeaf);
+      if (result.intermediate) putIntermediate(ctx.handoff, result.intermediate);
       // pki-ready promises Vault everything it starts on: its seal key and boot config too. A
       // config with no IKM has no Vault of bootgate's to start (secretstore-setup says so).
       if (ctx.config.vault.ikm && ctx.config.services.some((s) => s.name === ctx.config.vault.service)) {

@@ -1,7 +1,9 @@
 // secretstore-setup: Vault initialized once, unsealed every boot, one policy and token per
 // service (and one for bootgate's later stages), made with bootgate's own Vault login — never a
 // root token after the first init (src/vault/unlock.ts).
-// Opens `vault-ready` only when every token file is on disk.
+// With pki.issuer `vault` it also makes Vault's PKI engine the stack's issuer and writes every
+// leaf pki-init left to it (src/vault/vault-issuer.ts).
+// Opens `vault-ready` only when every token file (and every such leaf) is on disk.
 import { TimeoutError } from "../errors.js";
 import { PKI_READY, VAULT_READY } from "../gates/gate-names.js";
 import { defineStage } from "../runner/define-stage.js";
@@ -14,7 +16,12 @@ import { waitForVault } from "../vault/seal-status.js";
 import { rewrapForSealGeneration } from "../vault/seal-rewrap.js";
 import { revokeSelf } from "../vault/tokens.js";
 import { unlockVault } from "../vault/unlock.js";
-import { vaultClientFor } from "../vault/vault-client.js";
+import { type VaultClient, vaultClientFor } from "../vault/vault-client.js";
+import { NodeVaultPkiEngine } from "../vault/node-vault-pki-engine.js";
+import type { PkiEngine } from "../vault/pki-engine.js";
+import { issueWithVault } from "../vault/vault-issuer.js";
+import type { PendingIntermediate } from "../pki/pending-intermediate.js";
+import { readSealedIntermediate } from "../pki/sealed-intermediate.js";
 
 export const SECRETSTORE_SETUP = "secretstore-setup";
 // OpenBao exits on storage a cut-off first start left behind; from here only its silence shows.
@@ -24,8 +31,16 @@ const FIRST_START_HINT =
 /** Time for the work itself once Vault answers, on top of vault.waitTimeout. */
 const WORK_BUDGET_MS = 120_000;
 
-async function run(ctx: StageContext) {
+export interface SecretstoreDeps {
+  /** Vault's PKI engine behind its narrow interface (a fake in unit tests). */
+  pkiEngine(client: VaultClient, mount: string): PkiEngine;
+}
+
+export const defaultSecretstoreDeps: SecretstoreDeps = { pkiEngine: (client, mount) => new NodeVaultPkiEngine(client, mount) };
+
+async function run(ctx: StageContext, deps: SecretstoreDeps) {
   const { config, log, signal, bootId } = ctx;
+  const byVault = config.pki.issuer === "vault";
   const client = await vaultClientFor(config);
   try {
     const status = await waitForVault(client, { timeoutMs: config.vault.waitTimeoutMs, signal, onWaiting: (m) => log.info(m) }).catch((error: unknown) => {
@@ -33,8 +48,10 @@ async function run(ctx: StageContext) {
     });
     const ikm = await loadIkm(config);
     let unlocked;
+    let sealed: PendingIntermediate | undefined;
     try {
       unlocked = await unlockVault(client, config, status, ikm, signal);
+      if (byVault) sealed = await readSealedIntermediate(config.secretsDir, ikm);
     } finally {
       ikm.fill(0);
     }
@@ -45,6 +62,7 @@ async function run(ctx: StageContext) {
       await writePolicies(admin, config);
       const tokens = await provisionTokens(admin, config, bootId);
       const certAuth = config.vault.certAuth && (await ensureCertAuth(admin, config));
+      const pki = byVault ? await issueWithVault(ctx, deps.pkiEngine(admin, config.vault.pkiMount), sealed) : undefined;
       const actions = [
         ...unlocked.actions,
         ...(mounted ? [`enabled ${config.vault.kvMount}/`] : []),
@@ -54,7 +72,8 @@ async function run(ctx: StageContext) {
       return {
         summary:
           `${actions.length > 0 ? actions.join(", ") + "; " : "unsealed already; "}` +
-          `${tokens.issued} tokens issued, ${tokens.kept} kept, ${tokens.revoked} revoked`,
+          `${tokens.issued} tokens issued, ${tokens.kept} kept, ${tokens.revoked} revoked` +
+          (pki ? `; ${pki}` : ""),
       };
     } finally {
       // Whatever happened, the login does not outlive the stage.
@@ -69,7 +88,7 @@ async function run(ctx: StageContext) {
   }
 }
 
-export function secretstoreSetupStage() {
+export function secretstoreSetupStage(deps: SecretstoreDeps = defaultSecretstoreDeps) {
   return defineStage({
     name: SECRETSTORE_SETUP,
     needs: [PKI_READY],
@@ -78,6 +97,6 @@ export function secretstoreSetupStage() {
     preflight: async () => {},
     timeoutMs: (config) => config.vault.waitTimeoutMs + WORK_BUDGET_MS,
     retries: 3,
-    run,
+    run: (ctx) => run(ctx, deps),
   });
 }

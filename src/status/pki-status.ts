@@ -17,6 +17,8 @@ export interface CertificateStatus {
   notAfter?: string;
   daysLeft?: number;
   serial?: string;
+  /** The issuer's common name (this boot's intermediate, or an imported leaf's CA). */
+  issuer?: string;
 }
 
 async function readCert(file: string): Promise<NodeCertificate | "missing" | "unreadable"> {
@@ -34,6 +36,30 @@ async function readCert(file: string): Promise<NodeCertificate | "missing" | "un
 }
 
 const oneLine = (name: string) => name.split("\n").join(", ");
+const commonName = (name: string) =>
+  name
+    .split("\n")
+    .find((p) => p.startsWith("CN="))
+    ?.slice(3) ?? oneLine(name);
+
+/** The bundle's root (its fingerprint is what a pinning client compares) and the issuing intermediate. */
+async function bundleInfo(file: string) {
+  const text = await readFile(file, "utf8").catch(() => "");
+  const certs = splitCertificates(text).flatMap((pem) => {
+    try {
+      return [new NodeCertificate(pem)];
+    } catch {
+      return [];
+    }
+  });
+  const root = certs[0];
+  const intermediate = certs[certs.length - 1];
+  if (!root || !intermediate) return undefined;
+  return {
+    rootFingerprint: root.fingerprint256,
+    issuingCa: { subject: oneLine(intermediate.subject), notAfter: new Date(intermediate.validTo).toISOString() },
+  };
+}
 
 export const pkiStatus: StatusProvider = async (config) => {
   const now = Date.now();
@@ -56,18 +82,28 @@ export const pkiStatus: StatusProvider = async (config) => {
         notAfter: notAfter.toISOString(),
         daysLeft,
         serial: cert.serialNumber.toLowerCase(),
+        issuer: commonName(cert.issuer),
       };
     }),
   );
-  const caInfo = typeof ca === "string" ? { state: ca } : { subject: oneLine(ca.subject), notAfter: new Date(ca.validTo).toISOString() };
+  const bundle = await bundleInfo(caBundlePath(config.secretsDir));
+  const caInfo =
+    typeof ca === "string"
+      ? { state: ca }
+      : { subject: oneLine(ca.subject), notAfter: new Date(ca.validTo).toISOString(), issuer: config.pki.issuer, ...(bundle ?? {}) };
   return {
     key: "certificates",
-    title: `certificates (CA ${"subject" in caInfo ? caInfo.subject : caInfo.state})`,
-    columns: ["service", "subject", "SANs", "not after", "days left", "state"],
+    title:
+      "subject" in caInfo
+        ? `certificates (CA ${caInfo.subject}; issuing CA ${caInfo.issuingCa?.subject ?? "-"} until ${caInfo.issuingCa?.notAfter ?? "-"}, ` +
+          `${config.pki.issuer === "vault" ? `held by Vault at ${config.vault.pkiMount}/` : "in pki-init's memory"}; root sha256 ${caInfo.rootFingerprint ?? "-"})`
+        : `certificates (CA ${caInfo.state})`,
+    columns: ["service", "subject", "SANs", "issuer", "not after", "days left", "state"],
     rows: services.map((c) => [
       c.service,
       c.subject ?? "-",
       c.sans?.join(", ") ?? "-",
+      c.issuer ?? "-",
       c.notAfter ?? "-",
       c.daysLeft === undefined ? "-" : String(c.daysLeft),
       c.state === "in vault" ? "in Vault (gateway key never on the volume)" : c.state,

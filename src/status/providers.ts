@@ -3,8 +3,9 @@ import { containersStatus } from "./containers-status.js";
 import { dbStatus } from "./db-status.js";
 import { gatesStatus } from "./gates-status.js";
 import { gatewayStatus } from "./gateway-status.js";
+import { issuerStatus } from "./issuer-status.js";
 import { pkiStatus } from "./pki-status.js";
 import type { StatusProvider } from "./section.js";
 import { vaultStatus } from "./vault-status.js";
 
-export const STATUS_PROVIDERS: readonly StatusProvider[] = [gatesStatus, pkiStatus, vaultStatus, dbStatus, gatewayStatus, containersStatus];
+export const STATUS_PROVIDERS: readonly StatusProvider[] = [gatesStatus, pkiStatus, issuerStatus, vaultStatus, dbStatus, gatewayStatus, containersStatus];

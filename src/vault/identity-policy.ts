@@ -13,7 +13,7 @@ import { BOOTGATE_POLICY, TOKEN_SELF_POLICY } from "./policies.js";
 
 const rule = (path: string, capabilities: string[]) => `path "${path}" {\n  capabilities = ${JSON.stringify(capabilities)}\n}`;
 
-export function bootgateIdentityPolicy(kvMount: string): string {
+export function bootgateIdentityPolicy(kvMount: string, pkiMount = "pki"): string {
   return [
     "# bootgate's own identity (see src/vault/identity-policy.ts for why each path is here)",
     rule(`sys/mounts/${kvMount}`, ["read", "create", "update"]),
@@ -40,9 +40,9 @@ export function bootgateIdentityPolicy(kvMount: string): string {
     rule("sys/storage/raft/autopilot/*", ["read", "update"]),
     rule("sys/storage/raft/snapshot", ["read", "update", "sudo"]),
     rule("sys/storage/raft/snapshot-force", ["update", "sudo"]),
-    "# the agent: certificates from Vault's PKI engine at pki/",
-    rule("sys/mounts/pki", ["read", "create", "update"]),
-    rule("pki/*", ["create", "read", "update", "list"]),
+    "# Vault's PKI engine (pki.issuer: vault): mount it, import this boot's intermediate, roles, issue and revoke",
+    rule(`sys/mounts/${pkiMount}`, ["read", "create", "update"]),
+    rule(`${pkiMount}/*`, ["create", "read", "update", "list"]),
     "# vault.certAuth: the cert auth method and one role per service (src/vault/cert-auth.ts)",
     rule("sys/auth/cert", ["create", "read", "update", "sudo"]),
     rule("auth/cert/certs/*", ["create", "read", "update", "delete", "list"]),

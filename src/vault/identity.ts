@@ -20,7 +20,7 @@ export interface VaultRequest {
 }
 
 /** The requests that make the identity, in order. */
-export function identityRequests(kvMount: string, key: Pick<IdentityKey, "publicKeyPem">): VaultRequest[] {
+export function identityRequests(kvMount: string, key: Pick<IdentityKey, "publicKeyPem">, pkiMount = "pki"): VaultRequest[] {
   return [
     { name: "enable-jwt", operation: "update", path: `sys/auth/${IDENTITY_MOUNT}`, data: { type: "jwt", description: "bootgate's own login (Ed25519 JWT)" } },
     {
@@ -29,7 +29,7 @@ export function identityRequests(kvMount: string, key: Pick<IdentityKey, "public
       path: `auth/${IDENTITY_MOUNT}/config`,
       data: { jwt_validation_pubkeys: [key.publicKeyPem], jwt_supported_algs: ["EdDSA"], bound_issuer: IDENTITY_ISSUER },
     },
-    { name: "policy", operation: "update", path: `sys/policies/acl/${IDENTITY_POLICY}`, data: { policy: bootgateIdentityPolicy(kvMount) } },
+    { name: "policy", operation: "update", path: `sys/policies/acl/${IDENTITY_POLICY}`, data: { policy: bootgateIdentityPolicy(kvMount, pkiMount) } },
     {
       name: "role",
       operation: "update",

@@ -14,8 +14,10 @@ function serviceRules(mount: string, service: string): string {
   ].join("\n");
 }
 
-export function servicePolicy(mount: string, service: string): string {
-  return `# bootgate: ${service} reads and writes its own folder only\n${serviceRules(mount, service)}\n`;
+/** With `pkiMount` (pki.issuer: vault) the service may also renew its own certificate, and only its own. */
+export function servicePolicy(mount: string, service: string, pkiMount?: string): string {
+  const pki = pkiMount ? `\npath "${pkiMount}/issue/${service}" {\n  capabilities = ["update"]\n}` : "";
+  return `# bootgate: ${service} reads and writes its own folder only\n${serviceRules(mount, service)}${pki}\n`;
 }
 
 /**
@@ -23,9 +25,11 @@ export function servicePolicy(mount: string, service: string): string {
  * reach. `sys/audit` (read, and sudo, which listing needs) lets `bootgate status` show the audit
  * devices without anything more privileged on the volume.
  */
-export function bootgatePolicy(mount: string, services: readonly string[]): string {
+export function bootgatePolicy(mount: string, services: readonly string[], pkiMount?: string): string {
   const audit = `path "sys/audit" {\n  capabilities = ["read", "sudo"]\n}`;
-  return `# bootgate: the stages after secretstore-setup write into each service's folder\n${[...services.map((s) => serviceRules(mount, s)), audit].join("\n")}\n`;
+  // `bootgate status` lists the revoked serials (pki.issuer: vault); nothing else under the mount.
+  const revoked = pkiMount ? [`path "${pkiMount}/certs/revoked" {\n  capabilities = ["list"]\n}`] : [];
+  return `# bootgate: the stages after secretstore-setup write into each service's folder\n${[...services.map((s) => serviceRules(mount, s)), audit, ...revoked].join("\n")}\n`;
 }
 
 export const TOKEN_SELF_RULES = `# bootgate: a token may look itself up and renew or revoke itself

@@ -63,9 +63,13 @@ export async function writePolicies(root: VaultClient, config: Config): Promise<
       bootgatePolicy(
         mount,
         config.services.map((s) => s.name),
+        config.pki.issuer === "vault" ? config.vault.pkiMount : undefined,
       ),
     ],
-    ...config.services.map((s): [string, string] => [servicePolicyName(s.name), servicePolicy(mount, s.name)]),
+    ...config.services.map((s): [string, string] => [
+      servicePolicyName(s.name),
+      servicePolicy(mount, s.name, config.pki.issuer === "vault" ? config.vault.pkiMount : undefined),
+    ]),
   ];
   await mapLimit(policies, CONCURRENCY, ([name, policy]) =>
     vaultCall(root.address, `write policy ${name}`, () => root.api.write(`sys/policies/acl/${name}`, { policy })),

@@ -45,7 +45,7 @@ export function vaultBootConfig(config: Config, publicKeyPem: string): Record<st
   }
   return {
     seal: { static: seal },
-    initialize: [{ bootgate: { request: identityRequests(config.vault.kvMount, { publicKeyPem }).map(asInitializeRequest) } }],
+    initialize: [{ bootgate: { request: identityRequests(config.vault.kvMount, { publicKeyPem }, config.vault.pkiMount).map(asInitializeRequest) } }],
   };
 }
 

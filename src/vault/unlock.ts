@@ -152,7 +152,7 @@ async function unlockWithKeyring(
   const path = keyringPath(stateDir);
   const text = await readKeyringText(stateDir);
   const actions: string[] = [];
-  const requests = identityRequests(config.vault.kvMount, key);
+  const requests = identityRequests(config.vault.kvMount, key, config.vault.pkiMount);
   const unsealWith = async (keysB64: string[], current: SealStatus) => {
     if (config.vault.seal === "shamir") {
       await unsealVault(client, keysB64, current);

@@ -11,6 +11,7 @@
 //   <gateway>/nginx/           nginx's generated config (unless gateway.nginx.configDir)
 //   <gateway>/kong/            Kong's declarative config (unless gateway.kong.configDir)
 //   bootgate/token.json        bootgate's own Vault token for the later stages
+//   bootgate/intermediate.sealed  this boot's intermediate (AES-256-GCM) until Vault's PKI engine holds it
 //   .gates/<gate>, .gates/boot, .gates/wait.sh
 // <stateDir>/
 //   vault/keyring.json         the encrypted unseal or recovery key shares
@@ -39,6 +40,8 @@ export const serviceDir = (secretsDir: string, service: string) => join(secretsD
 /** `<secretsDir>/<service>/cert.pem` and its siblings; `service` may be bootgate's own folder. */
 export const servicePath = (secretsDir: string, service: string, file: ServiceFile) => join(serviceDir(secretsDir, service), SERVICE_FILES[file]);
 export const bootgateDir = (secretsDir: string) => serviceDir(secretsDir, BOOTGATE_DIR);
+/** This boot's intermediate, sealed, between pki-init and secretstore-setup (src/pki/sealed-intermediate.ts). */
+export const sealedIntermediatePath = (secretsDir: string) => join(bootgateDir(secretsDir), "intermediate.sealed");
 export const localAdminPasswordPath = (secretsDir: string) => join(bootgateDir(secretsDir), LOCAL_ADMIN_PASSWORD_FILE);
 
 /** The default homes of the gateway's generated config, in the gateway's own folder (tmpfs: keys are in them). */

@@ -12,6 +12,12 @@ export const pkiSection = z
         error: "expected `ephemeral` or `{ import: DIR }`",
       })
       .default("ephemeral"),
+    /**
+     * Who issues the leaves after the boot's first moments. `vault`: Vault's PKI engine holds this
+     * boot's intermediate and issues every leaf but Vault's and PostgreSQL's (src/vault/pki-engine.ts).
+     * `local`: pki-init issues every leaf in memory. Unset: `vault` when Vault is part of the stack.
+     */
+    issuer: z.enum(["vault", "local"], { error: "expected `vault` or `local`" }).optional(),
     keyAlgorithm: z.enum(keyAlgorithms, { error: `expected one of ${keyAlgorithms.join(", ")}` }).default("ecdsa-p256"),
     validity: duration.prefault("90d"),
     renewBefore: duration.prefault("15d"),

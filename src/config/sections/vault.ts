@@ -12,6 +12,11 @@ export const vaultSection = z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a mount name such as `secret`")
       .default("secret"),
+    /** Where the PKI secrets engine is mounted (pki.issuer: vault). */
+    pkiMount: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a mount name such as `pki`")
+      .default("pki"),
     keyShares: z.number().int().min(1).max(255).default(5),
     keyThreshold: z.number().int().min(1).max(255).default(3),
     /**

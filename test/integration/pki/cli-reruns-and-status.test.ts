@@ -44,6 +44,7 @@ describe("bootgate run --only pki-init, run again", () => {
     expect(certs.find((c) => c.service === "gateway")).toEqual({ service: "gateway", state: "in vault" });
 
     const table = await runBuiltCli(["status", "--config", config]);
-    expect(table.stdout).toMatch(/postgres\s+CN=postgres\s+DNS:postgres\s+\S+Z\s+19\s+ok/);
+    // The issuer column: this boot's intermediate.
+    expect(table.stdout).toMatch(/postgres\s+CN=postgres\s+DNS:postgres\s+bootgate intermediate [0-9a-f]{8}\s+\S+Z\s+19\s+ok/);
   });
 });

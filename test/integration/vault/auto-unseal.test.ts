@@ -28,7 +28,9 @@ describe("secretstore-setup with an auto-unsealing OpenBao (static seal)", () =>
       });
       const first = await stack.runSetup();
       expect(first.failures.map((f) => f.message)).toEqual([]);
-      expect(summary(first.events)).toBe("initialized, enabled secret/; 4 tokens issued, 0 kept, 0 revoked");
+      expect(summary(first.events)).toBe(
+        "initialized, enabled secret/; 4 tokens issued, 0 kept, 0 revoked; enabled pki/, imported this boot's intermediate, 2 certificates issued by Vault, 0 kept",
+      );
       const secrets = await keyringSecrets(stack.config, stack.ikmFile);
       expect([secrets.kind, secrets.keysB64.length, secrets.threshold]).toEqual(["recovery", 3, 2]);
 
@@ -40,7 +42,7 @@ describe("secretstore-setup with an auto-unsealing OpenBao (static seal)", () =>
 
       const again = await stack.runSetup();
       expect(again.failures.map((f) => f.message)).toEqual([]);
-      expect(summary(again.events)).toBe("unsealed already; 0 tokens issued, 4 kept, 0 revoked");
+      expect(summary(again.events)).toBe("unsealed already; 0 tokens issued, 4 kept, 0 revoked; 0 certificates issued by Vault, 2 kept");
       const token = (await readTokenFile(stack.config.secretsDir, "core-data"))!.token;
       const svc = await vaultClientFor(stack.config, token);
       expect((await lookupSelf(svc))?.policies).toContain("svc-core-data");

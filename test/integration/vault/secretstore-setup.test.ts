@@ -77,7 +77,9 @@ describe("secretstore-setup against a real OpenBao", () => {
     expect(await sealed()).toBe(true);
     const run = await setup();
     expect(run.failures.map((f) => f.message)).toEqual([]);
-    expect(summaryOf(run)).toMatch(/^initialized, unsealed, enabled secret\/; 5 tokens issued, 0 kept, 0 revoked$/);
+    expect(summaryOf(run)).toMatch(
+      /^initialized, unsealed, enabled secret\/; 5 tokens issued, 0 kept, 0 revoked; enabled pki\/, imported this boot's intermediate, 3 certificates issued by Vault, 0 kept$/,
+    );
     expect(await sealed()).toBe(false);
     expect((await readGate(stack.config.secretsDir, VAULT_READY))?.gate).toBe(VAULT_READY);
   });
@@ -205,7 +207,7 @@ describe("secretstore-setup against a real OpenBao", () => {
     const keyring = await readFile(keyringPath(stack.config.stateDir));
     const run = await setup();
     expect(run.ok).toBe(true);
-    expect(summaryOf(run)).toBe("unsealed already; 0 tokens issued, 5 kept, 0 revoked");
+    expect(summaryOf(run)).toBe("unsealed already; 0 tokens issued, 5 kept, 0 revoked; 0 certificates issued by Vault, 3 kept");
     const tokenFiles = (files: { path: string; bytes: Buffer }[]) =>
       files.filter((f) => f.path.endsWith("token.json")).map((f) => [f.path, f.bytes.toString("hex")]);
     expect(tokenFiles(await allFiles(stack.config.secretsDir))).toEqual(tokenFiles(before));
@@ -220,7 +222,7 @@ describe("secretstore-setup against a real OpenBao", () => {
     expect([status.state, status.tokens[0]?.state]).toEqual(["sealed", "unknown"]);
     const run = await setup();
     expect(run.failures.map((f) => f.message)).toEqual([]);
-    expect(summaryOf(run)).toBe("unsealed; 0 tokens issued, 5 kept, 0 revoked");
+    expect(summaryOf(run)).toBe("unsealed; 0 tokens issued, 5 kept, 0 revoked; 0 certificates issued by Vault, 3 kept");
     expect(await sealed()).toBe(false);
     expect((await tokenOf("core-data")).token).toBe(coreData.token);
     expect(await tokenWorks(coreData.token)).toBe(true);
@@ -251,7 +253,7 @@ describe("secretstore-setup against a real OpenBao", () => {
     await stack.restartBao(); // the new vault certificate, and a sealed Vault, as after a real reboot
     const run = await setup();
     expect(run.failures.map((f) => f.message)).toEqual([]);
-    expect(summaryOf(run)).toBe("unsealed; 5 tokens issued, 0 kept, 5 revoked");
+    expect(summaryOf(run)).toBe("unsealed; 5 tokens issued, 0 kept, 5 revoked; imported this boot's intermediate, 3 certificates issued by Vault, 0 kept");
     for (const previous of old) {
       const now = await tokenOf(previous.kvPrefix || "bootgate");
       expect(now.token).not.toBe(previous.token);

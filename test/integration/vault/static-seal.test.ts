@@ -96,7 +96,9 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
   it("should come up initialized and unsealed by itself, and let bootgate log in with its own identity", async () => {
     const run = await setup();
     expect(run.failures.map((f) => f.message)).toEqual([]);
-    expect(summaryOf(run)).toMatch(/enabled secret\/; 4 tokens issued, 0 kept, 0 revoked$/);
+    expect(summaryOf(run)).toMatch(
+      /enabled secret\/; 4 tokens issued, 0 kept, 0 revoked; enabled pki\/, imported this boot's intermediate, 2 certificates issued by Vault, 0 kept$/,
+    );
     const client = await vaultClientFor(stack.config);
     const status = await readSealStatus(client);
     client.close();
@@ -148,7 +150,7 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
     await stack.restartBao();
     const run = await setup();
     expect(run.failures.map((f) => f.message)).toEqual([]);
-    expect(summaryOf(run)).toBe("unsealed already; 0 tokens issued, 4 kept, 0 revoked");
+    expect(summaryOf(run)).toBe("unsealed already; 0 tokens issued, 4 kept, 0 revoked; 0 certificates issued by Vault, 2 kept");
   });
 
   it("should give every service a new token after a reboot, with no root token and no generate-root", async () => {
@@ -157,7 +159,9 @@ describe("the default stack: OpenBao's static seal and self-initialization", () 
     await stack.restartBao();
     const run = await setup();
     expect(run.failures.map((f) => f.message)).toEqual([]);
-    expect(summaryOf(run)).toBe("unsealed already; 4 tokens issued, 0 kept, 4 revoked");
+    expect(summaryOf(run)).toBe(
+      "unsealed already; 4 tokens issued, 0 kept, 4 revoked; imported this boot's intermediate, 2 certificates issued by Vault, 0 kept",
+    );
     expect(await generateRootAttempt()).toBe(405);
     expect(await liveRootTokens()).toBe(0);
     const kv = await openKvClient(stack.config, "core-data");

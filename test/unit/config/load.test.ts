@@ -15,10 +15,36 @@ describe("config loading", () => {
     const c = parse("services:\n  - name: vault\n");
     expect(c.secretsDir).toBe("/etc/bg/secrets-volume");
     expect(c.stateDir).toBe("/etc/bg/state");
-    expect(c.pki).toEqual({ ca: "ephemeral", keyAlgorithm: "ecdsa-p256", validityMs: 90 * 86_400_000, renewBeforeMs: 15 * 86_400_000 });
+    // No IKM: no Vault of bootgate's to issue, so pki-init issues everything (local).
+    expect(c.pki).toEqual({ ca: "ephemeral", issuer: "local", keyAlgorithm: "ecdsa-p256", validityMs: 90 * 86_400_000, renewBeforeMs: 15 * 86_400_000 });
     expect(c.vault.keyShares).toBe(5);
     expect(c.vault.keyThreshold).toBe(3);
     expect(c.services[0]).toMatchObject({ name: "vault", dns: [], ip: [] });
+  });
+
+  it("should make Vault the issuer when Vault is in the stack with an IKM, and keep local otherwise", () => {
+    const ikm = "vault:\n  ikm: { file: /k }\n";
+    expect(parse(`services:\n  - name: vault\n${ikm}`).pki.issuer).toBe("vault");
+    expect(parse(`services:\n  - name: vault\n${ikm}`).vault.pkiMount).toBe("pki");
+    expect(parse(`services:\n  - name: core-data\n${ikm}`).pki.issuer).toBe("local");
+    expect(parse(`pki:\n  issuer: local\nservices:\n  - name: vault\n${ikm}`).pki.issuer).toBe("local");
+    expect(parse(`pki:\n  ca: { import: ./ca }\nservices:\n  - name: vault\n${ikm}`).pki.issuer).toBe("local");
+  });
+
+  it("should refuse issuer vault without Vault in the stack, without an IKM, with an imported CA, or on the KV mount", () => {
+    expect(issuesOf("pki:\n  issuer: vault\nservices:\n  - name: core-data\nvault:\n  ikm: { file: /k }\n").issues).toEqual([
+      { path: "pki.issuer", message: "expected a service named `vault` (vault.service) for issuer `vault`" },
+    ]);
+    expect(issuesOf("pki:\n  issuer: vault\nservices:\n  - name: vault\n").issues).toEqual([
+      { path: "pki.issuer", message: "expected vault.ikm for issuer `vault`" },
+    ]);
+    expect(issuesOf("pki:\n  issuer: vault\n  ca: { import: ./ca }\nservices:\n  - name: vault\nvault:\n  ikm: { file: /k }\n").issues).toEqual([
+      { path: "pki.issuer", message: "expected issuer `local` with an imported CA (pki.ca.import)" },
+    ]);
+    expect(issuesOf("pki:\n  issuer: vault\nservices:\n  - name: vault\nvault:\n  pkiMount: secret\n  ikm: { file: /k }\n").issues).toEqual([
+      { path: "vault.pkiMount", message: "expected a mount other than vault.kvMount" },
+    ]);
+    expect(issuesOf("pki:\n  issuer: both\nservices:\n  - name: vault\n").issues).toEqual([{ path: "pki.issuer", message: "expected `vault` or `local`" }]);
   });
 
   it("should accept the example config of the README", () => {

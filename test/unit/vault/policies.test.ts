@@ -11,6 +11,14 @@ describe("policies", () => {
     ]);
   });
 
+  it("should let a service issue its own certificate from Vault's PKI engine and nothing else under the mount", () => {
+    expect(paths(servicePolicy("secret", "core-data", "pki"))).toEqual([
+      ["secret/data/core-data/*", '"create", "read", "update", "delete", "list"'],
+      ["secret/metadata/core-data/*", '"read", "list", "delete"'],
+      ["pki/issue/core-data", '"update"'],
+    ]);
+  });
+
   it("should list every service folder for bootgate, under sys/ only the audit devices, and not its own bookkeeping", () => {
     const hcl = bootgatePolicy("kv", ["a", "b"]);
     expect(paths(hcl)).toEqual([
