@@ -9,6 +9,7 @@ usage:
   bootgate status [--json]
   bootgate up --local
   bootgate token <user> [--ttl 1h]
+  bootgate agent [--config FILE]
 
 Every command takes --secrets-dir DIR (or BOOTGATE_SECRETS_DIR) and --config FILE (or BOOTGATE_CONFIG).
 Exit codes: 0 done, 1 a stage failed, 2 bad config or usage, 124 a wait timed out.`;
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import("./status.js")).statusCommand,
   up: async () => (await import("./up.js")).upCommand,
   token: async () => (await import("./token.js")).tokenCommand,
+  agent: async () => (await import("./agent.js")).agentCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

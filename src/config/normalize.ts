@@ -4,6 +4,7 @@
 // code never guesses what a number means. The YAML keys stay as users write them.
 import { isAbsolute, resolve } from "node:path";
 import type { ParsedConfig } from "./schema.js";
+import { defaultRenewBeforeMs } from "./sections/pki.js";
 
 /** `T` with the duration fields `K` renamed `<name>Ms`. */
 type InMs<T, K extends keyof T & string> = Omit<T, K> & { [P in K as `${P}Ms`]: number };
@@ -18,7 +19,7 @@ type GatewayConfig = Omit<Parsed<"gateway">, "nginx" | "kong" | "jwt"> & {
 export interface Config extends Omit<ParsedConfig, "pki" | "vault" | "postgres" | "gateway" | "docker" | "stages"> {
   /** The file the config came from, or `<embedded default>`. */
   source: string;
-  pki: InMs<Parsed<"pki">, "validity" | "renewBefore">;
+  pki: Omit<Parsed<"pki">, "validity" | "renewBefore"> & { validityMs: number; renewBeforeMs: number };
   vault: InMs<Parsed<"vault">, "tokenPeriod" | "waitTimeout">;
   postgres: InMs<Parsed<"postgres">, "waitTimeout">;
   gateway: GatewayConfig;
@@ -42,7 +43,12 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
     source,
     secretsDir: abs(parsed.secretsDir),
     stateDir: abs(parsed.stateDir),
-    pki: { ...pki, ca: pki.ca === "ephemeral" ? pki.ca : { import: abs(pki.ca.import) }, validityMs: validity, renewBeforeMs: renewBefore },
+    pki: {
+      ...pki,
+      ca: pki.ca === "ephemeral" ? pki.ca : { import: abs(pki.ca.import) },
+      validityMs: validity,
+      renewBeforeMs: renewBefore ?? defaultRenewBeforeMs(validity),
+    },
     services: parsed.services.map((s) => ({ ...s, importCert: absOpt(s.importCert) })),
     vault: {
       ...vault,
