@@ -17,11 +17,13 @@ import { vaultClientFor } from "../../../src/vault/vault-client.js";
 import { vaultStatusCode } from "../../../src/vault/vault-errors.js";
 import { servicePath, serviceDir } from "../../../src/volume/layout.js";
 import type { Config } from "../../../src/config/normalize.js";
+import { freePort } from "../../../src/servers/free-port.js";
 import { startVaultStack } from "../../support/vault-stack.js";
 import { BOOTGATE_BIN } from "../../support/waiters.js";
 import { seededRandom } from "../../support/seeded-random.js";
 
 const PERIOD_S = 6;
+const agentConfig = async () => ({ services: SERVICES, vault: { tokenPeriod: `${PERIOD_S}s` }, agent: { listen: `127.0.0.1:${await freePort()}` } });
 const SERVICES = [{ name: "core-data" }, { name: "core-metadata" }];
 
 /** The token in `service`'s token.json, asked of Vault with itself: Vault's status code. */
@@ -64,7 +66,7 @@ async function revokeTokenOf(config: Config, service: string): Promise<string> {
 
 describe("bootgate agent: tokens (real OpenBao)", () => {
   it("should renew every periodic token several times, and replace a revoked one for that service alone", async () => {
-    await using stack = await startVaultStack({ config: { services: SERVICES, vault: { tokenPeriod: `${PERIOD_S}s` } } });
+    await using stack = await startVaultStack({ config: await agentConfig() });
     const { config } = stack;
     const before = { data: await vaultAnswer(config, "core-data"), meta: await vaultAnswer(config, "core-metadata") };
     const abort = new AbortController();
@@ -123,7 +125,7 @@ describe("bootgate agent: tokens (real OpenBao)", () => {
   }, 120_000);
 
   it("should leave no half-written token.json after a kill -9 mid-work, and converge after a restart", async () => {
-    await using stack = await startVaultStack({ config: { services: SERVICES, vault: { tokenPeriod: `${PERIOD_S}s` } } });
+    await using stack = await startVaultStack({ config: await agentConfig() });
     const { config } = stack;
     const random = seededRandom(14);
     const configFile = config.source;
