@@ -11,6 +11,7 @@
 //   <gateway>/nginx/           nginx's generated config (unless gateway.nginx.configDir)
 //   <gateway>/kong/            Kong's declarative config (unless gateway.kong.configDir)
 //   bootgate/token.json        bootgate's own Vault token for the later stages
+//   bootgate/cert.pem, key.pem bootgate's own leaf (name `bootgate`): the agent's HTTPS listener
 //   .gates/<gate>, .gates/boot, .gates/wait.sh
 // <stateDir>/
 //   vault/keyring.json         the encrypted unseal or recovery key shares
