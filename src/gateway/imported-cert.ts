@@ -5,13 +5,16 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
-import { IMPORTED_LEAF_FILES } from "../pki/imported-leaf.js";
 import { gatewayTlsFrom, type GatewayTls } from "./gateway-tls.js";
 
 const FIELD = "gateway.importCert";
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 export async function loadImportedGatewayCert(dir: string, now = new Date()): Promise<GatewayTls> {
+  // Loaded here, not at the top: imported-leaf brings @peculiar/x509 (with reflect-metadata,
+  // tsyringe and the asn1 schemas), which every `run` and `up` paid at its start for a gateway
+  // certificate that is rarely imported (bench/up.mjs, before the run).
+  const { IMPORTED_LEAF_FILES } = await import("../pki/imported-leaf.js");
   const certFile = join(dir, IMPORTED_LEAF_FILES.cert);
   const keyFile = join(dir, IMPORTED_LEAF_FILES.key);
   const chainFile = join(dir, IMPORTED_LEAF_FILES.chain);

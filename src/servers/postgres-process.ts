@@ -10,7 +10,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { access, chown, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
 import { TimeoutError } from "../errors.js";
 import { isRoot } from "../fs/atomic-write.js";
 import { serverUserFor, type ServerUser } from "./server-user.js";
@@ -48,6 +47,10 @@ export interface PostgresHandle extends AsyncDisposable {
   restart(): Promise<void>;
 }
 
+// Loaded when first used: `up` imports this file at its start, where every module loaded is on
+// the path to the first boot's summary (execa alone is ~125 modules), and needs it only at pki-ready.
+const loadExeca = () => import("execa");
+
 const HOW_TO_GET = "install Debian's postgresql: run `make tools` (as root it runs apt-get install postgresql)";
 
 /** initdb and postgres: `pg_config --bindir`, else the newest /usr/lib/postgresql/N/bin. */
@@ -55,6 +58,7 @@ export async function findPostgresBinDir(binDir?: string): Promise<string> {
   const candidates: string[] = [];
   if (binDir) candidates.push(binDir);
   else {
+    const { execa } = await loadExeca();
     const fromPgConfig = await execa("pg_config", ["--bindir"], { reject: false, timeout: 10_000 });
     if (fromPgConfig.exitCode === 0) candidates.push(String(fromPgConfig.stdout).trim());
     const root = "/usr/lib/postgresql";
@@ -195,6 +199,7 @@ async function initCluster(binDir: string, dataDir: string, options: PostgresSta
   if (password.length === 0) throw new Error(`the PostgreSQL admin password file ${options.adminPasswordFile} is empty`);
   // `--pwfile=/dev/stdin` re-opens fd 0, which fails (ENXIO) on the socket Node gives a child;
   // a shell pipe in between gives initdb a real pipe owned by the server user.
+  const { execa } = await loadExeca();
   const initdb = execa(
     "/bin/sh",
     [
