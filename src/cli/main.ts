@@ -11,6 +11,7 @@ usage:
   bootgate token <user> [--ttl 1h]
   bootgate snapshot save [--out FILE] | restore FILE
   bootgate revoke <service>
+  bootgate agent [--config FILE]
 
 Every command takes --secrets-dir DIR (or BOOTGATE_SECRETS_DIR) and --config FILE (or BOOTGATE_CONFIG).
 Exit codes: 0 done, 1 a stage failed, 2 bad config or usage, 124 a wait timed out.`;
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import("./token.js")).tokenCommand,
   snapshot: async () => (await import("./snapshot.js")).snapshotCommand,
   revoke: async () => (await import("./revoke.js")).revokeCommand,
+  agent: async () => (await import("./agent.js")).agentCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

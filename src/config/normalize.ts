@@ -5,6 +5,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { withClusterNodes } from "./cluster-services.js";
 import type { ParsedConfig } from "./schema.js";
+import { defaultRenewBeforeMs } from "./sections/pki.js";
 
 /** `T` with the duration fields `K` renamed `<name>Ms`. */
 type InMs<T, K extends keyof T & string> = Omit<T, K> & { [P in K as `${P}Ms`]: number };
@@ -57,7 +58,7 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
       issuer: pki.issuer ?? defaultIssuer(parsed),
       ca: pki.ca === "ephemeral" ? pki.ca : { import: abs(pki.ca.import) },
       validityMs: validity,
-      renewBeforeMs: renewBefore,
+      renewBeforeMs: renewBefore ?? defaultRenewBeforeMs(validity),
     },
     services: withClusterNodes(parsed.services, vault.service, vault.cluster.names).map((s) => ({ ...s, importCert: absOpt(s.importCert) })),
     vault: {

@@ -2,6 +2,7 @@
 // Strict objects everywhere: a typo is reported, not silently ignored.
 import { z } from "zod";
 import { duration, path } from "./fields.js";
+import { agentSection } from "./sections/agent.js";
 import { dockerSection } from "./sections/docker.js";
 import { gatewaySection } from "./sections/gateway.js";
 import { pkiSection } from "./sections/pki.js";
@@ -24,6 +25,7 @@ export const configSchema = z
     postgres: postgresSection,
     gateway: gatewaySection,
     docker: dockerSection,
+    agent: agentSection,
     /** Per-stage overrides of timeout and retries, keyed by stage name. */
     stages: z.record(z.string(), stageSettings).default({}),
   })

@@ -24,13 +24,21 @@ export function warmUpCommandRunner(): Promise<void> {
   });
 }
 
-export function runCommand(command: string, args: string[]): Promise<number> {
+/**
+ * Called once the command is running, with a way to signal it; what it returns is called when
+ * the command has exited (`bootgate wait --reload-signal` watches the service's folder meanwhile).
+ */
+export type OnStarted = (signalChild: (signal: NodeJS.Signals) => void) => (() => void) | undefined;
+
+export function runCommand(command: string, args: string[], onStarted?: OnStarted): Promise<number> {
   return new Promise<number>((resolvePromise) => {
     const child = spawn(command, args, { stdio: "inherit" });
     const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
     const kill = (signal: NodeJS.Signals) => {
       if (running()) child.kill(signal);
     };
+    let stopWatching: (() => void) | undefined;
+    child.once("spawn", () => (stopWatching = onStarted?.(kill)));
     const handlers: [NodeJS.Signals, () => void][] = [
       ...FORWARDED.map((s) => [s, () => kill(s)] as [NodeJS.Signals, () => void]),
       ...FATAL.map(
@@ -55,6 +63,7 @@ export function runCommand(command: string, args: string[]): Promise<number> {
     process.on("exit", onExit);
     const done = (code: number) => {
       detach();
+      stopWatching?.();
       resolvePromise(code);
     };
     child.once("error", (error) => {

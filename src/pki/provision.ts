@@ -8,6 +8,7 @@ import type { Config } from "../config/normalize.js";
 import type { ServiceConfig } from "../config/schema.js";
 import { kernelBootId as currentKernelBootId } from "../gates/gate-file.js";
 import { type ServiceWrite, writeCaBundle, writeServices } from "./bundle-writer.js";
+import { bootgateLeafWrite } from "./bootgate-leaf.js";
 import { createEphemeralCa } from "./ephemeral-ca.js";
 import type { GatewayLeaf } from "./gateway-handoff.js";
 import { checkPkiImports, type PkiImports } from "./preflight.js";
@@ -168,8 +169,10 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
     ? { certPem: currentCa.chainPem, keyPem: currentCa.intermediateKeyPem, rootPem: bundle.slice(0, bundle.length - currentCa.chainPem.length) }
     : undefined;
   if (intermediate) await options.onNewIntermediate?.(intermediate);
+  // bootgate's own leaf (the agent's listener), beside the services' and not counted among them.
+  const own = await bootgateLeafWrite(config, currentCa, now);
   await writeCaBundle(config.secretsDir, bundle);
-  await writeServices(config.secretsDir, writes);
+  await writeServices(config.secretsDir, own ? [...writes, own] : writes);
 
   const count = (a: ServiceOutcome["action"]) => outcomes.filter((o) => o.action === a).length;
   const parts = [`issued ${count("issued") + count("handed-over") - (gatewayLeaf?.source === "imported" ? 1 : 0)}`, `kept ${count("kept")}`];

@@ -20,7 +20,7 @@ import { vaultCall } from "./vault-errors.js";
 
 const CONCURRENCY = 16;
 
-interface Identity {
+export interface Identity {
   name: string;
   policies: string[];
   kvPrefix: string;
@@ -35,7 +35,8 @@ export interface TokensProvisioned {
   revoked: number;
 }
 
-function identities(config: Config): Identity[] {
+/** Who gets a token: every service, then bootgate's later stages (also the agent's token keeper's list). */
+export function identities(config: Config): Identity[] {
   const services: Identity[] = config.services.map((s: ServiceConfig) => ({
     name: s.name,
     policies: [servicePolicyName(s.name), TOKEN_SELF_POLICY],

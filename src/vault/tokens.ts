@@ -90,3 +90,19 @@ export async function lookupSelf(client: VaultClient): Promise<TokenInfo | undef
 export async function revokeSelf(client: VaultClient): Promise<void> {
   await vaultCall(client.address, "auth/token/revoke-self", () => client.api.write("auth/token/revoke-self", {}));
 }
+
+/**
+ * Renews a token by accessor (a periodic token goes back to its full period); its new TTL in
+ * seconds, or undefined when Vault no longer knows the accessor (expired, revoked). Vault's
+ * answer for an unknown accessor is 400; a 403 is a refusal of the caller's own token and throws.
+ */
+export async function renewAccessor(client: VaultClient, accessor: string): Promise<number | undefined> {
+  try {
+    const response = (await client.api.write("auth/token/renew-accessor", { accessor })) as { auth?: { lease_duration?: number } };
+    return response.auth?.lease_duration ?? 0;
+  } catch (error) {
+    const status = vaultStatusCode(error);
+    if (status === 400 || status === 404) return undefined;
+    return vaultCall(client.address, "auth/token/renew-accessor", () => Promise.reject(error));
+  }
+}

@@ -12,6 +12,7 @@
 //   <gateway>/kong/            Kong's declarative config (unless gateway.kong.configDir)
 //   bootgate/token.json        bootgate's own Vault token for the later stages
 //   bootgate/intermediate.sealed  this boot's intermediate (AES-256-GCM) until Vault's PKI engine holds it
+//   bootgate/cert.pem, key.pem bootgate's own leaf (name `bootgate`): the agent's HTTPS listener
 //   .gates/<gate>, .gates/boot, .gates/wait.sh
 // <stateDir>/
 //   vault/keyring.json         the encrypted unseal or recovery key shares

@@ -20,6 +20,17 @@ export const pkiSection = z
     issuer: z.enum(["vault", "local"], { error: "expected `vault` or `local`" }).optional(),
     keyAlgorithm: z.enum(keyAlgorithms, { error: `expected one of ${keyAlgorithms.join(", ")}` }).default("ecdsa-p256"),
     validity: duration.prefault("90d"),
-    renewBefore: duration.prefault("15d"),
+    /** Unset: a leaf is renewed at 2/3 of its lifetime (capped at 15d before its end). */
+    renewBefore: duration.optional(),
+  })
+  // Equal is allowed: every leaf is due at once (a rerun reissues them all).
+  .refine((p) => p.renewBefore === undefined || p.renewBefore <= p.validity, {
+    message: "expected renewBefore to be at most pki.validity (a leaf cannot be renewed before it was issued)",
+    path: ["renewBefore"],
   })
   .prefault({});
+
+/** What renewBefore means when unset: renew at 2/3 of the lifetime, but no earlier than 15d before the end. */
+export function defaultRenewBeforeMs(validityMs: number): number {
+  return Math.min(15 * 86_400_000, Math.round(validityMs / 3));
+}

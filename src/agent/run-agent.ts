@@ -1,0 +1,129 @@
+// `bootgate agent`: the long-running half. It logs in with bootgate's own identity (the IKM's
+// Ed25519 key; the IKM itself is zeroed once the key is derived), keeps every token and every
+// leaf on the volume on timers (nothing polls), and serves /metrics and /healthz over HTTPS
+// until its signal aborts.
+import type { Config } from "../config/normalize.js";
+import { gateIsCurrent, readBoot, readGate } from "../gates/gate-file.js";
+import * as GATES from "../gates/gate-names.js";
+import { BOOTGATE_DIR } from "../volume/layout.js";
+import { deriveIdentityKey } from "../vault/derived-keys.js";
+import { loadIkm } from "../vault/ikm.js";
+import { readSealStatus } from "../vault/seal-status.js";
+import { vaultClientFor } from "../vault/vault-client.js";
+import { agentMetrics } from "./agent-metrics.js";
+import { startAgentServer, type AgentServer } from "./agent-server.js";
+import { AgentState } from "./agent-state.js";
+import { type Clock, KeyedTimers, systemClock } from "./keyed-timers.js";
+import type { LeafIssuer } from "./leaf-issuer.js";
+import { leafKeeper } from "./leaf-keeper.js";
+import { tokenKeeper } from "./token-keeper.js";
+import { vaultLeafIssuer } from "./vault-leaf-issuer.js";
+import { vaultSession } from "./vault-session.js";
+
+/** Vault's PKI engine mount the leaves come from (issue "A CA that lives as long as the stack"). */
+export const DEFAULT_PKI_MOUNT = "pki";
+/** A scrape and a health check share one look at the seal for this long. */
+const SEAL_CACHE_MS = 2_000;
+
+export interface AgentOptions {
+  signal: AbortSignal;
+  log?: (line: string) => void;
+  clock?: Clock;
+  /** Where renewed leaves come from; default Vault's PKI engine. */
+  issuer?: LeafIssuer;
+}
+
+export interface RunningAgent {
+  state: AgentState;
+  server: AgentServer;
+  /** Resolves once the agent stopped (its signal aborted) and its login is revoked. */
+  stopped: Promise<void>;
+}
+
+export async function startAgent(config: Config, options: AgentOptions): Promise<RunningAgent> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`bootgate agent: ${line}\n`));
+  const clock = options.clock ?? systemClock;
+  const ikm = await loadIkm(config);
+  let key;
+  try {
+    key = deriveIdentityKey(ikm);
+  } finally {
+    ikm.fill(0);
+  }
+  const state = new AgentState();
+  const timers = new KeyedTimers(clock);
+  const session = vaultSession(config, key, clock);
+
+  let sealCheckedAt = -Infinity;
+  let sealCheck: Promise<void> | undefined;
+  const refreshVault = (): Promise<void> => {
+    if (clock.now() - sealCheckedAt < SEAL_CACHE_MS) return Promise.resolve();
+    sealCheck ??= (async () => {
+      try {
+        const client = await vaultClientFor(config, undefined, 3_000);
+        try {
+          state.vaultSealed = (await readSealStatus(client)).sealed;
+          state.vaultError = undefined;
+        } finally {
+          client.close();
+        }
+      } catch (error) {
+        state.vaultSealed = undefined;
+        state.vaultError = error instanceof Error ? error.message : String(error);
+      } finally {
+        sealCheckedAt = clock.now();
+        sealCheck = undefined;
+      }
+    })();
+    return sealCheck;
+  };
+  const gates = async () => {
+    const boot = await readBoot(config.secretsDir);
+    return Promise.all(Object.values(GATES).map(async (gate) => ({ gate, open: gateIsCurrent(await readGate(config.secretsDir, gate), boot) })));
+  };
+
+  const server = await startAgentServer({
+    secretsDir: config.secretsDir,
+    listen: config.agent.listen,
+    registry: agentMetrics({ state, gates, refreshVault }),
+    state,
+    refreshVault,
+  });
+  const tokens = tokenKeeper({ config, session, state, timers, clock, log });
+  const leaves = leafKeeper({
+    config,
+    issuer: options.issuer ?? vaultLeafIssuer(session, DEFAULT_PKI_MOUNT),
+    state,
+    timers,
+    clock,
+    log,
+    renewBeforeMs: config.pki.renewBeforeMs,
+    onRenewed: (service) => {
+      if (service === BOOTGATE_DIR)
+        server.reloadCertificate().catch((error: unknown) => log(`listener: cannot take the renewed leaf: ${(error as Error).message}`));
+    },
+  });
+  tokens.start();
+  leaves.start();
+  void refreshVault();
+  const counts = { tokens: 0, certificates: 0 };
+  for (const it of state.items.values()) counts[it.kind === "token" ? "tokens" : "certificates"]++;
+  log(
+    `keeping ${counts.tokens} tokens and ${counts.certificates} certificates for Vault at ${config.vault.address}; serving https://${server.address.host}:${server.address.port}/metrics`,
+  );
+
+  const stopped = new Promise<void>((resolve) => {
+    const stop = async () => {
+      timers.cancelAll();
+      await Promise.all([tokens.idle(), leaves.idle()]);
+      // A pass still running may have scheduled its next one.
+      timers.cancelAll();
+      await Promise.all([session.close(), server.close()]);
+      log("stopped");
+      resolve();
+    };
+    if (options.signal.aborted) void stop();
+    else options.signal.addEventListener("abort", () => void stop(), { once: true });
+  });
+  return { state, server, stopped };
+}
