@@ -6,10 +6,11 @@
 // spread uniformly over a boot's duration as measured on this machine at the start; the last few
 // of each kind come just after the summary, which a slow boot would otherwise push out of reach.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isSameProcess } from "../../src/servers/proc-identity.js";
+import { upWatchdogLogPath } from "../../src/volume/layout.js";
 import { pickPorts, startUp, type StackPorts, type UpRun } from "../support/local-stack.js";
 import { seededRandom, testSeed } from "../support/seeded-random.js";
 import { isMounted, leftAfter, processesIn, recordedProcesses, stillRunning } from "../support/stack-leftovers.js";
@@ -88,8 +89,18 @@ async function interruptAt(ms: number, signal: NodeJS.Signals, afterReady = fals
   return { run, recorded, phase, exit };
 }
 
+/** What the watchdogs said they did: the folder is gone after the run, so a failure must carry it. */
+function watchdogLog(): string {
+  try {
+    return readFileSync(upWatchdogLogPath(stateDir), "utf8").trim().split("\n").slice(-3).join("\n");
+  } catch {
+    return "(no watchdog log)";
+  }
+}
+
 async function expectNothingLeft(recorded: ReturnType<typeof recordedProcesses>, ms: number, what: string) {
-  expect(await leftAfter(dir, recorded, secretsDir, ms), `${what}: nothing of the stack is left`).toEqual([]);
+  const left = await leftAfter(dir, recorded, secretsDir, ms);
+  expect(left, `${what}: nothing of the stack is left; the watchdog log's last lines:\n${left.length ? watchdogLog() : ""}`).toEqual([]);
 }
 
 async function comesUp(): Promise<UpRun> {
