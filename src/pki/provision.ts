@@ -56,10 +56,10 @@ export interface ProvisionResult {
 
 /**
  * With pki.issuer `vault`, what pki-init still issues itself: what must be on disk at pki-ready,
- * before Vault runs (Vault's listener, PostgreSQL's server certificate).
+ * before Vault runs (Vault's listener — every raft node's, in a cluster —, PostgreSQL's server certificate).
  */
 export function bootstrapServices(config: Config): Set<string> {
-  return new Set([config.vault.service, config.postgres.service]);
+  return new Set([config.vault.service, ...config.vault.cluster.names, config.postgres.service]);
 }
 
 /** The service whose key goes to Vault through the handoff, never to the volume (issue #6). */
