@@ -7,9 +7,9 @@
 // revoke, token.json is either the old file or the new one.
 import type { Config } from "../config/normalize.js";
 import { readBoot } from "../gates/gate-file.js";
-import { type Identity, identities } from "../vault/provision-tokens.js";
+import { type Identity, identities, writeIdentityToken } from "../vault/provision-tokens.js";
 import type { TokenFile } from "../vault/layout.js";
-import { readTokenFile, writeTokenFile } from "../vault/token-file.js";
+import { readTokenFile } from "../vault/token-file.js";
 import { readTokenRegistry, writeTokenRegistry } from "../vault/token-registry.js";
 import { createPeriodicToken, renewAccessor, revokeAccessor } from "../vault/tokens.js";
 import { vaultStatusCode } from "../vault/vault-errors.js";
@@ -64,19 +64,7 @@ export function tokenKeeper(ctx: TokenKeeperContext): TokenKeeper {
       await writeTokenRegistry(client, mount, registry);
       return previous;
     });
-    const body: TokenFile = {
-      token: token.token,
-      accessor: token.accessor,
-      address: config.vault.address,
-      serverName: config.vault.service,
-      kvMount: mount,
-      kvPrefix: id.kvPrefix,
-      policies: id.policies,
-      bootId,
-      issuedAt,
-    };
-    await id.prepareDir();
-    await writeTokenFile(config.secretsDir, id.name, body, id.fileOptions);
+    await writeIdentityToken(config, id, token, bootId, issuedAt);
     for (const accessor of stale) await revokeAccessor(client, accessor);
     await serialized(async () => {
       const registry = await readTokenRegistry(client, mount);

@@ -90,6 +90,29 @@ const samePolicies = (a: readonly string[], b: readonly string[]) =>
     .sort()
     .join(",");
 
+/** An identity's token.json, atomically, in its own folder: the one shape the boot and the agent both write. */
+export async function writeIdentityToken(
+  config: Config,
+  id: Identity,
+  token: { token: string; accessor: string },
+  bootId: string,
+  issuedAt: string,
+): Promise<void> {
+  const body: TokenFile = {
+    token: token.token,
+    accessor: token.accessor,
+    address: config.vault.address,
+    serverName: config.vault.service,
+    kvMount: config.vault.kvMount,
+    kvPrefix: id.kvPrefix,
+    policies: id.policies,
+    bootId,
+    issuedAt,
+  };
+  await id.prepareDir();
+  await writeTokenFile(config.secretsDir, id.name, body, id.fileOptions);
+}
+
 export async function provisionTokens(root: VaultClient, config: Config, bootId: string): Promise<TokensProvisioned> {
   const mount = config.vault.kvMount;
   const registry = await readTokenRegistry(root, mount);
@@ -115,19 +138,7 @@ export async function provisionTokens(root: VaultClient, config: Config, bootId:
       meta: { service: id.name, bootId },
     });
     const issuedAt = new Date().toISOString();
-    const body: TokenFile = {
-      token: token.token,
-      accessor: token.accessor,
-      address: config.vault.address,
-      serverName: config.vault.service,
-      kvMount: mount,
-      kvPrefix: id.kvPrefix,
-      policies: id.policies,
-      bootId,
-      issuedAt,
-    };
-    await id.prepareDir();
-    await writeTokenFile(config.secretsDir, id.name, body, id.fileOptions);
+    await writeIdentityToken(config, id, token, bootId, issuedAt);
     next[id.name] = { accessor: token.accessor, bootId, issuedAt };
     issued++;
     if (previous) toRevoke.push(previous.accessor);
