@@ -12,6 +12,7 @@ usage:
   bootgate snapshot save [--out FILE] | restore FILE
   bootgate revoke <service>
   bootgate agent [--config FILE]
+  bootgate ca csr --out FILE | ca install FILE
 
 Every command takes --secrets-dir DIR (or BOOTGATE_SECRETS_DIR) and --config FILE (or BOOTGATE_CONFIG).
 Exit codes: 0 done, 1 a stage failed, 2 bad config or usage, 124 a wait timed out.`;
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   snapshot: async () => (await import("./snapshot.js")).snapshotCommand,
   revoke: async () => (await import("./revoke.js")).revokeCommand,
   agent: async () => (await import("./agent.js")).agentCommand,
+  ca: async () => (await import("./ca.js")).caCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

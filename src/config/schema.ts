@@ -39,8 +39,6 @@ export const configSchema = z
         message: `expected a service named \`${c.vault.service}\` (vault.service) for issuer \`vault\``,
       });
     if (c.vault.ikm === undefined) ctx.addIssue({ code: "custom", path: ["pki", "issuer"], message: "expected vault.ikm for issuer `vault`" });
-    if (c.pki.ca !== "ephemeral")
-      ctx.addIssue({ code: "custom", path: ["pki", "issuer"], message: "expected issuer `local` with an imported CA (pki.ca.import)" });
     if (c.vault.pkiMount === c.vault.kvMount)
       ctx.addIssue({ code: "custom", path: ["vault", "pkiMount"], message: "expected a mount other than vault.kvMount" });
   });

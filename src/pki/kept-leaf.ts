@@ -87,6 +87,31 @@ export async function judgeExistingLeaf(
   } catch {
     return { keep: false, reason: "missing files" };
   }
+  const verdict = judgeLeafText(certText, keyText, service, ca, algorithm, renewBeforeMs, now);
+  if (!verdict.keep) return verdict;
+  try {
+    return {
+      ...verdict,
+      caCopyCurrent: caText === ca.bundlePem,
+      modesCurrent: await modesAreCurrent(dir, service),
+      certPem: certText,
+      keyPem: keyText,
+    };
+  } catch {
+    return { keep: false, reason: "unreadable" };
+  }
+}
+
+/** The same judgement of a leaf and key given as text (e.g. the sealed bootstrap leaves), folder aside. */
+export function judgeLeafText(
+  certText: string,
+  keyText: string,
+  service: ServiceConfig,
+  ca: IssuingCa,
+  algorithm: KeyAlgorithm,
+  renewBeforeMs: number,
+  now: Date,
+): { keep: true; serial: string; notAfter: Date } | { keep: false; reason: string } {
   try {
     const leaf = new NodeCertificate(certText);
     if (!isSignedBy(leaf, ca.intermediate)) return { keep: false, reason: "issued by another CA" };
@@ -95,15 +120,7 @@ export async function judgeExistingLeaf(
     if (keyKind(leaf.publicKey) !== KIND_OF[algorithm]) return { keep: false, reason: "key algorithm changed" };
     if (!leaf.checkPrivateKey(createPrivateKey(keyText))) return { keep: false, reason: "key does not match" };
     if (sanKey(parseNodeSans(leaf.subjectAltName ?? "")) !== sanKey(expectedSans(service))) return { keep: false, reason: "names changed" };
-    return {
-      keep: true,
-      serial: leaf.serialNumber.toLowerCase(),
-      notAfter: certNotAfter(leaf),
-      caCopyCurrent: caText === ca.bundlePem,
-      modesCurrent: await modesAreCurrent(dir, service),
-      certPem: certText,
-      keyPem: keyText,
-    };
+    return { keep: true, serial: leaf.serialNumber.toLowerCase(), notAfter: certNotAfter(leaf) };
   } catch {
     return { keep: false, reason: "unreadable" };
   }

@@ -102,9 +102,16 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   }
   if (!ca || (!ca.signer && kept.size < onVolume.length)) {
     // An ephemeral CA whose key is gone cannot issue the missing leaves: a new CA, and so new
-    // leaves for everyone (the old ones would not chain to the new bundle).
+    // leaves for everyone (the old ones would not chain to the new bundle). With the offline root
+    // this is the bootstrap CA (src/pki/offline-provision.ts): its key goes nowhere.
     if (ca) log(`renewing this boot's CA: ${onVolume.length - kept.size} certificate(s) must be reissued`);
-    ca = await createEphemeralCa({ algorithm: keyAlgorithm, validityMs, now, kernelBootId: bootKey, exportIntermediateKey: byVault });
+    ca = await createEphemeralCa({
+      algorithm: keyAlgorithm,
+      validityMs,
+      now,
+      kernelBootId: bootKey,
+      exportIntermediateKey: byVault && config.pki.ca === "ephemeral",
+    });
     kept.clear();
     renewed = true;
   }

@@ -22,7 +22,7 @@ export interface VaultLeavesResult {
   gatewayLeaf?: GatewayLeaf;
 }
 
-async function issueFor(engine: PkiEngine, service: ServiceConfig, config: Config, ca: IssuingCa): Promise<VaultLeaf> {
+export async function issueFor(engine: PkiEngine, service: ServiceConfig, config: Config, ca: IssuingCa): Promise<VaultLeaf> {
   const sans = expectedSans(service);
   const leaf = await engine.issue(service.name, {
     commonName: service.name,

@@ -11,7 +11,8 @@ import { type PendingIntermediate, putIntermediate } from "../pki/pending-interm
 import { writeSealedIntermediate } from "../pki/sealed-intermediate.js";
 import { loadIkm } from "../vault/ikm.js";
 import { checkPkiImports } from "../pki/preflight.js";
-import { provisionPki } from "../pki/provision.js";
+import { usesOfflineRoot } from "../pki/offline-mode.js";
+import { type ProvisionOptions, type ProvisionResult, provisionPki } from "../pki/provision.js";
 import type { Config } from "../config/normalize.js";
 import { defineStage } from "../runner/define-stage.js";
 import { writeVaultBootFiles } from "../vault/server-boot-config.js";
@@ -36,6 +37,17 @@ async function sealForVault(config: Config, pending: PendingIntermediate): Promi
   }
 }
 
+/** The offline root (pki.ca.import, pki.issuer vault): loaded only then, it brings @peculiar/x509. */
+async function provisionOffline(config: Config, options: ProvisionOptions): Promise<ProvisionResult> {
+  const { provisionWithOfflineRoot } = await import("../pki/offline-provision.js");
+  const ikm = await loadIkm(config);
+  try {
+    return await provisionWithOfflineRoot(config, ikm, options);
+  } finally {
+    ikm.fill(0);
+  }
+}
+
 export function pkiInitStage() {
   return defineStage({
     name: PKI_INIT,
@@ -47,11 +59,12 @@ export function pkiInitStage() {
     // Nothing here is worth retrying: bad material stays bad, and a full disk stays full.
     retries: 0,
     async run(ctx, imports) {
-      const result = await provisionPki(ctx.config, {
-        log: (line) => ctx.log.info(line),
+      const options = {
+        log: (line: string) => ctx.log.info(line),
         imports,
-        onNewIntermediate: (pending) => sealForVault(ctx.config, pending),
-      });
+        onNewIntermediate: (pending: PendingIntermediate) => sealForVault(ctx.config, pending),
+      };
+      const result = usesOfflineRoot(ctx.config) ? await provisionOffline(ctx.config, options) : await provisionPki(ctx.config, options);
       if (result.gatewayLeaf) putGatewayLeaf(ctx.handoff, result.gatewayLeaf);
       if (result.intermediate) putIntermediate(ctx.handoff, result.intermediate);
       // pki-ready promises Vault everything it starts on: its seal key and boot config too. A

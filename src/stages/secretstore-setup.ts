@@ -20,6 +20,7 @@ import { type VaultClient, vaultClientFor } from "../vault/vault-client.js";
 import { NodeVaultPkiEngine } from "../vault/node-vault-pki-engine.js";
 import type { PkiEngine } from "../vault/pki-engine.js";
 import { issueWithVault } from "../vault/vault-issuer.js";
+import { usesOfflineRoot } from "../pki/offline-mode.js";
 import type { PendingIntermediate } from "../pki/pending-intermediate.js";
 import { readSealedIntermediate } from "../pki/sealed-intermediate.js";
 
@@ -62,7 +63,13 @@ async function run(ctx: StageContext, deps: SecretstoreDeps) {
       await writePolicies(admin, config);
       const tokens = await provisionTokens(admin, config, bootId);
       const certAuth = config.vault.certAuth && (await ensureCertAuth(admin, config));
-      const pki = byVault ? await issueWithVault(ctx, deps.pkiEngine(admin, config.vault.pkiMount), sealed) : undefined;
+      const engine = byVault ? deps.pkiEngine(admin, config.vault.pkiMount) : undefined;
+      const pki = !engine
+        ? undefined
+        : usesOfflineRoot(config)
+          ? // Loaded only then: it checks the root with @peculiar/x509.
+            await (await import("../vault/offline-issuer.js")).issueWithOfflineRoot(ctx, engine)
+          : await issueWithVault(ctx, engine, sealed);
       const actions = [
         ...unlocked.actions,
         ...(mounted ? [`enabled ${config.vault.kvMount}/`] : []),

@@ -5,6 +5,7 @@
 //   snapshot key    AES-256-GCM: raft snapshots at rest (src/vault/cluster/snapshot-envelope.ts)
 //   stack id        8 public bytes naming the IKM, so a snapshot of another stack is told apart from a damaged one
 //   intermediate    AES-256-GCM: seals this boot's intermediate between pki-init and Vault's PKI engine
+//   bootstrap       AES-256-GCM: seals Vault's and PostgreSQL's next leaves in the state folder (offline root)
 import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from "node:crypto";
 
 const SEAL_LABEL = "bootgate openbao static seal v1 key ";
@@ -12,6 +13,7 @@ const IDENTITY_LABEL = "bootgate openbao identity v1 ed25519";
 const SNAPSHOT_LABEL = "bootgate openbao raft snapshot v1 aes-256-gcm";
 const STACK_ID_LABEL = "bootgate stack id v1";
 const INTERMEDIATE_LABEL = "bootgate pki intermediate v1 aes-256-gcm";
+const BOOTSTRAP_LEAVES_LABEL = "bootgate pki bootstrap leaves v1 aes-256-gcm";
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410): the DER header, then the 32 bytes.
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
@@ -35,6 +37,11 @@ export function deriveStackId(ikm: Buffer): string {
 /** The key that seals the intermediate on its way to Vault (src/pki/sealed-intermediate.ts). The caller zeroes it. */
 export function deriveIntermediateSealKey(ikm: Buffer): Buffer {
   return derive(ikm, INTERMEDIATE_LABEL);
+}
+
+/** The key that seals the bootstrap leaves (src/pki/sealed-bootstrap-leaves.ts). The caller zeroes it. */
+export function deriveBootstrapLeavesKey(ikm: Buffer): Buffer {
+  return derive(ikm, BOOTSTRAP_LEAVES_LABEL);
 }
 
 export interface IdentityKey {

@@ -43,9 +43,29 @@ export class NodeVaultPkiEngine implements PkiEngine {
     return true;
   }
 
-  async importIssuer(bundlePem: string, issuerCertPem: string): Promise<string> {
-    const path = `${this.mount}/issuers/import/bundle`;
-    const body = (await this.call(`write ${path}`, () => this.client.api.write(path, { pem_bundle: bundlePem }))) as {
+  importIssuer(bundlePem: string, issuerCertPem: string): Promise<string> {
+    return this.writeIssuers(`${this.mount}/issuers/import/bundle`, { pem_bundle: bundlePem }, issuerCertPem);
+  }
+
+  async installSignedIntermediate(bundlePem: string, issuerCertPem: string): Promise<string> {
+    const id = await this.writeIssuers(`${this.mount}/intermediate/set-signed`, { certificate: bundlePem }, issuerCertPem);
+    // The operator's root decides the intermediate's lifetime: a leaf that would outlive it is cut
+    // at its end (as pki-init's are), not refused.
+    const path = `${this.mount}/issuer/${id}`;
+    await this.call(`write ${path}`, () => this.client.api.write(path, { leaf_not_after_behavior: "truncate" }));
+    return id;
+  }
+
+  async generateIntermediateCsr(commonName: string, keyType: PkiRole["keyType"], keyBits: number): Promise<string> {
+    const path = `${this.mount}/intermediate/generate/internal`;
+    const body = (await this.call(`write ${path}`, () =>
+      this.client.api.write(path, { common_name: commonName, key_type: keyType, ...(keyType === "ed25519" ? {} : { key_bits: keyBits }), format: "pem" }),
+    )) as { data: { csr: string } };
+    return pemOf(body.data.csr);
+  }
+
+  private async writeIssuers(path: string, data: Record<string, unknown>, issuerCertPem: string): Promise<string> {
+    const body = (await this.call(`write ${path}`, () => this.client.api.write(path, data))) as {
       data?: { imported_issuers?: string[] | null; existing_issuers?: string[] | null };
     };
     // A rerun imports the same bundle again: Vault then lists it among the existing issuers.

@@ -44,6 +44,13 @@ export interface PkiEngine {
   /** Imports certificates and a key (one PEM bundle) and returns the issuer whose certificate is `issuerCertPem`. */
   importIssuer(bundlePem: string, issuerCertPem: string): Promise<string>;
   defaultIssuer(): Promise<PkiIssuer | undefined>;
+  /**
+   * `intermediate/generate/internal`: Vault makes a new intermediate key that never leaves it and
+   * returns the CSR (PEM) for an offline root to sign.
+   */
+  generateIntermediateCsr(commonName: string, keyType: PkiRole["keyType"], keyBits: number): Promise<string>;
+  /** `intermediate/set-signed`: the root-signed certificate for a key Vault generated; returns its issuer's id. */
+  installSignedIntermediate(bundlePem: string, issuerCertPem: string): Promise<string>;
   setDefaultIssuer(id: string): Promise<void>;
   /** CRL auto-rebuild, OCSP, the URLs leaves carry (Vault's own address), auto-tidy. */
   configure(vaultAddress: string): Promise<void>;

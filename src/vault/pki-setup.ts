@@ -13,9 +13,9 @@ import type { PkiEngine, PkiRole } from "./pki-engine.js";
 
 const CONCURRENCY = 16;
 /** The mount's ceiling: leaves are `pki.validity` long, the CA a day longer. */
-const MOUNT_EXTRA_MS = 2 * 86_400_000;
+export const MOUNT_EXTRA_MS = 2 * 86_400_000;
 
-const KEY_TYPES: Record<KeyAlgorithm, Pick<PkiRole, "keyType" | "keyBits">> = {
+export const KEY_TYPES: Record<KeyAlgorithm, Pick<PkiRole, "keyType" | "keyBits">> = {
   "ecdsa-p256": { keyType: "ec", keyBits: 256 },
   "ecdsa-p384": { keyType: "ec", keyBits: 384 },
   "rsa-2048": { keyType: "rsa", keyBits: 2048 },
@@ -65,7 +65,12 @@ export async function setUpPkiEngine(
     await engine.setDefaultIssuer(id);
     imported = true;
   }
+  await configureForStack(engine, config);
+  return { mounted, imported };
+}
+
+/** CRL, OCSP, URLs, auto-tidy and one role per service: rewritten every run, the config may have changed. */
+export async function configureForStack(engine: PkiEngine, config: Config): Promise<void> {
   await engine.configure(config.vault.address);
   await mapLimit(config.services, CONCURRENCY, (s) => engine.writeRole(roleFor(s, config)));
-  return { mounted, imported };
 }

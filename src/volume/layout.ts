@@ -65,3 +65,12 @@ export const VAULT_BOOT_CONFIG_FILE = "openbao.json";
 export const SEAL_KEY_PATTERN = /^seal-\d+\.key$/;
 export const vaultBootConfigFile = (secretsDir: string, vaultService: string) => join(serviceDir(secretsDir, vaultService), VAULT_BOOT_CONFIG_FILE);
 export const sealKeyFile = (secretsDir: string, vaultService: string, id: number) => join(serviceDir(secretsDir, vaultService), `seal-${id}.key`);
+
+/** pki.ca.import with pki.issuer vault (the offline root): public and sealed PKI material kept across boots. */
+export const offlinePkiDir = (stateDir: string) => join(stateDir, "pki");
+/** The CSR `bootgate ca csr` last had Vault make (public): what `ca install` checks the signed certificate's key against. */
+export const pendingCsrPath = (stateDir: string) => join(offlinePkiDir(stateDir), "intermediate.csr");
+/** The intermediate `bootgate ca install` put into Vault (public): ca/ca.pem's second half before Vault runs. */
+export const installedIntermediatePath = (stateDir: string) => join(offlinePkiDir(stateDir), "intermediate.pem");
+/** Vault's and PostgreSQL's next leaves, issued by Vault, AES-256-GCM under an IKM-derived key: pki-init's bootstrap. */
+export const sealedBootstrapLeavesPath = (stateDir: string) => join(offlinePkiDir(stateDir), "bootstrap-leaves.sealed");

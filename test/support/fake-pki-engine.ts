@@ -29,6 +29,14 @@ export class FakePkiEngine implements PkiEngine {
     this.issuers.set(id, issuerCertPem);
     return id;
   }
+  csrs: string[] = [];
+  async generateIntermediateCsr(commonName: string): Promise<string> {
+    this.csrs.push(commonName);
+    return "-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n";
+  }
+  async installSignedIntermediate(bundlePem: string, issuerCertPem: string): Promise<string> {
+    return this.importIssuer(bundlePem, issuerCertPem);
+  }
   async defaultIssuer(): Promise<PkiIssuer | undefined> {
     return this.default ? { id: this.default, certPem: this.issuers.get(this.default)! } : undefined;
   }
