@@ -17,6 +17,7 @@
 // <stateDir>/
 //   vault/keyring.json         the encrypted unseal or recovery key shares
 //   openbao/, postgres/        `up --local`'s servers' data
+//   pki/                       the offline root's CSR and intermediate (public), the sealed bootstrap leaves
 import { join } from "node:path";
 
 export const CA_DIR = "ca";
