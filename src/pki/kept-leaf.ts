@@ -24,7 +24,7 @@ export type KeepVerdict =
       certPem: string;
       keyPem: string;
     }
-  | { keep: false; reason: string };
+  | { keep: false; reason: string; stillValid?: boolean };
 
 async function hasModes(path: string, options: WriteOptions): Promise<boolean> {
   const info = await stat(path);
@@ -111,12 +111,12 @@ export function judgeLeafText(
   algorithm: KeyAlgorithm,
   renewBeforeMs: number,
   now: Date,
-): { keep: true; serial: string; notAfter: Date } | { keep: false; reason: string } {
+): { keep: true; serial: string; notAfter: Date } | { keep: false; reason: string; stillValid?: boolean } {
   try {
     const leaf = new NodeCertificate(certText);
     if (!isSignedBy(leaf, ca.intermediate)) return { keep: false, reason: "issued by another CA" };
     if (certNotBefore(leaf) > now) return { keep: false, reason: "not yet valid" };
-    if (certNotAfter(leaf).getTime() - now.getTime() <= renewBeforeMs) return { keep: false, reason: "due for renewal" };
+    if (certNotAfter(leaf).getTime() - now.getTime() <= renewBeforeMs) return { keep: false, reason: "due for renewal", stillValid: certNotAfter(leaf) > now };
     if (keyKind(leaf.publicKey) !== KIND_OF[algorithm]) return { keep: false, reason: "key algorithm changed" };
     if (!leaf.checkPrivateKey(createPrivateKey(keyText))) return { keep: false, reason: "key does not match" };
     if (sanKey(parseNodeSans(leaf.subjectAltName ?? "")) !== sanKey(expectedSans(service))) return { keep: false, reason: "names changed" };

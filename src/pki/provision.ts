@@ -62,6 +62,10 @@ export function bootstrapServices(config: Config): Set<string> {
   return new Set([config.vault.service, ...config.vault.cluster.names, config.postgres.service]);
 }
 
+/** A leaf whose CA is this boot's and that a server can go on using until Vault reissues it. */
+const stillServes = (v: { reason: string; stillValid?: boolean }) =>
+  v.reason === "names changed" || v.reason === "key algorithm changed" || (v.reason === "due for renewal" && v.stillValid === true);
+
 /** The service whose key goes to Vault through the handoff, never to the volume (issue #6). */
 export function gatewayServiceOf(config: Config): ServiceConfig | undefined {
   if (config.gateway.routes === undefined) return undefined;
@@ -93,14 +97,19 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const kept = new Map<string, Extract<Awaited<ReturnType<typeof judgeExistingLeaf>>, { keep: true }>>();
   // Leaves of this boot already on the volume (kept or not): replacing one is a reissue.
   const hadLeaf = new Set<string>();
+  // pki.issuer vault, a rerun: Vault's or PostgreSQL's leaf that must be reissued but still
+  // serves (names, key algorithm or renewal changed) stays until secretstore-setup has Vault's
+  // PKI engine, which holds this boot's intermediate, issue its successor (vault-leaves.ts): no new CA.
+  const toVaultLater = new Set<string>();
   if (ca) {
     const verdicts = await Promise.all(onVolume.map((s) => judgeExistingLeaf(serviceDir(config.secretsDir, s.name), s, ca!, keyAlgorithm, renewBeforeMs, now)));
     verdicts.forEach((v, i) => {
       if (v.keep) kept.set(onVolume[i]!.name, v);
       if (v.keep || v.reason !== "missing files") hadLeaf.add(onVolume[i]!.name);
+      if (!v.keep && byVault && !ca!.signer && stillServes(v)) toVaultLater.add(onVolume[i]!.name);
     });
   }
-  if (!ca || (!ca.signer && kept.size < onVolume.length)) {
+  if (!ca || (!ca.signer && kept.size + toVaultLater.size < onVolume.length)) {
     // An ephemeral CA whose key is gone cannot issue the missing leaves: a new CA, and so new
     // leaves for everyone (the old ones would not chain to the new bundle). With the offline root
     // this is the bootstrap CA (src/pki/offline-provision.ts): its key goes nowhere.
@@ -113,12 +122,13 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
       exportIntermediateKey: byVault && config.pki.ca === "ephemeral",
     });
     kept.clear();
+    toVaultLater.clear();
     renewed = true;
   }
   const currentCa = ca;
 
   // 4. Issue what is missing (keys generated concurrently), then write.
-  const toIssue = onVolume.filter((s) => !kept.has(s.name));
+  const toIssue = onVolume.filter((s) => !kept.has(s.name) && !toVaultLater.has(s.name));
   // With Vault as the issuer the gateway's leaf comes from Vault too (secretstore-setup hands it over).
   const gatewayIssues = gateway !== undefined && !byVault && !imported.has(gateway.name) && currentCa.signer !== undefined;
   const requests = [...toIssue, ...(gatewayIssues ? [gateway] : [])].map((service) => ({ service, algorithm: keyAlgorithm, validityMs, now }));
@@ -148,6 +158,10 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
     outcomes.push({ service: name, action: "kept", serial: k.serial, notAfter: k.notAfter });
   }
   for (const service of leftToVault) outcomes.push({ service: service.name, action: "vault" });
+  for (const name of toVaultLater) {
+    log(`${name}'s certificate must be reissued: it stays until Vault's PKI engine issues the next one (secretstore-setup)`);
+    outcomes.push({ service: name, action: "vault" });
+  }
   let gatewayLeaf: GatewayLeaf | undefined;
   for (const leaf of imported.values()) {
     const service = byName.get(leaf.service)!;

@@ -48,10 +48,17 @@ export async function issueThroughVault(
   const bootstrap = bootstrapServices(config);
   const gateway = gatewayServiceOf(config);
   const mine = config.services.filter((s) => !bootstrap.has(s.name) && s.importCert === undefined && s !== gateway);
+  // Vault's and PostgreSQL's own leaves come from pki-init; one that a rerun found due (names,
+  // key algorithm, renewal) was left standing for Vault to reissue here with the same intermediate.
+  const bootstrapDue: ServiceConfig[] = [];
+  for (const service of config.services.filter((s) => bootstrap.has(s.name) && s.importCert === undefined)) {
+    const verdict = await judgeExistingLeaf(serviceDir(config.secretsDir, service.name), service, ca, config.pki.keyAlgorithm, config.pki.renewBeforeMs, now);
+    if (!verdict.keep && verdict.reason !== "missing files") bootstrapDue.push(service);
+  }
   const bundle = ca.bundlePem;
   const writes: ServiceWrite[] = [];
   const services: ServiceOutcome[] = [];
-  await mapLimit(mine, CONCURRENCY, async (service) => {
+  await mapLimit([...mine, ...bootstrapDue], CONCURRENCY, async (service) => {
     const dir = serviceDir(config.secretsDir, service.name);
     const verdict = await judgeExistingLeaf(dir, service, ca, config.pki.keyAlgorithm, config.pki.renewBeforeMs, now);
     if (verdict.keep) {

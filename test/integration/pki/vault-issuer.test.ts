@@ -183,6 +183,36 @@ describe("Vault's PKI engine issues the stack's leaves (pki.issuer: vault)", () 
     expect(new X509Certificate(stored).fingerprint256).toBe(new X509Certificate(added).fingerprint256);
   });
 
+  it("should have Vault reissue PostgreSQL's own leaf when a rerun changes its names: same intermediate, no new CA, every other serial as it was", async () => {
+    const dir = stack.config.secretsDir;
+    const others = ["vault", "core-data", "core-metadata", "log-shipper"];
+    const before = await Promise.all(others.map((n) => read(servicePath(dir, n, "cert"))));
+    const oldPostgres = await certOf("postgres");
+    const bundle = await read(caBundlePath(dir));
+    const services = [{ name: "vault" }, { name: "postgres", dns: ["db.internal"] }, ...SERVICES.slice(1), { name: "log-shipper" }];
+    const config = withServices(stack.config, services);
+    const run = await runInBoot(config, [await buildStage(pkiInitStage(), config), await buildStage(secretstoreSetupStage(), config)]);
+    expect(run.failures.map((f) => f.message)).toEqual([]);
+    const output = run.events.map((e) => JSON.stringify(e)).join("\n");
+    expect(output).not.toMatch(/renewing this boot's CA/);
+    expect(output).toMatch(/issued 0, kept 1, 4 left to Vault; this boot's CA/);
+    expect(output).toMatch(/1 certificates issued by Vault, 3 kept/);
+    expect(await Promise.all(others.map((n) => read(servicePath(dir, n, "cert"))))).toEqual(before);
+    expect(await read(caBundlePath(dir))).toBe(bundle);
+    const pem = await read(servicePath(dir, "postgres", "cert"));
+    const now = new X509Certificate(pem);
+    expect(now.serialNumber).not.toBe(oldPostgres.serialNumber);
+    expect(now.subjectAltName).toContain("DNS:db.internal");
+    expect(await verifies(pem)).toBe(true);
+    const key = createPrivateKey(await read(servicePath(dir, "postgres", "key")));
+    expect(now.checkPrivateKey(key)).toBe(true);
+    const client = await clientFor();
+    const serial = now.serialNumber.toLowerCase().replace(/(..)(?!$)/g, "$1:");
+    const stored = ((await client.api.read(`pki/cert/${serial}`)) as { data: { certificate: string } }).data.certificate;
+    client.close();
+    expect(new X509Certificate(stored).fingerprint256).toBe(now.fingerprint256);
+  });
+
   it("should revoke core-data's leaf with `bootgate revoke`: the CRL and OCSP say revoked for the old serial, good for the new one it now holds", async () => {
     const dir = stack.config.secretsDir;
     const oldPem = await read(servicePath(dir, "core-data", "cert"));
