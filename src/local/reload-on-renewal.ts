@@ -3,6 +3,7 @@
 // --reload-signal SIGHUP --service NAME` does: its own folder is watched
 // (src/gates/watch-service-folder.ts) and each change set sends it the signal. No Docker socket.
 import { watchServiceFolder } from "../gates/watch-service-folder.js";
+import { watchDetached } from "../servers/detached-children.js";
 
 export interface ReloadTarget {
   /** Who is signalled, for the log line. */
@@ -37,3 +38,26 @@ export function reloadOnRenewal(target: ReloadTarget, log: (line: string) => voi
 
 /** SIGHUP to one pid: what OpenBao (listener certificates), PostgreSQL (ssl files) and the example services reload on. */
 export const sighup = (pid: number) => () => void process.kill(pid, "SIGHUP");
+
+/**
+ * The watch of one part of `up --local`, for as long as that part runs: it ends when the part's
+ * process does (the registry of detached parts says so), so a stack being stopped signals nothing.
+ */
+export function reloadWhileRunning(name: string, dir: string, pid: number, log: (line: string) => void): ReloadWatch {
+  const watch = reloadOnRenewal({ name, dir, reload: sighup(pid) }, log);
+  const unwatch = watchDetached({
+    started: () => {},
+    ended: (part) => {
+      if (part.pid !== pid) return;
+      unwatch();
+      void watch.stop().catch(() => {});
+    },
+  });
+  return {
+    ready: watch.ready,
+    stop: async () => {
+      unwatch();
+      await watch.stop();
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // CA by the service's name (never with verification off), reading the leaf's serial. PostgreSQL
 // speaks TLS only after its SSLRequest, so it gets its own opener.
 import { connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
+import { connect as tlsConnect, type ConnectionOptions, type PeerCertificate } from "node:tls";
 
 export interface HandshakeOptions {
   port: number;
@@ -14,7 +14,7 @@ export interface HandshakeOptions {
   timeoutMs?: number;
 }
 
-function handshake(options: HandshakeOptions, socket?: Socket): Promise<string> {
+function handshake(options: HandshakeOptions, socket?: Socket): Promise<PeerCertificate> {
   return new Promise((resolve, reject) => {
     const tlsOptions: ConnectionOptions = {
       host: "127.0.0.1",
@@ -26,9 +26,9 @@ function handshake(options: HandshakeOptions, socket?: Socket): Promise<string> 
       ...(socket ? { socket } : {}),
     };
     const s = tlsConnect(tlsOptions, () => {
-      const serial = s.getPeerCertificate().serialNumber;
+      const peer = s.getPeerCertificate();
       s.destroy();
-      resolve(serial);
+      resolve(peer);
     });
     s.setTimeout(options.timeoutMs ?? 5_000, () => s.destroy(new Error(`no TLS handshake with ${options.servername} on ${options.port}`)));
     s.once("error", reject);
@@ -36,8 +36,13 @@ function handshake(options: HandshakeOptions, socket?: Socket): Promise<string> 
 }
 
 /** The serial (hex, as X509Certificate.serialNumber) of the leaf served on 127.0.0.1:port. */
-export function servedSerial(options: HandshakeOptions): Promise<string> {
-  return handshake(options);
+export async function servedSerial(options: HandshakeOptions): Promise<string> {
+  return (await handshake(options)).serialNumber;
+}
+
+/** When the leaf served on 127.0.0.1:port runs out (ms since the epoch). */
+export async function servedNotAfter(options: HandshakeOptions): Promise<number> {
+  return new Date((await handshake(options)).valid_to).getTime();
 }
 
 /** The same for PostgreSQL: SSLRequest, its `S`, then the handshake on that socket. */
@@ -58,7 +63,7 @@ export function postgresServedSerial(options: HandshakeOptions): Promise<string>
         return;
       }
       socket.removeListener("error", reject);
-      handshake(options, socket).then(resolve, reject);
+      handshake(options, socket).then((peer) => resolve(peer.serialNumber), reject);
     });
   });
 }
