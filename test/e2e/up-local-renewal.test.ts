@@ -40,6 +40,18 @@ const secrets = () => join(dir, "secrets-volume");
 const normal = (serial: string) => serial.replace(/^0+/, "").toUpperCase();
 const serialOnDisk = (service: string) => normal(new X509Certificate(readFileSync(servicePath(secrets(), service, "cert"))).serialNumber);
 
+/** The embedded default with short leaves and tokens. */
+function writeConfig(): string {
+  const file = join(dir, "bootgate.yaml");
+  writeFileSync(
+    file,
+    EMBEDDED_DEFAULT_YAML.replace("validity: 90d", "validity: 60s")
+      .replace("renewBefore: 15d", "renewBefore: 40s")
+      .replace("vault:\n", "vault:\n  tokenPeriod: 60s\n"),
+  );
+  return file;
+}
+
 /** A pair read whole: key, cert, key again, until the key did not change in between. */
 function clientPair(service: string): { cert: Buffer; key: Buffer } {
   for (;;) {
@@ -53,13 +65,7 @@ function clientPair(service: string): { cert: Buffer; key: Buffer } {
 describe("bootgate up --local: the agent renews every leaf and every server serves the newest", () => {
   it("should renew each leaf at least 3 times, each server serving its newest serial, 0 failed requests, the CA unchanged, every token valid", async () => {
     const ports: StackPorts = await pickPorts();
-    const configFile = join(dir, "bootgate.yaml");
-    writeFileSync(
-      configFile,
-      EMBEDDED_DEFAULT_YAML.replace("validity: 90d", "validity: 60s")
-        .replace("renewBefore: 15d", "renewBefore: 40s")
-        .replace("vault:\n", "vault:\n  tokenPeriod: 60s\n"),
-    );
+    const configFile = writeConfig();
     running = startUp(dir, ports, ["--config", configFile]);
     await running.ready;
     const env = { ...stackEnv(ports), BOOTGATE_CONFIG: configFile };
@@ -166,4 +172,20 @@ describe("bootgate up --local: the agent renews every leaf and every server serv
     expect(await running.exited).toBe(130);
     expect(processesMentioning(dir)).toEqual([]);
   }, 300_000);
+
+  it("should keep the agent in the record of running parts, so a kill -9 of up leaves nothing running", async () => {
+    const ports = await pickPorts();
+    running = startUp(dir, ports, ["--config", writeConfig()]);
+    await running.ready;
+    const record = JSON.parse(readFileSync(join(dir, "state", "up-processes.json"), "utf8")) as { parts: { name: string; pid: number }[] };
+    const agent = record.parts.find((p) => p.name === "agent");
+    expect(agent, JSON.stringify(record.parts.map((p) => p.name))).toBeDefined();
+    expect(readFileSync(`/proc/${agent!.pid}/cmdline`, "utf8")).toContain("agent");
+    running.child.kill("SIGKILL");
+    await running.exited;
+    // The watchdog stops every recorded part, the agent among them.
+    const deadline = Date.now() + 30_000;
+    while (processesMentioning(dir).length > 0 && Date.now() < deadline) await sleep(250);
+    expect(processesMentioning(dir)).toEqual([]);
+  }, 120_000);
 });
