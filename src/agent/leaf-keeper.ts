@@ -2,10 +2,11 @@
 // whose leaf lives in Vault, and bootgate's own), and renews it through the issuer when it falls
 // due (renewal-schedule.ts). The new leaf and key are written atomically in the existing layout
 // (key first, then cert.pem); ca.pem and the bundle are not touched: the CA does not change.
-import { X509Certificate } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
 import type { Config } from "../config/normalize.js";
 import type { ServiceConfig } from "../config/schema.js";
+import { isRoot } from "../fs/atomic-write.js";
 import { BOOTGATE_LEAF } from "../pki/bootgate-leaf.js";
 import { writeServices } from "../pki/bundle-writer.js";
 import { gatewayServiceOf } from "../pki/provision.js";
@@ -39,14 +40,37 @@ interface OnDisk {
   notBefore: Date;
   notAfter: Date;
   serial: string;
+  /** key.pem is the key of cert.pem: false after a write cut between the two renames (kill -9). */
+  paired: boolean;
 }
 
 async function readLeaf(secretsDir: string, service: string): Promise<OnDisk | undefined> {
+  let cert: X509Certificate;
   try {
-    const cert = new X509Certificate(await readFile(servicePath(secretsDir, service, "cert")));
-    return { notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo), serial: cert.serialNumber };
+    cert = new X509Certificate(await readFile(servicePath(secretsDir, service, "cert")));
   } catch {
     return undefined;
+  }
+  let paired = false;
+  try {
+    paired = cert.checkPrivateKey(createPrivateKey(await readFile(servicePath(secretsDir, service, "key"))));
+  } catch {
+    // No key, or not one: renewed like a missing leaf.
+  }
+  return { notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo), serial: cert.serialNumber, paired };
+}
+
+/**
+ * A service the config names no owner for keeps the owner its files have: `up --local` hands
+ * PostgreSQL's key to the server's own user, which must still read the renewed one.
+ */
+async function ownedLikeOnDisk(secretsDir: string, service: ServiceConfig): Promise<ServiceConfig> {
+  if (!isRoot() || service.uid !== undefined || service.gid !== undefined) return service;
+  try {
+    const { uid, gid } = await stat(servicePath(secretsDir, service.name, "key"));
+    return uid === 0 && gid === 0 ? service : { ...service, uid, gid };
+  } catch {
+    return service;
   }
 }
 
@@ -71,11 +95,12 @@ export function leafKeeper(ctx: LeafKeeperContext): LeafKeeper {
       const found = await readLeaf(config.secretsDir, service.name);
       let leaf: OnDisk;
       let renewed = false;
-      if (!found || found.serial === scheduledFor || leafDueAt(found, ctx.renewBeforeMs) <= clock.now()) {
+      if (!found || !found.paired || found.serial === scheduledFor || leafDueAt(found, ctx.renewBeforeMs) <= clock.now()) {
         const issued = await issuer.issue(service, config.pki.validityMs);
-        await writeServices(config.secretsDir, [{ service, keyPem: issued.keyPem, certPem: issued.certPem + issued.chainPem }]);
+        const owner = await ownedLikeOnDisk(config.secretsDir, service);
+        await writeServices(config.secretsDir, [{ service: owner, keyPem: issued.keyPem, certPem: issued.certPem + issued.chainPem }]);
         const written = await readLeaf(config.secretsDir, service.name);
-        if (!written) throw new Error(`the leaf written for ${service.name} cannot be read back`);
+        if (!written?.paired) throw new Error(`the leaf written for ${service.name} cannot be read back with its key`);
         leaf = written;
         renewed = true;
         log(`certificate of ${service.name}: renewed, serial ${leaf.serial}, valid until ${leaf.notAfter.toISOString()}`);

@@ -20,8 +20,6 @@ import { tokenKeeper } from "./token-keeper.js";
 import { vaultLeafIssuer } from "./vault-leaf-issuer.js";
 import { vaultSession } from "./vault-session.js";
 
-/** Vault's PKI engine mount the leaves come from (issue "A CA that lives as long as the stack"). */
-export const DEFAULT_PKI_MOUNT = "pki";
 /** A scrape and a health check share one look at the seal for this long. */
 const SEAL_CACHE_MS = 2_000;
 
@@ -92,7 +90,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
   const tokens = tokenKeeper({ config, session, state, timers, clock, log });
   const leaves = leafKeeper({
     config,
-    issuer: options.issuer ?? vaultLeafIssuer(session, DEFAULT_PKI_MOUNT),
+    issuer: options.issuer ?? vaultLeafIssuer(session, config.vault.pkiMount),
     state,
     timers,
     clock,

@@ -19,6 +19,7 @@ export const ENV_OVERRIDES: EnvOverride[] = [
   { env: "BOOTGATE_KONG_ADMIN_URL", path: ["gateway", "kong", "adminUrl"] },
   { env: "BOOTGATE_KONG_MODE", path: ["gateway", "kong", "mode"] },
   { env: "BOOTGATE_DOCKER_SOCKET", path: ["docker", "socket"] },
+  { env: "BOOTGATE_AGENT_LISTEN", path: ["agent", "listen"] },
 ];
 
 /** Applies the overrides to the raw document; returns which dotted paths came from which variable. */

@@ -78,6 +78,7 @@ export function leftoverScopeOf(config: Config, examplePorts: { name: string; po
       { port: config.postgres.port, what: "PostgreSQL, postgres.port", moveWith: "BOOTGATE_PG_PORT" },
       { port: config.gateway.nginx.listen, what: "the gateway, gateway.nginx.listen", moveWith: "BOOTGATE_GATEWAY_PORT" },
       ...examplePorts.map((s) => ({ port: s.port, what: `the example service ${s.name}`, moveWith: "BOOTGATE_EXAMPLE_BASE_PORT" })),
+      { port: config.agent.listen.port, what: "the agent, agent.listen", moveWith: "BOOTGATE_AGENT_LISTEN" },
     ],
   };
 }

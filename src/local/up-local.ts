@@ -24,6 +24,8 @@ import { planDatabases } from "../db/targets.js";
 import { prepareSecretsVolume, type SecretsVolume } from "./secrets-volume.js";
 import { serverUserFor } from "../servers/server-user.js";
 import { Supervisor } from "./supervisor.js";
+import { startLocalAgent } from "./local-agent.js";
+import { reloadWhileRunning } from "./reload-on-renewal.js";
 import { markVaultReadySeen, setAsideUnfinishedFirstBoot } from "../vault/unfinished-first-boot.js";
 import { vaultBootConfigPath } from "../vault/server-boot-config.js";
 
@@ -122,6 +124,8 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
           readyTimeoutMs: 60_000,
         });
         supervisor.add({ name: "openbao", stop: bao.stop });
+        // OpenBao re-reads its listener's certificate on SIGHUP.
+        reloadWhileRunning("openbao", serviceDir(config.secretsDir, config.vault.service), bao.pid, say);
       })(),
       (async () => {
         await gate([PKI_READY]);
@@ -137,6 +141,8 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
           readyTimeoutMs: 60_000,
         });
         supervisor.add({ name: "postgres", stop: pg.stop });
+        // The postmaster reloads its ssl files on SIGHUP.
+        reloadWhileRunning("postgres", serviceDir(config.secretsDir, config.postgres.service), pg.pid!, say);
       })(),
     ];
     // The rest start as their own gates open, side by side, while the boot goes on (see late-parts.ts;
@@ -148,6 +154,7 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
         start: async () => {
           const nginx = await startNginx({ prefixDir: nginxConfigDir(config) });
           supervisor.add({ name: "nginx", stop: nginx.stop });
+          reloadWhileRunning("nginx", serviceDir(config.secretsDir, config.gateway.service), nginx.pid, say);
         },
       },
       ...services.map((service) => ({
@@ -155,8 +162,17 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
         start: async () => {
           const handle = await startExampleService(service, config.secretsDir);
           supervisor.add({ name: service.name, stop: handle.stop });
+          reloadWhileRunning(service.name, serviceDir(config.secretsDir, service.name), handle.pid, say);
         },
       })),
+      // The agent keeps the stack's leaves and tokens from vault-ready on, as its compose service does.
+      {
+        gates: [VAULT_READY],
+        start: async () => {
+          const agent = await startLocalAgent(config, say);
+          supervisor.add({ name: "agent", stop: agent.stop });
+        },
+      },
     ];
     const partFailed = () => abort.abort(new Error("a part of the stack failed to start"));
     const lateGate: GateWait = (gates, signal) => waitForGates({ secretsDir: config.secretsDir, gates, timeoutMs: INFRA_WAIT_MS, signal });

@@ -7,6 +7,7 @@
 import type { Config } from "../config/normalize.js";
 import type { ServiceConfig } from "../config/schema.js";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
+import { BOOTGATE_LEAF } from "../pki/bootgate-leaf.js";
 import type { PendingIntermediate } from "../pki/pending-intermediate.js";
 import { mapLimit } from "../util/map-limit.js";
 import type { PkiEngine, PkiRole } from "./pki-engine.js";
@@ -72,5 +73,6 @@ export async function setUpPkiEngine(
 /** CRL, OCSP, URLs, auto-tidy and one role per service: rewritten every run, the config may have changed. */
 export async function configureForStack(engine: PkiEngine, config: Config): Promise<void> {
   await engine.configure(config.vault.address);
-  await mapLimit(config.services, CONCURRENCY, (s) => engine.writeRole(roleFor(s, config)));
+  // bootgate's own leaf too: the agent renews it through the engine like a service's.
+  await mapLimit([...config.services, BOOTGATE_LEAF], CONCURRENCY, (s) => engine.writeRole(roleFor(s, config)));
 }

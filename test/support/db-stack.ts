@@ -52,6 +52,8 @@ export interface DbStackOptions {
   postgres?: Record<string, unknown>;
   /** Server settings; by default fsync is off (tests need speed, not durability). */
   serverSettings?: Record<string, string>;
+  /** More top-level config keys (`pki`, `agent`, `vault`…), merged into the document. */
+  config?: Record<string, unknown>;
 }
 
 export async function startDbStack(options: DbStackOptions): Promise<DbStack> {
@@ -59,6 +61,7 @@ export async function startDbStack(options: DbStackOptions): Promise<DbStack> {
   const user = isRoot() ? await serverUserFor("postgres") : undefined;
   const vault = await startVaultStack({
     config: {
+      ...options.config,
       services: [{ name: "postgres", ip: ["127.0.0.1"], ...(user ? { uid: user.uid, gid: user.gid } : {}) }, ...options.services],
       postgres: { port: pgPort, waitTimeout: "20s", admin: { passwordFile: `./secrets/${ADMIN_PASSWORD_FILE}` }, ...options.postgres },
     },

@@ -20,13 +20,21 @@ export interface StackPorts {
   gateway: number;
   /** The first of the example services' consecutive ports. */
   examples: number;
+  /** The agent's /metrics and /healthz. */
+  agent: number;
 }
 
 /** Distinct ports for every part; Vault's and the example services' next ports too (OpenBao's cluster port, the second service). */
 export async function pickPorts(): Promise<StackPorts> {
   for (;;) {
-    const ports = { vault: await freePortPair(), postgres: await freePort(), gateway: await freePort(), examples: await freePortPair() };
-    const all = [ports.vault, ports.vault + 1, ports.postgres, ports.gateway, ports.examples, ports.examples + 1];
+    const ports = {
+      vault: await freePortPair(),
+      postgres: await freePort(),
+      gateway: await freePort(),
+      examples: await freePortPair(),
+      agent: await freePort(),
+    };
+    const all = [ports.vault, ports.vault + 1, ports.postgres, ports.gateway, ports.examples, ports.examples + 1, ports.agent];
     if (new Set(all).size === all.length) return ports;
   }
 }
@@ -54,13 +62,15 @@ export function stackEnv(ports: StackPorts): NodeJS.ProcessEnv {
     BOOTGATE_PG_PORT: String(ports.postgres),
     BOOTGATE_GATEWAY_PORT: String(ports.gateway),
     BOOTGATE_EXAMPLE_BASE_PORT: String(ports.examples),
+    BOOTGATE_AGENT_LISTEN: `127.0.0.1:${ports.agent}`,
     BOOTGATE_CONFIG: "",
     BOOTGATE_SECRETS_DIR: "",
   };
 }
 
-export function startUp(cwd: string, ports: StackPorts): UpRun {
-  const child = spawn(process.execPath, [BOOTGATE_BIN, "up", "--local", "--json"], { cwd, env: stackEnv(ports), stdio: ["ignore", "pipe", "pipe"] });
+/** `args`: more of up's flags (`--config FILE`). */
+export function startUp(cwd: string, ports: StackPorts, args: string[] = []): UpRun {
+  const child = spawn(process.execPath, [BOOTGATE_BIN, "up", "--local", "--json", ...args], { cwd, env: stackEnv(ports), stdio: ["ignore", "pipe", "pipe"] });
   const events: Record<string, unknown>[] = [];
   let err = "";
   let buffer = "";

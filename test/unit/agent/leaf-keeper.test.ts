@@ -1,7 +1,7 @@
 // The leaf keeper with a fake issuer (an ephemeral CA in memory) and a fake clock: when it
 // renews, what it writes, how it backs off.
-import { X509Certificate } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { chown, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AgentState } from "../../../src/agent/agent-state.js";
@@ -137,5 +137,34 @@ describe("the leaf keeper", () => {
     expect(item.failing).toBe(0);
     expect(item.failuresTotal).toBe(12);
     expect(await t.serial()).not.toBe(old);
+  });
+
+  it("should renew at once a leaf whose key.pem is not its key (a write cut between the two renames), leaving a matching pair", async () => {
+    await using dir = await tempDir();
+    const t = await setUp(dir.path);
+    const old = await t.write(T0);
+    // Another leaf's key in place of this one's: what a kill -9 between key.pem's and cert.pem's rename leaves.
+    const stray = await issueLeaf(t.ca, { service: t.config.services[0]!, algorithm: "ecdsa-p256", validityMs: VALIDITY, now: new Date(T0) });
+    await writeFile(servicePath(t.config.secretsDir, "core-data", "key"), stray.keyPem, { mode: 0o600 });
+    await t.keeper.keep("core-data");
+    expect(t.calls).toEqual(["core-data"]);
+    const cert = new X509Certificate(await readFile(servicePath(t.config.secretsDir, "core-data", "cert")));
+    expect(cert.serialNumber).not.toBe(old);
+    expect(cert.checkPrivateKey(createPrivateKey(await readFile(servicePath(t.config.secretsDir, "core-data", "key"))))).toBe(true);
+  });
+
+  it("should keep the owner of the files it replaces when the config names none (PostgreSQL's key under up --local)", async () => {
+    if (process.getuid?.() !== 0) throw new Error("chown to another uid needs root (as CI runs)");
+    await using dir = await tempDir();
+    const t = await setUp(dir.path);
+    await t.write(T0 - 200_000);
+    for (const f of ["key", "cert"] as const) await chown(servicePath(t.config.secretsDir, "core-data", f), 1001, 1002);
+    await t.keeper.keep("core-data");
+    expect(t.calls).toEqual(["core-data"]);
+    for (const f of ["key", "cert"] as const) {
+      const info = await stat(servicePath(t.config.secretsDir, "core-data", f));
+      expect([info.uid, info.gid], f).toEqual([1001, 1002]);
+    }
+    expect((await stat(servicePath(t.config.secretsDir, "core-data", "key"))).mode & 0o777).toBe(0o600);
   });
 });
