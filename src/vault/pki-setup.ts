@@ -7,6 +7,7 @@
 import type { Config } from "../config/normalize.js";
 import type { ServiceConfig } from "../config/schema.js";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
+import { BOOTGATE_LEAF } from "../pki/bootgate-leaf.js";
 import type { PendingIntermediate } from "../pki/pending-intermediate.js";
 import { mapLimit } from "../util/map-limit.js";
 import type { PkiEngine, PkiRole } from "./pki-engine.js";
@@ -66,6 +67,8 @@ export async function setUpPkiEngine(
     imported = true;
   }
   await engine.configure(config.vault.address);
-  await mapLimit(config.services, CONCURRENCY, (s) => engine.writeRole(roleFor(s, config)));
+  // bootgate's own leaf too: the agent renews it through its role like a service's.
+  const leaves = config.services.some((s) => s.name === BOOTGATE_LEAF.name) ? config.services : [...config.services, BOOTGATE_LEAF];
+  await mapLimit(leaves, CONCURRENCY, (s) => engine.writeRole(roleFor(s, config)));
   return { mounted, imported };
 }
