@@ -11,6 +11,7 @@ const RUNS = [
   ["node", ["--import", "tsx", "bench/vault-seal.ts"]],
   ["node", ["--import", "tsx", "bench/db-seed.ts"]],
   ["node", ["--import", "tsx", "bench/gateway.ts"]],
+  ["node", ["--import", "tsx", "bench/agent.ts"]],
   ["node", ["bench/up.mjs"]],
   // Needs root and a Docker engine (scripts/docker-engine.sh starts one).
   ["node", ["bench/compose.mjs"]],

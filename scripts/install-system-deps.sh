@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the real parts need: PostgreSQL, nginx (+ njs), dash for the waiter test,
-# uWSGI (+ its python3 plugin) for uwsgi upstreams behind the gateway, Django and psycopg2 for the checklist example.
+# uWSGI (+ its python3 plugin) for uwsgi upstreams behind the gateway, Django and psycopg2 for the checklist example,
+# Prometheus for the agent's scrape and alert test.
 # As root it installs what is missing; otherwise it says exactly what to install.
 set -euo pipefail
 need=()
@@ -16,6 +17,8 @@ command -v uwsgi-core >/dev/null 2>&1 || [ -x /usr/bin/uwsgi-core ] || need+=(uw
 [ -e /usr/lib/uwsgi/plugins/python3_plugin.so ] || need+=(uwsgi-plugin-python3)
 python3 -c 'import django' >/dev/null 2>&1 || need+=(python3-django)
 python3 -c 'import psycopg2' >/dev/null 2>&1 || need+=(python3-psycopg2)
+# A real Prometheus scrapes the agent in the tests (HTTPS against the stack's CA, alert rules).
+command -v prometheus >/dev/null 2>&1 || [ -x /usr/bin/prometheus ] || need+=(prometheus)
 for extra in "$@"; do
   case "$extra" in
     cfssl) command -v cfssl >/dev/null 2>&1 || need+=(golang-cfssl) ;;
@@ -38,3 +41,4 @@ apt-get install -y -qq --no-install-recommends "${need[@]}"
 # The package starts a cluster and an nginx on the default ports; bootgate runs its own.
 if [[ " ${need[*]} " == *" postgresql "* ]]; then service postgresql stop >/dev/null 2>&1 || true; fi
 if [[ " ${need[*]} " == *" nginx "* ]]; then service nginx stop >/dev/null 2>&1 || true; fi
+if [[ " ${need[*]} " == *" prometheus "* ]]; then service prometheus stop >/dev/null 2>&1 || true; fi

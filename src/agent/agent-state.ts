@@ -1,6 +1,6 @@
 // What the agent knows about everything it keeps, for /metrics, /healthz and its log: when each
 // leaf and token runs out, when it was last renewed, the next try and the last error.
-export type KeptKind = "certificate" | "token";
+export type KeptKind = "certificate" | "token" | "jwt-key";
 
 export interface KeptItem {
   kind: KeptKind;

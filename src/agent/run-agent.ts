@@ -16,6 +16,8 @@ import { AgentState } from "./agent-state.js";
 import { type Clock, KeyedTimers, systemClock } from "./keyed-timers.js";
 import type { LeafIssuer } from "./leaf-issuer.js";
 import { leafKeeper } from "./leaf-keeper.js";
+import { gatewayKeeperFor } from "./gateway-keeper-for.js";
+import type { GatewayKeeper } from "./gateway-keeper.js";
 import { tokenKeeper } from "./token-keeper.js";
 import { vaultLeafIssuer } from "./vault-leaf-issuer.js";
 import { vaultSession } from "./vault-session.js";
@@ -33,6 +35,8 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   state: AgentState;
+  /** The gateway's certificate and JWT key in Vault; undefined without a gateway. */
+  gateway?: GatewayKeeper | undefined;
   server: AgentServer;
   /** Resolves once the agent stopped (its signal aborted) and its login is revoked. */
   stopped: Promise<void>;
@@ -88,9 +92,11 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
     refreshVault,
   });
   const tokens = tokenKeeper({ config, session, state, timers, clock, log });
+  const issuer = options.issuer ?? vaultLeafIssuer(session, config.vault.pkiMount);
+  const gatewayTls = gatewayKeeperFor(config, { session, issuer, state, timers, clock, log });
   const leaves = leafKeeper({
     config,
-    issuer: options.issuer ?? vaultLeafIssuer(session, config.vault.pkiMount),
+    issuer,
     state,
     timers,
     clock,
@@ -103,6 +109,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
   });
   tokens.start();
   leaves.start();
+  gatewayTls?.start();
   void refreshVault();
   const counts = { tokens: 0, certificates: 0 };
   for (const it of state.items.values()) counts[it.kind === "token" ? "tokens" : "certificates"]++;
@@ -113,7 +120,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
   const stopped = new Promise<void>((resolve) => {
     const stop = async () => {
       timers.cancelAll();
-      await Promise.all([tokens.idle(), leaves.idle()]);
+      await Promise.all([tokens.idle(), leaves.idle(), gatewayTls?.idle()]);
       // A pass still running may have scheduled its next one.
       timers.cancelAll();
       await Promise.all([session.close(), server.close()]);
@@ -123,5 +130,5 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
     if (options.signal.aborted) void stop();
     else options.signal.addEventListener("abort", () => void stop(), { once: true });
   });
-  return { state, server, stopped };
+  return { state, server, stopped, gateway: gatewayTls };
 }

@@ -14,7 +14,7 @@ type Parsed<K extends keyof ParsedConfig> = ParsedConfig[K];
 type GatewayConfig = Omit<Parsed<"gateway">, "nginx" | "kong" | "jwt"> & {
   nginx: InMs<Parsed<"gateway">["nginx"], "reloadTimeout">;
   kong: InMs<Parsed<"gateway">["kong"], "reloadTimeout">;
-  jwt: InMs<Parsed<"gateway">["jwt"], "ttl">;
+  jwt: InMs<Parsed<"gateway">["jwt"], "ttl" | "rotate">;
 };
 
 export interface Config extends Omit<ParsedConfig, "pki" | "vault" | "postgres" | "gateway" | "docker" | "stages"> {
@@ -47,7 +47,7 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
   const { nginx, kong, jwt, ...gateway } = parsed.gateway;
   const { reloadTimeout: nginxReload, ...nginxRest } = nginx;
   const { reloadTimeout: kongReload, ...kongRest } = kong;
-  const { ttl, ...jwtRest } = jwt;
+  const { ttl, rotate, ...jwtRest } = jwt;
   return {
     ...parsed,
     source,
@@ -79,7 +79,7 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
       importCert: absOpt(gateway.importCert),
       nginx: { ...nginxRest, configDir: absOpt(nginx.configDir), runtimeDir: absOpt(nginx.runtimeDir), reloadTimeoutMs: nginxReload },
       kong: { ...kongRest, configDir: absOpt(kong.configDir), reloadTimeoutMs: kongReload },
-      jwt: { ...jwtRest, ttlMs: ttl },
+      jwt: { ...jwtRest, ttlMs: ttl, rotateMs: rotate },
     },
     docker: { ...docker, timeoutMs: dockerTimeout },
     stages: Object.fromEntries(

@@ -12,7 +12,8 @@ export interface GatewayMaterial {
   /** The stack's trust bundle: upstreams are verified against it. */
   caPem: string;
   routes: readonly Route[];
-  jwt: { key: JwtKey; issuer: string };
+  /** `previous`: the key before the last rotation, still accepted (nginx) until the next one. */
+  jwt: { key: JwtKey; issuer: string; previous?: JwtKey | undefined };
 }
 
 export interface ApplyResult {

@@ -96,7 +96,12 @@ export class NginxAdapter implements GatewayAdapter {
         { path: join(generationDir, GENERATION_FILES.clientChain), data: fullChain(material.clientTls), mode: 0o600, ...owner },
         { path: join(generationDir, GENERATION_FILES.clientKey), data: material.clientTls.keyPem, mode: 0o600, ...owner },
         { path: join(generationDir, GENERATION_FILES.ca), data: material.caPem, mode: 0o600, ...owner },
-        { path: join(generationDir, GENERATION_FILES.auth), data: renderNjsAuth(material.jwt.key, material.jwt.issuer), mode: 0o600, ...owner },
+        {
+          path: join(generationDir, GENERATION_FILES.auth),
+          data: renderNjsAuth(material.jwt.key, material.jwt.issuer, material.jwt.previous),
+          mode: 0o600,
+          ...owner,
+        },
       ]);
       await writeFileAtomic(candidate, text, { mode: 0o600, ...owner });
       const test = await testNginxConfig(binary, this.runtimeDir, candidate);

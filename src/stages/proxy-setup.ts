@@ -60,7 +60,10 @@ export function proxySetupStage(deps: ProxySetupDeps = { ...defaultGatewayKvDeps
         kv.close?.();
       }
       if (jwt.created) ctx.log.info(`created the gateway's JWT signing key in Vault at ${serviceKey(gateway, "jwt")}`);
-      const result = await adapter.apply({ tls, clientTls, caPem, routes, jwt: { key: jwt.key, issuer: config.gateway.jwt.issuer } }, ctx.signal);
+      const result = await adapter.apply(
+        { tls, clientTls, caPem, routes, jwt: { key: jwt.key, previous: jwt.previous, issuer: config.gateway.jwt.issuer } },
+        ctx.signal,
+      );
       ctx.log.info(`${adapter.kind}: ${result.summary}; serving sha256 ${tls.fingerprint}`);
       return { summary: result.summary };
     },

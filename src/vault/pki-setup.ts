@@ -73,6 +73,7 @@ export async function setUpPkiEngine(
 /** CRL, OCSP, URLs, auto-tidy and one role per service: rewritten every run, the config may have changed. */
 export async function configureForStack(engine: PkiEngine, config: Config): Promise<void> {
   await engine.configure(config.vault.address);
-  // bootgate's own leaf too: the agent renews it through the engine like a service's.
-  await mapLimit([...config.services, BOOTGATE_LEAF], CONCURRENCY, (s) => engine.writeRole(roleFor(s, config)));
+  // bootgate's own leaf too: the agent renews it through its role like a service's.
+  const leaves = config.services.some((s) => s.name === BOOTGATE_LEAF.name) ? config.services : [...config.services, BOOTGATE_LEAF];
+  await mapLimit(leaves, CONCURRENCY, (s) => engine.writeRole(roleFor(s, config)));
 }

@@ -57,6 +57,8 @@ export const gatewaySection = z
           .default("bootgate"),
         /** Default lifetime of `bootgate token`. */
         ttl: duration.prefault("1h"),
+        /** How often the agent makes a new signing key; the one before stays valid for one more rotation. */
+        rotate: duration.prefault("30d").refine((ms) => ms >= 1_000, "expected a rotation period of at least 1s"),
       })
       .prefault({}),
   })

@@ -96,4 +96,9 @@ describe("the generated nginx config", () => {
     expect(js).toContain(`const ISSUER = "bootgate";`);
     expect(js).toContain("export default { verify };");
   });
+
+  it("should bake both keys into the verifier after a rotation, the newest first", () => {
+    const js = renderNjsAuth({ secret: "bmV3", algorithm: "HS256", keyId: "n" }, "bootgate", { secret: "b2xk", algorithm: "HS256", keyId: "o" });
+    expect(js).toContain(`const SECRETS = [Buffer.from("bmV3", 'base64url'), Buffer.from("b2xk", 'base64url')];`);
+  });
 });

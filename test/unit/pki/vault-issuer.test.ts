@@ -93,6 +93,8 @@ describe("Vault's PKI engine set up and issuing", () => {
     expect(engine.imports).toEqual([pending.keyPem + pending.certPem + pending.rootPem]);
     expect((await engine.defaultIssuer())!.certPem).toBe(ca.chainPem);
     expect(engine.configuredWith).toBe(config.vault.address);
+    // A role per service, and bootgate's own (the agent renews its listener's leaf through it).
+    expect([...engine.roles.keys()].sort()).toEqual([...config.services.map((s) => s.name), "bootgate"].sort());
     // A rerun: Vault holds it already, nothing imported again.
     expect(await setUpPkiEngine(engine, config, ca.chainPem, undefined)).toEqual({ mounted: false, imported: false });
     expect(engine.imports).toHaveLength(1);
