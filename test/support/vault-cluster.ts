@@ -94,7 +94,13 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
     const port = await freePort();
     slots.push({ name, port, clusterPort: await freePort(), apiAddr: `https://127.0.0.1:${port}`, dir: join(dir, name), handle: undefined });
   }
-  doc.vault = { waitTimeout: "30s", ...vaultDoc, cluster: { nodes: count }, address: slots[0]!.apiAddr, ikm: { file: ikmFile } };
+  doc.vault = {
+    waitTimeout: "30s",
+    ...vaultDoc,
+    cluster: { nodes: count, addresses: slots.map((s) => s.apiAddr) },
+    address: slots[0]!.apiAddr,
+    ikm: { file: ikmFile },
+  };
   const configFile = join(dir, "bootgate.yaml");
   const text = stringify(doc);
   await writeFile(configFile, text);
