@@ -59,8 +59,13 @@ export function stackEnv(ports: StackPorts): NodeJS.ProcessEnv {
   };
 }
 
-export function startUp(cwd: string, ports: StackPorts): UpRun {
-  const child = spawn(process.execPath, [BOOTGATE_BIN, "up", "--local", "--json"], { cwd, env: stackEnv(ports), stdio: ["ignore", "pipe", "pipe"] });
+/** `env`: more of the environment (e.g. BOOTGATE_CONFIG for a config of the test's own). */
+export function startUp(cwd: string, ports: StackPorts, env: NodeJS.ProcessEnv = {}): UpRun {
+  const child = spawn(process.execPath, [BOOTGATE_BIN, "up", "--local", "--json"], {
+    cwd,
+    env: { ...stackEnv(ports), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const events: Record<string, unknown>[] = [];
   let err = "";
   let buffer = "";
