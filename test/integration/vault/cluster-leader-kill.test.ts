@@ -23,6 +23,7 @@ import { collectBoot, gatesCountAsOpen } from "../../support/run-in-boot.js";
 import { seededRandom, testSeed } from "../../support/seeded-random.js";
 import { startVaultCluster } from "../../support/vault-cluster.js";
 import { credentialsKey } from "../../../src/db/credentials.js";
+import { BOOTGATE_IDENTITY } from "../../../src/vault/layout.js";
 
 const seed = testSeed();
 const random = seededRandom(seed);
@@ -48,9 +49,10 @@ describe("the raft leader killed in the middle of a stage", () => {
     const caPem = await readFile(caBundlePath(config.secretsDir));
 
     // secretstore-setup: the leader goes once k of the services' token files are on disk.
-    const identities = config.services.length;
+    const names = [...config.services.map((s) => s.name), BOOTGATE_IDENTITY];
+    const identities = names.length;
     const k = between(2, SERVICES.length - 4);
-    const tokenFiles = () => config.services.filter((s) => existsSync(servicePath(config.secretsDir, s.name, "token"))).length;
+    const tokenFiles = () => names.filter((n) => existsSync(servicePath(config.secretsDir, n, "token"))).length;
     const leader = await cluster.leaderName();
     let atKill = -1;
     let running = true;
