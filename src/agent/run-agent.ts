@@ -19,6 +19,8 @@ import { leafKeeper } from "./leaf-keeper.js";
 import { tokenKeeper } from "./token-keeper.js";
 import { vaultLeafIssuer } from "./vault-leaf-issuer.js";
 import { vaultSession } from "./vault-session.js";
+import { snapshotSchedule } from "./snapshot-schedule.js";
+import { Registry } from "prom-client";
 
 /** Vault's PKI engine mount the leaves come from (issue "A CA that lives as long as the stack"). */
 export const DEFAULT_PKI_MOUNT = "pki";
@@ -82,10 +84,11 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
     return Promise.all(Object.values(GATES).map(async (gate) => ({ gate, open: gateIsCurrent(await readGate(config.secretsDir, gate), boot) })));
   };
 
+  const snapshots = snapshotSchedule({ config, timers, clock, log });
   const server = await startAgentServer({
     secretsDir: config.secretsDir,
     listen: config.agent.listen,
-    registry: agentMetrics({ state, gates, refreshVault }),
+    registry: Registry.merge([agentMetrics({ state, gates, refreshVault }), snapshots.registry]),
     state,
     refreshVault,
   });
@@ -105,6 +108,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
   });
   tokens.start();
   leaves.start();
+  snapshots.start();
   void refreshVault();
   const counts = { tokens: 0, certificates: 0 };
   for (const it of state.items.values()) counts[it.kind === "token" ? "tokens" : "certificates"]++;
@@ -115,7 +119,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
   const stopped = new Promise<void>((resolve) => {
     const stop = async () => {
       timers.cancelAll();
-      await Promise.all([tokens.idle(), leaves.idle()]);
+      await Promise.all([tokens.idle(), leaves.idle(), snapshots.idle()]);
       // A pass still running may have scheduled its next one.
       timers.cancelAll();
       await Promise.all([session.close(), server.close()]);
