@@ -21,6 +21,8 @@ import type { GatewayKeeper } from "./gateway-keeper.js";
 import { tokenKeeper } from "./token-keeper.js";
 import { vaultLeafIssuer } from "./vault-leaf-issuer.js";
 import { vaultSession } from "./vault-session.js";
+import { snapshotSchedule } from "./snapshot-schedule.js";
+import { Registry } from "prom-client";
 
 /** A scrape and a health check share one look at the seal for this long. */
 const SEAL_CACHE_MS = 2_000;
@@ -84,10 +86,11 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
     return Promise.all(Object.values(GATES).map(async (gate) => ({ gate, open: gateIsCurrent(await readGate(config.secretsDir, gate), boot) })));
   };
 
+  const snapshots = snapshotSchedule({ config, timers, clock, log });
   const server = await startAgentServer({
     secretsDir: config.secretsDir,
     listen: config.agent.listen,
-    registry: agentMetrics({ state, gates, refreshVault }),
+    registry: Registry.merge([agentMetrics({ state, gates, refreshVault }), snapshots.registry]),
     state,
     refreshVault,
   });
@@ -110,6 +113,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
   tokens.start();
   leaves.start();
   gatewayTls?.start();
+  snapshots.start();
   void refreshVault();
   const counts = { tokens: 0, certificates: 0 };
   for (const it of state.items.values()) counts[it.kind === "token" ? "tokens" : "certificates"]++;
@@ -120,7 +124,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
   const stopped = new Promise<void>((resolve) => {
     const stop = async () => {
       timers.cancelAll();
-      await Promise.all([tokens.idle(), leaves.idle(), gatewayTls?.idle()]);
+      await Promise.all([tokens.idle(), leaves.idle(), gatewayTls?.idle(), snapshots.idle()]);
       // A pass still running may have scheduled its next one.
       timers.cancelAll();
       await Promise.all([session.close(), server.close()]);

@@ -25,5 +25,12 @@ export function crossCheckIssues(config: Config): ConfigIssue[] {
       message: `expected a node name other than \`${config.vault.service}\` (vault.service: the name every node shares as a SAN)`,
     });
   }
+  if (config.vault.cluster.nodes > 1 && config.vault.seal === "shamir") {
+    // bootgate unseals one node with the shares; a joining node must unseal itself.
+    issues.push({
+      path: "vault.seal",
+      message: `expected \`static\` or \`auto\` with vault.cluster.nodes ${config.vault.cluster.nodes} (a node that joins must unseal itself), got \`shamir\``,
+    });
+  }
   return issues;
 }

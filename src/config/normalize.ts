@@ -3,6 +3,7 @@
 // named for its unit (`vault.waitTimeout: 60s` in YAML is `vault.waitTimeoutMs: 60000` here), so
 // code never guesses what a number means. The YAML keys stay as users write them.
 import { isAbsolute, resolve } from "node:path";
+import { clusterAddresses } from "./cluster-addresses.js";
 import { withClusterNodes } from "./cluster-services.js";
 import type { ParsedConfig } from "./schema.js";
 import { defaultRenewBeforeMs } from "./sections/pki.js";
@@ -21,7 +22,9 @@ export interface Config extends Omit<ParsedConfig, "pki" | "vault" | "postgres" 
   /** The file the config came from, or `<embedded default>`. */
   source: string;
   pki: Omit<InMs<Parsed<"pki">, "validity" | "renewBefore">, "issuer"> & { issuer: "vault" | "local" };
-  vault: Omit<InMs<Parsed<"vault">, "tokenPeriod" | "waitTimeout">, "snapshots"> & {
+  vault: Omit<InMs<Parsed<"vault">, "tokenPeriod" | "waitTimeout">, "snapshots" | "cluster"> & {
+    /** `addresses`: every node's API address (src/config/cluster-addresses.ts); empty for one node. */
+    cluster: { nodes: number; names: string[]; addresses: string[] };
     /** `dir` resolved (default `<stateDir>/snapshots`), `every` in ms when set. */
     snapshots: { everyMs?: number; keep: number; dir: string };
   };
@@ -66,6 +69,11 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
       ikm: vault.ikm && "file" in vault.ikm ? { file: abs(vault.ikm.file) } : vault.ikm,
       tokenPeriodMs: tokenPeriod,
       waitTimeoutMs: vaultWait,
+      cluster: {
+        nodes: vault.cluster.nodes,
+        names: vault.cluster.names,
+        addresses: clusterAddresses(vault.address, vault.cluster.names, vault.cluster.addresses),
+      },
       snapshots: {
         keep: snapshots.keep,
         dir: snapshots.dir !== undefined ? abs(snapshots.dir) : resolve(abs(parsed.stateDir), "snapshots"),

@@ -65,6 +65,17 @@ export class StackGuard {
   }
 }
 
+/** Each local cluster node's API port and its cluster port (+1). */
+const localNodePorts = (config: Config) =>
+  config.vault.cluster.addresses.flatMap((address, i) => {
+    const name = config.vault.cluster.names[i]!;
+    const port = Number(new URL(address).port || 443);
+    return [
+      { port, what: `Vault node ${name}, vault.cluster.addresses.${i}`, moveWith: "BOOTGATE_VAULT_ADDR" },
+      { port: port + 1, what: `Vault node ${name}'s cluster port, vault.cluster.addresses.${i} + 1`, moveWith: "BOOTGATE_VAULT_ADDR" },
+    ];
+  });
+
 /** The folders and ports of the stack a config describes. */
 export function leftoverScopeOf(config: Config, examplePorts: { name: string; port: number }[], postgresDataDir: string): LeftoverScope {
   const vaultPort = Number(new URL(config.vault.address).port || 8200);
@@ -73,8 +84,12 @@ export function leftoverScopeOf(config: Config, examplePorts: { name: string; po
     secretsDir: config.secretsDir,
     postgresDataDir,
     ports: [
-      { port: vaultPort, what: "Vault, vault.address", moveWith: "BOOTGATE_VAULT_ADDR" },
-      { port: vaultPort + 1, what: "Vault's cluster port, vault.address + 1", moveWith: "BOOTGATE_VAULT_ADDR" },
+      ...(config.vault.cluster.addresses.length > 1
+        ? localNodePorts(config)
+        : [
+            { port: vaultPort, what: "Vault, vault.address", moveWith: "BOOTGATE_VAULT_ADDR" },
+            { port: vaultPort + 1, what: "Vault's cluster port, vault.address + 1", moveWith: "BOOTGATE_VAULT_ADDR" },
+          ]),
       { port: config.postgres.port, what: "PostgreSQL, postgres.port", moveWith: "BOOTGATE_PG_PORT" },
       { port: config.gateway.nginx.listen, what: "the gateway, gateway.nginx.listen", moveWith: "BOOTGATE_GATEWAY_PORT" },
       ...examplePorts.map((s) => ({ port: s.port, what: `the example service ${s.name}`, moveWith: "BOOTGATE_EXAMPLE_BASE_PORT" })),

@@ -28,6 +28,7 @@ import { startLocalAgent } from "./local-agent.js";
 import { reloadWhileRunning } from "./reload-on-renewal.js";
 import { markVaultReadySeen, setAsideUnfinishedFirstBoot } from "../vault/unfinished-first-boot.js";
 import { vaultBootConfigPath } from "../vault/server-boot-config.js";
+import { isLocalCluster, markNodesVaultReadySeen, setAsideUnfinishedNodes, startLocalVaultCluster } from "./local-vault-cluster.js";
 
 const INFRA_WAIT_MS = 10 * 60_000;
 export const EXAMPLE_BASE_PORT = 59880;
@@ -109,9 +110,12 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
     const baoDir = localServerDir(config.stateDir, "openbao");
     const aside = await setAsideUnfinishedFirstBoot(baoDir, config.stateDir);
     if (aside) say(`OpenBao's storage from a first boot that never finished (it holds nothing) moved to ${relative(process.cwd(), aside)}`);
+    for (const node of await setAsideUnfinishedNodes(config))
+      say(`a Vault node's storage from a first boot that never finished moved to ${relative(process.cwd(), node)}`);
     const startParts = () => [
       (async () => {
         await gate([PKI_READY]);
+        if (isLocalCluster(config)) return startLocalVaultCluster(config, supervisor, 60_000);
         const bao = await startOpenBao({
           dir: baoDir,
           configFiles: [vaultBootConfigPath(config)],
@@ -196,6 +200,7 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
       // Before the gate: from here on the Vault may hold secrets, and is never set aside.
       beforeGateOpen: async (g) => {
         if (g === VAULT_READY) await markVaultReadySeen(baoDir);
+        if (g === VAULT_READY) await markNodesVaultReadySeen(config);
       },
     }).finally(() => partsDone);
     let booted: Awaited<typeof boot>;

@@ -21,6 +21,7 @@ import { NodeVaultPkiEngine } from "../vault/node-vault-pki-engine.js";
 import type { PkiEngine } from "../vault/pki-engine.js";
 import { issueWithVault } from "../vault/vault-issuer.js";
 import { usesOfflineRoot } from "../pki/offline-mode.js";
+import { clusterAutopilot, configureAutopilot } from "../vault/cluster/raft-state.js";
 import type { PendingIntermediate } from "../pki/pending-intermediate.js";
 import { readSealedIntermediate } from "../pki/sealed-intermediate.js";
 
@@ -63,6 +64,7 @@ async function run(ctx: StageContext, deps: SecretstoreDeps) {
       await writePolicies(admin, config);
       const tokens = await provisionTokens(admin, config, bootId);
       const certAuth = config.vault.certAuth && (await ensureCertAuth(admin, config));
+      if (config.vault.cluster.nodes > 1) await configureAutopilot(admin, clusterAutopilot(config.vault.cluster.nodes));
       const engine = byVault ? deps.pkiEngine(admin, config.vault.pkiMount) : undefined;
       const pki = !engine
         ? undefined

@@ -7,5 +7,15 @@ import { issuerStatus } from "./issuer-status.js";
 import { pkiStatus } from "./pki-status.js";
 import type { StatusProvider } from "./section.js";
 import { vaultStatus } from "./vault-status.js";
+import { vaultNodesStatus } from "./vault-nodes-status.js";
 
-export const STATUS_PROVIDERS: readonly StatusProvider[] = [gatesStatus, pkiStatus, issuerStatus, vaultStatus, dbStatus, gatewayStatus, containersStatus];
+export const STATUS_PROVIDERS: readonly StatusProvider[] = [
+  gatesStatus,
+  pkiStatus,
+  issuerStatus,
+  vaultStatus,
+  vaultNodesStatus,
+  dbStatus,
+  gatewayStatus,
+  containersStatus,
+];

@@ -11,6 +11,7 @@ import { Agent } from "node:https";
 import nodeVault from "node-vault";
 import type { Config } from "../config/normalize.js";
 import { caBundlePath } from "../volume/layout.js";
+import { clusterVaultClient } from "./cluster/cluster-vault-client.js";
 
 export type NodeVaultClient = nodeVault.client;
 
@@ -64,6 +65,7 @@ export async function vaultClientFor(config: Config, token?: string, requestTime
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     throw new Error(`cannot verify Vault at ${config.vault.address}: no CA bundle at ${path} (${code}); pki-init writes it`, { cause: error });
   }
+  if (config.vault.cluster.addresses.length > 1) return clusterVaultClient(config, caPem, token, requestTimeoutMs);
   return createVaultClient({
     address: config.vault.address,
     caPem,

@@ -68,9 +68,13 @@ export function stackEnv(ports: StackPorts): NodeJS.ProcessEnv {
   };
 }
 
-/** `args`: more of up's flags (`--config FILE`). */
-export function startUp(cwd: string, ports: StackPorts, args: string[] = []): UpRun {
-  const child = spawn(process.execPath, [BOOTGATE_BIN, "up", "--local", "--json", ...args], { cwd, env: stackEnv(ports), stdio: ["ignore", "pipe", "pipe"] });
+/** `args`: more of up's flags (`--config FILE`); `env`: more of the environment (e.g. BOOTGATE_CONFIG). */
+export function startUp(cwd: string, ports: StackPorts, args: string[] = [], env: NodeJS.ProcessEnv = {}): UpRun {
+  const child = spawn(process.execPath, [BOOTGATE_BIN, "up", "--local", "--json", ...args], {
+    cwd,
+    env: { ...stackEnv(ports), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const events: Record<string, unknown>[] = [];
   let err = "";
   let buffer = "";

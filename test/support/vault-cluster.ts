@@ -13,16 +13,15 @@ import { stringify } from "yaml";
 import { parseConfigText } from "../../src/config/load.js";
 import type { Config } from "../../src/config/normalize.js";
 import { freePort } from "../../src/servers/free-port.js";
-import { type OpenBaoHandle, startOpenBao } from "../../src/servers/openbao-process.js";
+import { type ClusterNode, initializerNow as clusterInitializer, nodeDataDir, startClusterNode } from "../../src/servers/openbao-cluster.js";
+import type { OpenBaoHandle } from "../../src/servers/openbao-process.js";
 import { pkiInitStage } from "../../src/stages/pki-init.js";
 import { buildStage } from "../../src/stages/registry.js";
 import { secretstoreSetupStage } from "../../src/stages/secretstore-setup.js";
 import { poll } from "../../src/util/poll.js";
 import { createClusterClient, type ClusterClient } from "../../src/vault/cluster/cluster-client.js";
-import { chooseInitializer, hasRaftStorage } from "../../src/vault/cluster/initializer.js";
 import { writeNodeBootConfigs } from "../../src/vault/cluster/node-boot-config.js";
 import { configureAutopilot, readRaftServers, type RaftServer } from "../../src/vault/cluster/raft-state.js";
-import { type ClusterPeer, retryJoinHcl } from "../../src/vault/cluster/retry-join.js";
 import { deriveIdentityKey } from "../../src/vault/derived-keys.js";
 import { loginAsBootgate } from "../../src/vault/identity.js";
 import { readIkmFile } from "../../src/vault/ikm.js";
@@ -38,10 +37,7 @@ export interface VaultClusterOptions {
   setup?: boolean;
 }
 
-interface NodeSlot extends ClusterPeer {
-  port: number;
-  clusterPort: number;
-  dir: string;
+interface NodeSlot extends ClusterNode {
   handle: OpenBaoHandle | undefined;
 }
 
@@ -72,9 +68,6 @@ export interface VaultCluster extends AsyncDisposable {
   replaceAll(): Promise<void>;
 }
 
-/** The same file_path on every node (OpenBao compares it with the stored audit table), each in its own folder. */
-const CLUSTER_AUDIT_FILE = join("audit", "audit.log");
-
 const withOutput = (run: Awaited<ReturnType<typeof collectBoot>>): StageRun => ({ ...run, output: run.events.map((e) => JSON.stringify(e)).join("\n") });
 
 export async function startVaultCluster(options: VaultClusterOptions = {}): Promise<VaultCluster> {
@@ -94,7 +87,13 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
     const port = await freePort();
     slots.push({ name, port, clusterPort: await freePort(), apiAddr: `https://127.0.0.1:${port}`, dir: join(dir, name), handle: undefined });
   }
-  doc.vault = { waitTimeout: "30s", ...vaultDoc, cluster: { nodes: count }, address: slots[0]!.apiAddr, ikm: { file: ikmFile } };
+  doc.vault = {
+    waitTimeout: "30s",
+    ...vaultDoc,
+    cluster: { nodes: count, addresses: slots.map((s) => s.apiAddr) },
+    address: slots[0]!.apiAddr,
+    ikm: { file: ikmFile },
+  };
   const configFile = join(dir, "bootgate.yaml");
   const text = stringify(doc);
   await writeFile(configFile, text);
@@ -106,26 +105,13 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
     if (!s) throw new Error(`no cluster node ${name}`);
     return s;
   };
-  const dataDir = (s: NodeSlot) => join(s.dir, "data");
+  const dataDir = nodeDataDir;
 
-  const launch = async (s: NodeSlot, initializer: string | undefined, configFiles: Map<string, string>) => {
-    s.handle = await startOpenBao({
-      dir: s.dir,
-      tlsDir: join(config.secretsDir, s.name),
-      caFile,
-      serverName: s.name,
-      port: s.port,
-      clusterPort: s.clusterPort,
-      nodeId: s.name,
-      auditFile: CLUSTER_AUDIT_FILE,
-      // The initializer bootstraps alone: with retry_join it could join nobody yet race its own init.
-      raftHcl: s.name === initializer ? "" : retryJoinHcl(s.name, slots, caFile),
-      configFiles: [configFiles.get(s.name)!],
-    });
+  const launch = async (s: NodeSlot, initializer: string | undefined, bootConfigs: Map<string, string>) => {
+    s.handle = await startClusterNode(s, { config, nodes: slots, initializer, bootConfigs });
     return s.handle;
   };
-  const initializerNow = async () =>
-    chooseInitializer(await Promise.all(slots.map(async (s) => ({ name: s.name, hasStorage: await hasRaftStorage(dataDir(s)) }))));
+  const initializerNow = () => clusterInitializer(slots);
 
   const login = async (options: { deadlineMs?: number } = {}) => {
     const client = createClusterClient({ addresses: slots.map((s) => s.apiAddr), caPem: await readFile(caFile), serverName: config.vault.service, ...options });

@@ -2,7 +2,7 @@
 // encrypted raft snapshots bootgate keeps of it. An even count is refused: raft's quorum of 2 of 2
 // or 3 of 4 survives no more lost nodes than 1 or 3 do, and costs a node.
 import { z } from "zod";
-import { dnsLabel, duration, path } from "../fields.js";
+import { dnsLabel, duration, httpsUrl, path } from "../fields.js";
 
 export const CLUSTER_SIZES = [1, 3, 5] as const;
 
@@ -19,6 +19,12 @@ export const vaultClusterSection = z
       .default(1),
     /** Each node is a service of its own for the PKI (its own leaf, the shared `vault.service` name as a SAN). */
     names: z.array(dnsLabel, { error: "expected a list of node names" }).optional(),
+    /**
+     * Each node's API address, in the order of `names`. Default (src/config/cluster-addresses.ts):
+     * on a loopback vault.address (up --local) its port, +2, +4 (each node's cluster port is its
+     * API port + 1); otherwise `https://<node name>:<port of vault.address>` (compose).
+     */
+    addresses: z.array(httpsUrl, { error: "expected a list of https:// node addresses" }).optional(),
   })
   .superRefine((c, ctx) => {
     if (!c.names) return;
@@ -33,7 +39,29 @@ export const vaultClusterSection = z
       else seen.set(name, i);
     });
   })
-  .transform((c) => ({ nodes: c.nodes, names: c.names ?? (c.nodes > 1 ? defaultNodeNames(c.nodes) : []) }))
+  .superRefine((c, ctx) => {
+    if (!c.addresses) return;
+    if (c.addresses.length !== c.nodes) {
+      ctx.addIssue({ code: "custom", path: ["addresses"], message: `expected ${c.nodes} node addresses (vault.cluster.nodes), got ${c.addresses.length}` });
+    }
+    const seen = new Map<string, number>();
+    c.addresses.forEach((address, i) => {
+      const key = URL.canParse(address) ? new URL(address).origin : address;
+      const first = seen.get(key);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["addresses", i],
+          message: `expected a unique node address; \`${address}\` is also vault.cluster.addresses.${first}`,
+        });
+      else seen.set(key, i);
+    });
+  })
+  .transform((c) => ({
+    nodes: c.nodes,
+    names: c.names ?? (c.nodes > 1 ? defaultNodeNames(c.nodes) : []),
+    ...(c.addresses ? { addresses: c.addresses } : {}),
+  }))
   .prefault({});
 
 export const vaultSnapshotsSection = z

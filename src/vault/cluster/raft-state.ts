@@ -26,6 +26,9 @@ export interface AutopilotSettings {
   deadServerAfter: string;
 }
 
+/** A cluster's autopilot: never below its own size, a silent server gone after OpenBao's minimum. */
+export const clusterAutopilot = (nodes: number): AutopilotSettings => ({ minQuorum: nodes, deadServerAfter: "1m" });
+
 export async function configureAutopilot(client: Pick<VaultClient, "api" | "address">, settings: AutopilotSettings): Promise<void> {
   await vaultCall(client.address, "write sys/storage/raft/autopilot/configuration", () =>
     client.api.write("sys/storage/raft/autopilot/configuration", {

@@ -10,7 +10,7 @@ const withVault = (vault: string, rest = "") => `services:\n  - name: vault\n   
 describe("vault.cluster and vault.snapshots", () => {
   it("should default to one node, no node services, and snapshots kept in the state folder", () => {
     const c = parseConfig("services:\n  - name: vault\n");
-    expect(c.vault.cluster).toEqual({ nodes: 1, names: [] });
+    expect(c.vault.cluster).toEqual({ nodes: 1, names: [], addresses: [] });
     expect(c.services.map((s) => s.name)).toEqual(["vault"]);
     expect(c.vault.snapshots).toEqual({ keep: 30, dir: "/etc/bg/state/snapshots" });
   });
@@ -73,8 +73,38 @@ describe("vault.cluster and vault.snapshots", () => {
     expect(e.issues.map((i) => i.path).sort()).toEqual(["vault.cluster", "vault.snapshots.keep"]);
   });
 
+  it("should place 3 local nodes beside a loopback vault.address: its port, +2, +4 (each +1 is that node's cluster port)", () => {
+    const c = parseConfig(withVault("  address: https://127.0.0.1:18300\n  cluster: { nodes: 3 }\n"));
+    expect(c.vault.cluster.addresses).toEqual(["https://127.0.0.1:18300", "https://127.0.0.1:18302", "https://127.0.0.1:18304"]);
+  });
+
+  it("should reach each compose node by its own name on vault.address's port", () => {
+    const c = parseConfig(withVault("  address: https://vault:8200\n  cluster: { nodes: 3, names: [bao-a, bao-b, bao-c] }\n"));
+    expect(c.vault.cluster.addresses).toEqual(["https://bao-a:8200", "https://bao-b:8200", "https://bao-c:8200"]);
+  });
+
+  it("should take the node addresses as written", () => {
+    const c = parseConfig(withVault("  cluster:\n    nodes: 3\n    addresses: [https://h1:9200/, https://h2:9200, https://h3:9300]\n"));
+    expect(c.vault.cluster.addresses).toEqual(["https://h1:9200", "https://h2:9200", "https://h3:9300"]);
+  });
+
+  it.each([
+    ["too few", "[https://a:1, https://b:1]", "vault.cluster.addresses", /expected 3 node addresses .*got 2/],
+    ["a duplicate", "[https://a:1, https://b:1, https://a:1/]", "vault.cluster.addresses.2", /unique node address.*vault\.cluster\.addresses\.0/],
+    ["plain http", "[https://a:1, http://b:1, https://c:1]", "vault.cluster.addresses.1", /https:\/\/ URL/],
+  ])("should refuse node addresses with %s, naming the field", (_, list, path, message) => {
+    const e = configRefusal(withVault(`  cluster:\n    nodes: 3\n    addresses: ${list}\n`));
+    expect(e.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
+  it("should refuse a Shamir seal on a cluster (a joining node must unseal itself), naming vault.seal", () => {
+    const e = configRefusal(withVault("  seal: shamir\n  cluster: { nodes: 3 }\n"));
+    expect(e.issues).toEqual([{ path: "vault.seal", message: expect.stringContaining("got `shamir`") }]);
+  });
+
   it.each([
     ["nodes: 2", "  cluster: { nodes: 2 }\n", "vault.cluster.nodes:"],
+    ["a node address that is not a URL", "  cluster: { nodes: 3, addresses: [x, https://b:1, https://c:1] }\n", "vault.cluster.addresses.0:"],
     ["duplicate names", "  cluster: { nodes: 3, names: [a, a, b] }\n", "vault.cluster.names.1:"],
     ["a snapshot folder on the tmpfs", "  snapshots: { dir: ./secrets/snap }\n", "vault.snapshots.dir:"],
   ])("should exit 2 from `bootgate run` naming the file and field, and write nothing, for %s", async (_, vault, field) => {
