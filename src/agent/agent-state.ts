@@ -21,6 +21,8 @@ export class AgentState {
   readonly items = new Map<string, KeptItem>();
   vaultSealed: boolean | undefined;
   vaultError: string | undefined;
+  /** Told of every failed try (the agent starts watching for Vault's return). */
+  onFailed: (() => void) | undefined;
 
   item(kind: KeptKind, service: string): KeptItem {
     const key = `${kind}/${service}`;
@@ -49,6 +51,7 @@ export class AgentState {
     it.failuresTotal++;
     it.lastError = error;
     it.nextAt = nextAt;
+    this.onFailed?.();
     return it;
   }
 

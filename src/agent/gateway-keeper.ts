@@ -129,7 +129,7 @@ export function gatewayKeeper(ctx: GatewayKeeperContext): GatewayKeeper {
       log(
         `gateway ${failing === "certificate" ? "certificate" : "JWT key"} of ${gateway.name}: ${message}; retrying in ${Math.round((nextAt - clock.now()) / 1000)}s`,
       );
-      timers.at(`gateway/${gateway.name}`, nextAt, () => void run());
+      timers.retry(`gateway/${gateway.name}`, nextAt, () => void run());
     }
   };
 

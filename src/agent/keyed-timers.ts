@@ -16,10 +16,38 @@ export const systemClock: Clock = {
 
 export class KeyedTimers {
   private readonly timers = new Map<string, unknown>();
+  /** The retries after a failure, so a recovery of what failed can run them early. */
+  private readonly retries = new Map<string, () => void>();
   constructor(private readonly clock: Clock = systemClock) {}
 
   /** Runs `fn` at `at` (ms since the epoch), replacing what was scheduled under `key`. */
   at(key: string, at: number, fn: () => void): void {
+    this.schedule(key, at, fn);
+  }
+
+  /** As `at`, for a retry after a failure: `hurryRetries` may run it sooner. */
+  retry(key: string, at: number, fn: () => void): void {
+    this.schedule(key, at, fn);
+    this.retries.set(key, fn);
+  }
+
+  /** How many retries are waiting. */
+  get retrying(): number {
+    return this.retries.size;
+  }
+
+  /**
+   * Runs every waiting retry within `spreadMs` from now (spread so that a Vault that just came back
+   * is not asked for every leaf in the same millisecond). Returns how many were moved.
+   */
+  hurryRetries(spreadMs: number, random: () => number = Math.random): number {
+    const now = this.clock.now();
+    const due = [...this.retries];
+    for (const [key, fn] of due) this.retry(key, now + Math.floor(random() * spreadMs), fn);
+    return due.length;
+  }
+
+  private schedule(key: string, at: number, fn: () => void): void {
     this.cancel(key);
     const hop = () => {
       const left = at - this.clock.now();
@@ -32,6 +60,7 @@ export class KeyedTimers {
         this.clock.setTimeout(
           () => {
             this.timers.delete(key);
+            this.retries.delete(key);
             fn();
           },
           Math.max(0, left),
@@ -45,10 +74,15 @@ export class KeyedTimers {
     const t = this.timers.get(key);
     if (t !== undefined) this.clock.clearTimeout(t);
     this.timers.delete(key);
+    this.retries.delete(key);
   }
 
   cancelAll(): void {
     for (const key of [...this.timers.keys()]) this.cancel(key);
+  }
+
+  has(key: string): boolean {
+    return this.timers.has(key);
   }
 
   get size(): number {

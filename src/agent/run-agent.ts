@@ -26,6 +26,12 @@ import { Registry } from "prom-client";
 
 /** A scrape and a health check share one look at the seal for this long. */
 const SEAL_CACHE_MS = 2_000;
+/**
+ * While a retry waits, the agent looks at Vault this often, so that once Vault answers unsealed again
+ * every retry runs within seconds instead of waiting out a backoff step of up to five minutes.
+ */
+const VAULT_PROBE_MS = 2_000;
+const RECOVERY_SPREAD_MS = 1_000;
 
 export interface AgentOptions {
   signal: AbortSignal;
@@ -66,8 +72,12 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
       try {
         const client = await vaultClientFor(config, undefined, 3_000);
         try {
+          const wasUnsealed = state.vaultSealed === false;
           state.vaultSealed = (await readSealStatus(client)).sealed;
           state.vaultError = undefined;
+          if (!wasUnsealed && !state.vaultSealed && timers.retrying > 0) {
+            log(`vault answers unsealed again: retrying ${timers.hurryRetries(RECOVERY_SPREAD_MS)} failed renewals now`);
+          }
         } finally {
           client.close();
         }
@@ -81,6 +91,12 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
     })();
     return sealCheck;
   };
+  const probeVault = () => {
+    if (stopping || timers.retrying === 0 || timers.has("vault-probe")) return;
+    timers.at("vault-probe", clock.now() + VAULT_PROBE_MS, () => void refreshVault().finally(probeVault));
+  };
+  let stopping = false;
+  state.onFailed = probeVault;
   const gates = async () => {
     const boot = await readBoot(config.secretsDir);
     return Promise.all(Object.values(GATES).map(async (gate) => ({ gate, open: gateIsCurrent(await readGate(config.secretsDir, gate), boot) })));
@@ -123,6 +139,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
 
   const stopped = new Promise<void>((resolve) => {
     const stop = async () => {
+      stopping = true;
       timers.cancelAll();
       await Promise.all([tokens.idle(), leaves.idle(), gatewayTls?.idle(), snapshots.idle()]);
       // A pass still running may have scheduled its next one.

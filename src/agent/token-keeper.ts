@@ -97,7 +97,7 @@ export function tokenKeeper(ctx: TokenKeeperContext): TokenKeeper {
       const message = error instanceof Error ? error.message : String(error);
       state.failed("token", id.name, message, nextAt);
       log(`token of ${id.name}: ${message}; retrying in ${Math.round((nextAt - clock.now()) / 1000)}s`);
-      timers.at(`token/${id.name}`, nextAt, () => run(id));
+      timers.retry(`token/${id.name}`, nextAt, () => run(id));
     }
   };
 

@@ -1,6 +1,7 @@
 // Vault down while renewals fall due, against a real OpenBao: the agent keeps retrying with capped
 // backoff, /healthz says why (503, JSON), bootgate_renewal_failures_total grows; once Vault is
-// back, every leaf is renewed by the retry that was already scheduled (within one backoff step).
+// back, every leaf is renewed within seconds: the agent watches Vault while a retry waits and, once it
+// answers unsealed again, runs every waiting retry at once instead of waiting out its backoff step.
 // The outage is 40 s, shortened from the issue's 2 min: the backoff doubles from 1 s, so 40 s
 // already reaches a 16-32 s step; 2 min would only make the step longer, not the rule different.
 import { readFile } from "node:fs/promises";
@@ -35,7 +36,7 @@ const failures = (metrics: string) =>
     .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
 
 describe("bootgate agent: Vault down while renewals fall due (real OpenBao)", () => {
-  it("should retry with capped backoff, say why in /healthz, count the failures, and renew everything within one backoff step once Vault is back", async () => {
+  it("should retry with capped backoff, say why in /healthz, count the failures, and renew everything within seconds once Vault answers again, not a backoff step later", async () => {
     const port = await freePort();
     // Leaves fall due 10 s after issue: several come due during the outage.
     await using stack = await startVaultStack({
@@ -78,13 +79,13 @@ describe("bootgate agent: Vault down while renewals fall due (real OpenBao)", ()
       const backAt = Date.now();
       const pending = new Map(certificates().map((i) => [i.service, i.nextAt ?? backAt]));
       for (const at of pending.values()) expect(at - backAt).toBeLessThanOrEqual(RETRY_BACKOFF.capMs);
-      const deadline = Math.max(...pending.values()) - backAt + 10_000;
+      // Vault's probe every 2 s, a 1 s spread, then one issue each: well inside one backoff step (16-32 s here).
       await poll(async () => (certificates().every((i) => (i.renewedAt ?? 0) >= backAt && i.failing === 0) ? true : undefined), {
-        timeoutMs: deadline,
+        timeoutMs: 30_000,
         intervalMs: 250,
         what: () => `every leaf renewed after Vault came back: ${JSON.stringify(certificates().map((i) => [i.service, i.renewedAt, i.lastError]))}`,
       });
-      for (const it of certificates()) expect(it.renewedAt!, it.service).toBeLessThanOrEqual(pending.get(it.service)! + 5_000);
+      expect(lines.some((l) => /vault answers unsealed again: retrying \d+ failed renewals now/.test(l))).toBe(true);
       await poll(async () => ((await get(port, "/healthz", ca)).status === 200 ? true : undefined), {
         timeoutMs: 10_000,
         intervalMs: 250,
