@@ -6,8 +6,7 @@ import type { Config } from "../config/normalize.js";
 import { gateIsCurrent, readBoot, readGate } from "../gates/gate-file.js";
 import * as GATES from "../gates/gate-names.js";
 import { BOOTGATE_DIR } from "../volume/layout.js";
-import { deriveIdentityKey } from "../vault/derived-keys.js";
-import { loadIkm } from "../vault/ikm.js";
+import { loadIdentityKey } from "../vault/bootgate-login.js";
 import { readSealStatus } from "../vault/seal-status.js";
 import { vaultClientFor } from "../vault/vault-client.js";
 import { agentMetrics } from "./agent-metrics.js";
@@ -53,13 +52,7 @@ export interface RunningAgent {
 export async function startAgent(config: Config, options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? ((line: string) => process.stderr.write(`bootgate agent: ${line}\n`));
   const clock = options.clock ?? systemClock;
-  const ikm = await loadIkm(config);
-  let key;
-  try {
-    key = deriveIdentityKey(ikm);
-  } finally {
-    ikm.fill(0);
-  }
+  const key = await loadIdentityKey(config);
   const state = new AgentState();
   const timers = new KeyedTimers(clock);
   const session = vaultSession(config, key, clock);

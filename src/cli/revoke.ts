@@ -7,12 +7,8 @@ import { UsageError } from "../errors.js";
 import { kernelBootId } from "../gates/gate-file.js";
 import { revokeAndReissue } from "../pki/revoke-leaf.js";
 import { findThisBootsCa } from "../pki/this-boot-ca.js";
-import { deriveIdentityKey } from "../vault/derived-keys.js";
-import { loginAsBootgate } from "../vault/identity.js";
-import { loadIkm } from "../vault/ikm.js";
+import { withBootgateLogin } from "../vault/bootgate-login.js";
 import { NodeVaultPkiEngine } from "../vault/node-vault-pki-engine.js";
-import { revokeSelf } from "../vault/tokens.js";
-import { vaultClientFor } from "../vault/vault-client.js";
 import { caBundlePath } from "../volume/layout.js";
 import { parse, secretsDirFlag } from "./options.js";
 
@@ -30,24 +26,7 @@ export async function revokeCommand(argv: string[]): Promise<number> {
     throw new UsageError(`Expected pki.issuer \`vault\` in ${config.source}: with \`local\` there is no CA left to revoke with`);
   const ca = await findThisBootsCa(caBundlePath(config.secretsDir), kernelBootId(), new Date());
   if (!ca) throw new Error(`no CA of this boot in ${caBundlePath(config.secretsDir)}: run \`bootgate run\` first`);
-  const client = await vaultClientFor(config);
-  let token: string;
-  try {
-    const ikm = await loadIkm(config);
-    let key;
-    try {
-      key = deriveIdentityKey(ikm);
-    } finally {
-      ikm.fill(0);
-    }
-    const login = await loginAsBootgate(client, key);
-    if (!login.ok) throw new Error(`Vault at ${config.vault.address} refused bootgate's identity (${login.reason}): run \`bootgate run\` first`);
-    token = login.token;
-  } finally {
-    client.close();
-  }
-  const admin = await vaultClientFor(config, token);
-  try {
+  await withBootgateLogin(config, async (admin) => {
     const revoked = await revokeAndReissue(new NodeVaultPkiEngine(admin, config.vault.pkiMount), config, positionals[0]!, ca);
     const log = (line: string) => process.stderr.write(line + "\n");
     const signalled = await reloadReissued(config, [revoked.outcome], { log });
@@ -57,12 +36,6 @@ export async function revokeCommand(argv: string[]): Promise<number> {
         ? JSON.stringify(result) + "\n"
         : `revoked ${result.revokedSerial}; ${result.service} now has ${result.serial}; signalled ${result.signalled} container(s)\n`,
     );
-  } finally {
-    try {
-      await revokeSelf(admin);
-    } finally {
-      admin.close();
-    }
-  }
+  });
   return 0;
 }

@@ -6,10 +6,9 @@
 import type { Config } from "../config/normalize.js";
 import { readFile } from "node:fs/promises";
 import { createVaultClient, vaultClientFor, type VaultClient } from "../vault/vault-client.js";
+import { loadIdentityKey } from "../vault/bootgate-login.js";
 import { readSealStatus } from "../vault/seal-status.js";
 import { describeVaultError, vaultCall } from "../vault/vault-errors.js";
-import { loadIkm } from "../vault/ikm.js";
-import { deriveIdentityKey } from "../vault/derived-keys.js";
 import { loginAsBootgate } from "../vault/identity.js";
 import { readRaftServers, type RaftServer } from "../vault/cluster/raft-state.js";
 import { revokeSelf } from "../vault/tokens.js";
@@ -57,13 +56,7 @@ async function nodeSeal(config: Config, caPem: Buffer, name: string, address: st
 
 /** Raft's members and autopilot's state, as bootgate; throws with the reason when it cannot. */
 export async function readRaftView(config: Config): Promise<RaftView> {
-  const ikm = await loadIkm(config);
-  let key;
-  try {
-    key = deriveIdentityKey(ikm);
-  } finally {
-    ikm.fill(0);
-  }
+  const key = await loadIdentityKey(config);
   const client: VaultClient = await vaultClientFor(config, undefined, NODE_TIMEOUT_MS);
   try {
     const login = await loginAsBootgate(client, key);

@@ -7,17 +7,21 @@ import { loadIkm } from "./ikm.js";
 import { revokeSelf } from "./tokens.js";
 import { type VaultClient, vaultClientFor } from "./vault-client.js";
 
+/** bootgate's Ed25519 identity from the IKM; the IKM itself is zeroed as soon as the key is derived. */
+export async function loadIdentityKey(config: Config): Promise<ReturnType<typeof deriveIdentityKey>> {
+  const ikm = await loadIkm(config);
+  try {
+    return deriveIdentityKey(ikm);
+  } finally {
+    ikm.fill(0);
+  }
+}
+
 export async function withBootgateLogin<T>(config: Config, work: (admin: VaultClient) => Promise<T>): Promise<T> {
   const client = await vaultClientFor(config);
   let token: string;
   try {
-    const ikm = await loadIkm(config);
-    let key;
-    try {
-      key = deriveIdentityKey(ikm);
-    } finally {
-      ikm.fill(0);
-    }
+    const key = await loadIdentityKey(config);
     const login = await loginAsBootgate(client, key);
     if (!login.ok) throw new Error(`Vault at ${config.vault.address} refused bootgate's identity (${login.reason}): run \`bootgate run\` first`);
     token = login.token;
