@@ -10,6 +10,7 @@ import { issueThroughVault } from "../pki/vault-leaves.js";
 import type { StageContext } from "../runner/stage.js";
 import { caBundlePath } from "../volume/layout.js";
 import type { PkiEngine } from "./pki-engine.js";
+import { gatewayLeafDue } from "./gateway-leaf-due.js";
 import { setUpPkiEngine } from "./pki-setup.js";
 
 /** `sealed` is what pki-init left in bootgate's folder, opened; the handoff wins when both are there. */
@@ -21,7 +22,9 @@ export async function issueWithVault(ctx: StageContext, engine: PkiEngine, seale
   const pending = (ctx.handoff.get(INTERMEDIATE_HANDOFF) as PendingIntermediate | undefined) ?? sealed;
   const setup = await setUpPkiEngine(engine, config, ca.chainPem, pending);
   if (pending) await removeSealedIntermediate(config.secretsDir);
-  const leaves = await issueThroughVault(engine, config, ca, { gateway: pending !== undefined });
+  const now = new Date();
+  const gateway = pending !== undefined || (await gatewayLeafDue(config, now));
+  const leaves = await issueThroughVault(engine, config, ca, { gateway, now });
   ctx.handoff.delete(INTERMEDIATE_HANDOFF);
   if (leaves.gatewayLeaf) putGatewayLeaf(ctx.handoff, leaves.gatewayLeaf);
   const reloaded = await reloadReissued(config, leaves.services, { log: (line) => ctx.log.info(line), signal: ctx.signal });
