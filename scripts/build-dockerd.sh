@@ -27,7 +27,7 @@ start=$(date +%s)
 echo "build-dockerd.sh: building dockerd $MOBY_VERSION with $("$go" version | cut -d' ' -f3) (a few minutes; cached afterwards)" >&2
 # Static, no cgo: the binary runs on any glibc. nri_no_wasm leaves out NRI's WASM plugin runtime.
 if ! env GOMODCACHE="$root/.tools/cache/go/mod" GOCACHE="$root/.tools/cache/go/build" GOBIN="$dir" CGO_ENABLED=0 GOFLAGS=-trimpath \
-  nice -n 10 "$go" install -tags "netgo osusergo static_build nri_no_wasm" "github.com/moby/moby/v2/cmd/dockerd@$MOBY_VERSION" "github.com/moby/moby/v2/cmd/docker-proxy@$MOBY_VERSION" >"$dir/build.log" 2>&1; then
+  nice -n 10 "$go" install -ldflags "-X github.com/moby/moby/v2/dockerversion.Version=$MOBY_VERSION -X github.com/moby/moby/v2/dockerversion.GitCommit=$MOBY_VERSION" -tags "netgo osusergo static_build nri_no_wasm" "github.com/moby/moby/v2/cmd/dockerd@$MOBY_VERSION" "github.com/moby/moby/v2/cmd/docker-proxy@$MOBY_VERSION" >"$dir/build.log" 2>&1; then
   tail -n 20 "$dir/build.log" >&2
   echo "build-dockerd.sh: go install failed (full log: $dir/build.log)" >&2
   exit 1
