@@ -5,7 +5,14 @@
 //   POST /containers/{id}/kill      (signal; reload only)
 import Docker from "dockerode";
 import type { ContainerInspectInfo } from "dockerode";
-import { type ContainerEngine, type ContainerHealth, type ContainerState, type VolumeMount, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL } from "./container-engine.js";
+import {
+  type ContainerEngine,
+  type ContainerHealth,
+  type ContainerState,
+  type VolumeMount,
+  COMPOSE_PROJECT_LABEL,
+  COMPOSE_SERVICE_LABEL,
+} from "./container-engine.js";
 import { engineFailure } from "./engine-error.js";
 
 export interface DockerodeEngineOptions {

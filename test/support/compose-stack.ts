@@ -26,7 +26,8 @@ export const COMPOSE_SH = resolve(REPO, "compose/compose.sh");
 /** compose/compose.sh, as a user runs it: Compose v2 with the base file and, where the engine has volume subpath, compose/subpath.yml. */
 export async function composeCommand(): Promise<string[]> {
   const plugin = await execa("docker", ["compose", "version"], { reject: false, timeout: 20_000 });
-  if (plugin.exitCode !== 0) throw new Error("`docker compose` (v2) does not work: run `bash scripts/docker-engine.sh` as root (it builds Compose v2 where missing)");
+  if (plugin.exitCode !== 0)
+    throw new Error("`docker compose` (v2) does not work: run `bash scripts/docker-engine.sh` as root (it builds Compose v2 where missing)");
   return ["bash", COMPOSE_SH];
 }
 

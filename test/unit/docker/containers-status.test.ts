@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../../src/config/load.js";
+import type { VolumeMount } from "../../../src/docker/container-engine.js";
 import { engineFailure } from "../../../src/docker/engine-error.js";
 import { containersStatusWith, describeState } from "../../../src/status/containers-status.js";
 import { STATUS_PROVIDERS } from "../../../src/status/providers.js";
@@ -92,17 +93,22 @@ describe("the containers section of `bootgate status`", () => {
 });
 
 describe("what of the secrets volume the containers mount, in `bootgate status`", () => {
-  const whole = [{ volume: "stack_secrets", target: "/secrets", subpath: undefined }];
-  const own = (service: string) => [
+  const whole: VolumeMount[] = [{ volume: "stack_secrets", target: "/secrets", subpath: undefined }];
+  const own = (service: string): VolumeMount[] => [
     { volume: "stack_secrets", target: `/secrets/${service}`, subpath: service },
     { volume: "stack_secrets", target: "/secrets/ca", subpath: "ca" },
     { volume: "stack_secrets", target: "/secrets/.gates", subpath: ".gates" },
   ];
-  const engine = (vault: typeof whole, coreData: typeof whole) =>
+  const engine = (vault: VolumeMount[], coreData: VolumeMount[]) =>
     new FakeEngine([
       fakeContainer({ name: "stack-init-1", project: "stack", service: "init", status: "exited", volumes: whole }),
       fakeContainer({ name: "stack-holder-1", project: "stack", service: "holder", volumes: whole }),
-      fakeContainer({ name: "stack-vault-1", project: "stack", service: "vault", volumes: [...vault, { volume: "stack_vault-data", target: "/var/lib/openbao", subpath: undefined }] }),
+      fakeContainer({
+        name: "stack-vault-1",
+        project: "stack",
+        service: "vault",
+        volumes: [...vault, { volume: "stack_vault-data", target: "/var/lib/openbao", subpath: undefined }],
+      }),
       fakeContainer({ name: "stack-core-data-1", project: "stack", service: "core-data", volumes: coreData }),
     ]);
 
@@ -121,7 +127,9 @@ describe("what of the secrets volume the containers mount, in `bootgate status`"
 
   it("should say the services share the whole volume where the engine mounted it whole (an engine without volume subpath)", async () => {
     const section = (await containersStatusWith(deps(engine(whole, whole)))(config()))!;
-    expect(section.title).toBe("containers (compose project stack; services share the whole secrets volume (no volume subpath: compose/subpath.yml not in use))");
+    expect(section.title).toBe(
+      "containers (compose project stack; services share the whole secrets volume (no volume subpath: compose/subpath.yml not in use))",
+    );
     expect(section.rows.find((r) => r[0] === "vault")![5]).toBe("whole volume");
     expect(section.data).toMatchObject({ secretsVolume: "whole volume shared" });
   });
