@@ -37,8 +37,8 @@ test-unit: build
 test-integration: build tools
 	$(VITEST) run --project integration
 # End to end: `bootgate up --local`, and the compose stack in real containers. As root it installs
-# docker.io, docker-compose and debootstrap from Debian where missing and starts dockerd where none
-# answers (scripts/docker-engine.sh), builds the images without a registry (compose/image/build.sh,
+# docker.io and debootstrap from Debian where missing, Compose v2 where missing, and starts a current
+# dockerd (built once from the Go module proxy, cached) where none answers (scripts/docker-engine.sh), builds the images without a registry (compose/image/build.sh,
 # cached by a hash of their inputs), then the tests bring the stack up, check it, reboot it
 # (down without -v, up), check it again, try a broken config and tear everything down.
 e2e: build tools
@@ -59,16 +59,16 @@ up: build tools
 
 # The same stack in docker compose (README "docker compose"): as root, starts a Docker engine if
 # none answers, builds the images locally (cached), then `up -d`. Gateway: 127.0.0.1:$${BOOTGATE_GATEWAY_PUBLISH:-8443}.
-COMPOSE_RUN = export COMPOSE_HTTP_TIMEOUT=600; if docker compose version >/dev/null 2>&1; then docker compose $(1); else docker-compose $(1); fi
+COMPOSE_RUN = export COMPOSE_HTTP_TIMEOUT=600; bash compose/compose.sh $(1)
 compose-up: build bao
 	bash scripts/docker-engine.sh
 	bash compose/image/build.sh
-	$(call COMPOSE_RUN,-f compose/docker-compose.yml up -d)
+	$(call COMPOSE_RUN,up -d)
 # The waiter that compose mounts into images without Node (a unit test keeps it identical).
 compose/wait.sh: src/gates/waiter-script.ts node_modules/.package-lock.json
 	node_modules/.bin/tsx -e "import { WAITER_SH } from './src/gates/waiter-script.ts'; process.stdout.write(WAITER_SH)" > $@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
 compose-down:
-	$(call COMPOSE_RUN,-f compose/docker-compose.yml down)
+	$(call COMPOSE_RUN,down)
 
 # A local OpenBao for development, on the config's vault.address (embedded default: 127.0.0.1:8200).
 # The keyring's IKM file of the embedded default is made here if missing (dev only; bring your own in production).

@@ -23,9 +23,9 @@ for extra in "$@"; do
   case "$extra" in
     cfssl) command -v cfssl >/dev/null 2>&1 || need+=(golang-cfssl) ;;
     docker)
-      # The compose e2e: an engine, compose (bookworm has v1, `docker-compose`), debootstrap for the base image.
+      # The compose e2e: Debian's engine (its containerd and runc also run the current dockerd that
+      # scripts/docker-engine.sh builds; Compose v2 too where missing), debootstrap for the base image.
       command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
-      docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
       command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap) ;;
   esac
 done

@@ -8,6 +8,13 @@ export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
 
 export type ContainerHealth = "healthy" | "unhealthy" | "starting" | "none";
 
+/** A named volume mounted into a container; `subpath` when only that folder of it is mounted. */
+export interface VolumeMount {
+  volume: string;
+  target: string;
+  subpath: string | undefined;
+}
+
 /** One container as bootgate reports it: what `GET /containers/{id}/json` says, narrowed. */
 export interface ContainerState {
   id: string;
@@ -24,6 +31,8 @@ export interface ContainerState {
   startedAt: string | undefined;
   finishedAt: string | undefined;
   labels: Record<string, string>;
+  /** Its named-volume mounts, in the engine's order. */
+  volumes: VolumeMount[];
 }
 
 export interface ContainerReader {

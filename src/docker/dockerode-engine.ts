@@ -5,7 +5,14 @@
 //   POST /containers/{id}/kill      (signal; reload only)
 import Docker from "dockerode";
 import type { ContainerInspectInfo } from "dockerode";
-import { type ContainerEngine, type ContainerHealth, type ContainerState, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL } from "./container-engine.js";
+import {
+  type ContainerEngine,
+  type ContainerHealth,
+  type ContainerState,
+  type VolumeMount,
+  COMPOSE_PROJECT_LABEL,
+  COMPOSE_SERVICE_LABEL,
+} from "./container-engine.js";
 import { engineFailure } from "./engine-error.js";
 
 export interface DockerodeEngineOptions {
@@ -18,6 +25,17 @@ const HEALTH: Record<string, ContainerHealth> = { healthy: "healthy", unhealthy:
 
 /** Docker's zero time for "never": 0001-01-01T00:00:00Z. */
 const timeOrUndefined = (t: string | undefined) => (t && !t.startsWith("0001-") ? t : undefined);
+
+/**
+ * `Mounts` names each volume and where it is mounted; only `HostConfig.Mounts` (the long syntax
+ * Compose v2 sends) carries a subpath. A volume mounted through `Binds` has none: it is whole.
+ */
+function volumeMounts(info: ContainerInspectInfo): VolumeMount[] {
+  const subpathAt = new Map((info.HostConfig?.Mounts ?? []).map((m) => [m.Target, m.VolumeOptions?.Subpath || undefined]));
+  return (info.Mounts ?? [])
+    .filter((m) => m.Type === "volume" && m.Name)
+    .map((m) => ({ volume: m.Name!, target: m.Destination, subpath: subpathAt.get(m.Destination) }));
+}
 
 export function toContainerState(info: ContainerInspectInfo): ContainerState {
   const labels = info.Config?.Labels ?? {};
@@ -32,6 +50,7 @@ export function toContainerState(info: ContainerInspectInfo): ContainerState {
     startedAt: timeOrUndefined(info.State.StartedAt),
     finishedAt: timeOrUndefined(info.State.FinishedAt),
     labels,
+    volumes: volumeMounts(info),
   };
 }
 

@@ -13,7 +13,18 @@ import { parse as parseYaml } from "yaml";
 import { freePort } from "../../src/servers/free-port.js";
 import { gatesDir } from "../../src/volume/layout.js";
 import { LOGIN_WITH_CREDENTIALS, LOOKUP_TOKEN, READ_DB_CREDENTIALS } from "../support/compose-probes.js";
-import { composeCommand, composeProject, containerStates, docker, REPO, runScript, waitFor, type ComposeProject } from "../support/compose-stack.js";
+import {
+  composeCommand,
+  composeMode,
+  composeProject,
+  containerStates,
+  docker,
+  REPO,
+  runScript,
+  waitFor,
+  type ComposeMode,
+  type ComposeProject,
+} from "../support/compose-stack.js";
 import { gatewayGet } from "../support/local-stack.js";
 
 /** Each service of compose/bootgate.yaml with the uid:gid its container runs as. */
@@ -29,11 +40,14 @@ const GATES = ["pki-ready", "vault-ready", "gateway-cert-ready", "gateway-ready"
 
 let command: string[];
 let project: ComposeProject;
+/** subpath: each service mounts its own folder (compose/subpath.yml); whole-volume on older engines. */
+let mode: ComposeMode;
 
 beforeAll(async () => {
   await runScript("scripts/docker-engine.sh", 300_000);
   await runScript("compose/image/build.sh", 900_000);
   command = await composeCommand();
+  mode = await composeMode();
   project = composeProject(command, `bgtest${process.pid}${randomBytes(3).toString("hex")}`, await freePort());
 }, 1_200_000);
 
@@ -60,8 +74,14 @@ async function execOk(service: string, argv: string[], options: { input?: string
   return r.stdout;
 }
 const probe = (service: string, script: string, input = "") => execOk(service, ["node", "--input-type=module", "-e", script], { input });
-/** A JWT from the gateway's key in Vault: `bootgate token` with bootgate's own token, read as root in a running container. */
-const token = async (user: string) => (await execOk("core-data", ["node", "/app/bin/bootgate.js", "token", user], { user: "0" })).trim();
+/** A JWT from the gateway's key in Vault: `bootgate token` with bootgate's own token, in a one-off init container (only init sees bootgate/). */
+const token = async (user: string) =>
+  (
+    await project.run(
+      ["run", "--rm", "--no-deps", "-T", "init", "node", "/app/bin/bootgate.js", "token", user, "--config", "/etc/bootgate/bootgate.yaml"],
+      120_000,
+    )
+  ).trim();
 
 /** up -d; init exits 0; every long-running container is running and healthy; the gateway answers. */
 async function bootAndWaitForStack(): Promise<string> {
@@ -76,7 +96,8 @@ async function bootAndWaitForStack(): Promise<string> {
     const up = all.filter((c) => LONG_RUNNING.includes(c.service) && c.status === "running" && c.health === "healthy");
     return up.length === LONG_RUNNING.length ? all : undefined;
   });
-  expect(states.map((s) => s.service).sort()).toEqual([...LONG_RUNNING, "init"].sort());
+  expect(states.map((s) => s.service).sort()).toEqual([...LONG_RUNNING, "holder", "init"].sort());
+  expect(states.find((s) => s.service === "holder")?.status).toBe("running");
   const ca = await secretFile(project, "ca/ca.pem");
   await waitFor(`the gateway on 127.0.0.1:${project.gatewayPort}`, 60_000, async () =>
     (await gatewayGet(ca, project.gatewayPort, "/core-data/")).status === 401 ? true : undefined,
@@ -121,10 +142,18 @@ describe("the stack in docker compose", () => {
       reject: false,
     });
     expect(result.exitCode, result.stderr).toBe(0);
-    const status = JSON.parse(result.stdout) as { containers: { available: boolean; containers: { service: string; state: string; health: string }[] } };
+    const status = JSON.parse(result.stdout) as {
+      containers: { available: boolean; secretsVolume: string; containers: { service: string; state: string; health: string; secrets: string }[] };
+    };
     expect(status.containers.available).toBe(true);
-    const rows = Object.fromEntries(status.containers.containers.map((c) => [c.service, `${c.state} ${c.health}`]));
-    expect(rows).toEqual({ ...Object.fromEntries(LONG_RUNNING.map((s) => [s, "running healthy"])), init: "exited (0) none" });
+    const rows = Object.fromEntries(status.containers.containers.map((c) => [c.service, `${c.state} ${c.health} ${c.secrets}`]));
+    const own = mode === "subpath" ? "own folder" : "whole volume";
+    expect(rows).toEqual({
+      ...Object.fromEntries(LONG_RUNNING.map((s) => [s, `running healthy ${own}`])),
+      init: "exited (0) none whole volume",
+      holder: `running ${mode === "subpath" ? "healthy" : "none"} whole volume`,
+    });
+    expect(status.containers.secretsVolume).toBe(mode === "subpath" ? "per-service folders" : "whole volume shared");
   });
 
   it("should have each service serve the certificate from its own folder, with its key 0600 and owned by its user inside its container", async () => {
@@ -144,7 +173,9 @@ describe("the stack in docker compose", () => {
     // Each one's own: another service's key is closed to it, and the volume is read-only to all but init.
     const peek = await project.exec("core-data", ["cat", "/secrets/core-metadata/key.pem"]);
     expect(peek.exitCode).not.toBe(0);
-    expect(peek.stderr).toMatch(/Permission denied/);
+    expect(peek.stderr).toMatch(mode === "subpath" ? /No such file or directory/ : /Permission denied/);
+    // With compose/subpath.yml the other services' folders and bootgate/ do not exist in its container.
+    if (mode === "subpath") expect((await execOk("core-data", ["ls", "-A", "/secrets"])).trim().split("\n").sort()).toEqual([".gates", "ca", "core-data"]);
     expect((await project.exec("core-data", ["touch", "/secrets/core-data/x"])).stderr).toMatch(/Read-only file system/);
     expect((await project.exec("vault", ["touch", "/etc/x"])).stderr).toMatch(/Read-only file system/);
   });
@@ -202,6 +233,18 @@ describe("the stack in docker compose", () => {
     const newToken = (JSON.parse(await secretFile(project, "core-data/token.json")) as { token: string }).token;
     expect(await probe("core-data", LOOKUP_TOKEN, newToken)).toBe("200");
     await expectRoutesServed(ca, "bob");
+  });
+
+  it("should bring each service container back with its files when they are restarted one after another (the holder keeps the volume)", async () => {
+    for (const service of LONG_RUNNING) {
+      await project.run(["restart", "-t", "20", service], 300_000);
+      await waitFor(`${service} running and healthy after its restart`, 180_000, async () =>
+        (await containerStates(project.name)).some((c) => c.service === service && c.status === "running" && c.health === "healthy") ? true : undefined,
+      );
+      const key = service === "gateway" ? "$(ls -d /secrets/gateway/nginx/gen-*)/key.pem" : `/secrets/${service}/key.pem`;
+      expect((await project.exec(service, ["sh", "-c", `test -s ${key} && test -s /secrets/ca/ca.pem`])).exitCode, service).toBe(0);
+    }
+    await expectRoutesServed(await secretFile(project, "ca/ca.pem"), "dave");
   });
 
   it("should reissue every certificate on a rerun within the boot and have the running containers reload them through the Docker socket", async () => {
@@ -268,12 +311,12 @@ describe("the compose overrides", () => {
         expect(merged).toContain("image: openbao/openbao:2.7.2");
         expect(merged).toContain("/volumes/vault-data=vault,/volumes/vault-audit=vault,/volumes/postgres-data=postgres");
         // The hardening of the base file survives the override.
-        expect(servicesWith(merged, (s) => (s.security_opt ?? []).includes("no-new-privileges:true"))).toBe(6);
+        expect(servicesWith(merged, (s) => (s.security_opt ?? []).includes("no-new-privileges:true"))).toBe(7);
       } else if (file.includes("kong")) {
         expect(merged).toContain("image: kong:3.9.1");
         expect(merged).toContain("KONG_DECLARATIVE_CONFIG: /secrets/gateway/kong/kong.yml");
         expect(merged).toContain("BOOTGATE_KONG_MODE: declarative");
-        expect(servicesWith(merged, (s) => [s.tmpfs ?? []].flat().some((t) => t.startsWith("/tmp")))).toBe(6);
+        expect(servicesWith(merged, (s) => [s.tmpfs ?? []].flat().some((t) => t.startsWith("/tmp")))).toBe(7);
       } else {
         // v1 prints the short syntax, v2 the long one: the socket must be init's mount target either way.
         const init = (parseYaml(merged) as { services: Record<string, { volumes?: (string | { target?: string })[] }> }).services.init;
@@ -305,7 +348,9 @@ describe("the stack in docker compose with a broken config", () => {
     await broken.run(["up", "-d"], 600_000);
     const states = await waitFor("every container of the broken stack to exit", 240_000, async () => {
       const all = await containerStates(broken.name);
-      return all.length === LONG_RUNNING.length + 1 && all.every((c) => c.status === "exited") ? all : undefined;
+      // The holder runs on: it only keeps the volume mounted.
+      const rest = all.filter((c) => c.service !== "holder");
+      return rest.length === LONG_RUNNING.length + 1 && rest.every((c) => c.status === "exited") ? rest : undefined;
     });
     const code = Object.fromEntries(states.map((s) => [s.service, s.exitCode]));
     const initLog = await logsOf(broken, "init");
@@ -326,7 +371,9 @@ describe("the stack in docker compose with a broken config", () => {
       expect(log, service).toMatch(message);
     }
     // Nothing written: no gate, no boot, no keyring.
-    expect(existsSync(gatesDir(await volumePath(broken, "secrets")))).toBe(false);
+    // (with compose/subpath.yml the holder made the empty folders the mounts need)
+    const gates = gatesDir(await volumePath(broken, "secrets"));
+    expect(existsSync(gates) ? readdirSync(gates) : []).toEqual([]);
     expect(readdirSync(await volumePath(broken, "keyring"))).toEqual([]);
   });
 });

@@ -21,19 +21,29 @@ export async function runScript(script: string, timeoutMs: number): Promise<stri
   return String(result.all ?? "");
 }
 
-/** `docker compose` (plugin) when there is one, else Debian bookworm's `docker-compose` (v1). */
+export const COMPOSE_SH = resolve(REPO, "compose/compose.sh");
+
+/** compose/compose.sh, as a user runs it: Compose v2 with the base file and, where the engine has volume subpath, compose/subpath.yml. */
 export async function composeCommand(): Promise<string[]> {
   const plugin = await execa("docker", ["compose", "version"], { reject: false, timeout: 20_000 });
-  if (plugin.exitCode === 0) return ["docker", "compose"];
-  const v1 = await execa("docker-compose", ["version"], { reject: false, timeout: 20_000 });
-  if (v1.exitCode === 0) return ["docker-compose"];
-  throw new Error("neither `docker compose` nor `docker-compose` works: run `bash scripts/docker-engine.sh` as root (it installs Debian's docker-compose)");
+  if (plugin.exitCode !== 0)
+    throw new Error("`docker compose` (v2) does not work: run `bash scripts/docker-engine.sh` as root (it builds Compose v2 where missing)");
+  return ["bash", COMPOSE_SH];
+}
+
+export type ComposeMode = "subpath" | "whole-volume";
+
+/** What compose/compose.sh picks on this engine. */
+export async function composeMode(): Promise<ComposeMode> {
+  const out = (await execa("bash", [COMPOSE_SH, "--mode"], { timeout: 20_000 })).stdout.trim();
+  if (out !== "subpath" && out !== "whole-volume") throw new Error(`compose.sh --mode said ${JSON.stringify(out)}`);
+  return out;
 }
 
 export interface ComposeProject {
   name: string;
   gatewayPort: number;
-  /** Runs `<compose> -p NAME -f compose/docker-compose.yml ARGS`; throws with its output on failure. */
+  /** Runs `compose/compose.sh -p NAME [-f EXTRA…] ARGS`; throws with its output on failure. */
   run(args: string[], timeoutMs?: number, output?: "stdout" | "all"): Promise<string>;
   /** The container id of a service ('' when it has none). */
   containerId(service: string): Promise<string>;
@@ -49,7 +59,8 @@ export function composeProject(
   extraFiles: string[] = [],
 ): ComposeProject {
   const env = { BOOTGATE_GATEWAY_PUBLISH: String(gatewayPort), COMPOSE_HTTP_TIMEOUT: "600", ...extraEnv };
-  const files = [COMPOSE_FILE, ...extraFiles.map((f) => resolve(REPO, f))].flatMap((f) => ["-f", f]);
+  // compose.sh names the base file (and subpath.yml) itself; more files come after them.
+  const files = extraFiles.map((f) => resolve(REPO, f)).flatMap((f) => ["-f", f]);
   const run = async (args: string[], timeoutMs = 300_000, output: "stdout" | "all" = "stdout") => {
     const [bin, ...pre] = command;
     const result = await execa(bin!, [...pre, "-p", name, ...files, ...args], { cwd: REPO, env, reject: false, all: true, timeout: timeoutMs });

@@ -13,6 +13,7 @@ export interface FakeContainerInput {
   health?: ContainerState["health"];
   startedAt?: string;
   labels?: Record<string, string>;
+  volumes?: ContainerState["volumes"];
 }
 
 export function fakeContainer(input: FakeContainerInput): ContainerState {
@@ -30,6 +31,7 @@ export function fakeContainer(input: FakeContainerInput): ContainerState {
     startedAt: input.startedAt ?? "2026-01-01T00:00:00.000Z",
     finishedAt: undefined,
     labels,
+    volumes: input.volumes ?? [],
   };
 }
 

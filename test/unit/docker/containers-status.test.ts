@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../../src/config/load.js";
+import type { VolumeMount } from "../../../src/docker/container-engine.js";
 import { engineFailure } from "../../../src/docker/engine-error.js";
 import { containersStatusWith, describeState } from "../../../src/status/containers-status.js";
 import { STATUS_PROVIDERS } from "../../../src/status/providers.js";
+import { secretsMountOf, secretsSharing } from "../../../src/status/secrets-sharing.js";
 import { FakeEngine, fakeContainer } from "../../support/docker-fakes.js";
 
 const config = (extra = "") =>
@@ -34,13 +36,13 @@ describe("the containers section of `bootgate status`", () => {
   it("should list one row per container of the project, with state, exit code, health and start time", async () => {
     const section = (await containersStatusWith(deps(stack()))(config()))!;
     expect(section.title).toBe("containers (compose project stack)");
-    expect(section.columns).toEqual(["service", "container", "state", "health", "started"]);
+    expect(section.columns).toEqual(["service", "container", "state", "health", "started", "secrets"]);
     expect(section.rows).toEqual([
-      ["core-data", "stack-core-data-1", "exited (137)", "unhealthy", "2026-01-01T00:00:00.000Z"],
-      ["core-data", "stack-core-data-2", "running", "starting", "2026-01-01T00:00:00.000Z"],
-      ["gateway", "-", "no container", "-", "-"],
-      ["init", "stack-init-1", "exited (0)", "none", "2026-01-01T00:00:00.000Z"],
-      ["vault", "stack-vault-1", "running", "healthy", "2026-11-24T00:10:00.000Z"],
+      ["core-data", "stack-core-data-1", "exited (137)", "unhealthy", "2026-01-01T00:00:00.000Z", "none"],
+      ["core-data", "stack-core-data-2", "running", "starting", "2026-01-01T00:00:00.000Z", "none"],
+      ["gateway", "-", "no container", "-", "-", "-"],
+      ["init", "stack-init-1", "exited (0)", "none", "2026-01-01T00:00:00.000Z", "none"],
+      ["vault", "stack-vault-1", "running", "healthy", "2026-11-24T00:10:00.000Z", "none"],
     ]);
     const data = section.data as { project: string; containers: { container: string | null; exitCode: number | null }[] };
     expect(data.project).toBe("stack");
@@ -87,6 +89,56 @@ describe("the containers section of `bootgate status`", () => {
   it("should take the project from docker.project in the config", async () => {
     const section = (await containersStatusWith(deps(stack(), {}))(config("docker:\n  project: other\n")))!;
     expect(section.rows.filter((r) => r[1] !== "-").map((r) => r[1])).toEqual(["other-vault-1"]);
+  });
+});
+
+describe("what of the secrets volume the containers mount, in `bootgate status`", () => {
+  const whole: VolumeMount[] = [{ volume: "stack_secrets", target: "/secrets", subpath: undefined }];
+  const own = (service: string): VolumeMount[] => [
+    { volume: "stack_secrets", target: `/secrets/${service}`, subpath: service },
+    { volume: "stack_secrets", target: "/secrets/ca", subpath: "ca" },
+    { volume: "stack_secrets", target: "/secrets/.gates", subpath: ".gates" },
+  ];
+  const engine = (vault: VolumeMount[], coreData: VolumeMount[]) =>
+    new FakeEngine([
+      fakeContainer({ name: "stack-init-1", project: "stack", service: "init", status: "exited", volumes: whole }),
+      fakeContainer({ name: "stack-holder-1", project: "stack", service: "holder", volumes: whole }),
+      fakeContainer({
+        name: "stack-vault-1",
+        project: "stack",
+        service: "vault",
+        volumes: [...vault, { volume: "stack_vault-data", target: "/var/lib/openbao", subpath: undefined }],
+      }),
+      fakeContainer({ name: "stack-core-data-1", project: "stack", service: "core-data", volumes: coreData }),
+    ]);
+
+  it("should say each service mounts its own folder with compose/subpath.yml, init and the holder the whole volume", async () => {
+    const section = (await containersStatusWith(deps(engine(own("vault"), own("core-data"))))(config()))!;
+    expect(section.title).toBe("containers (compose project stack)");
+    expect(Object.fromEntries(section.rows.map((r) => [r[0], r[5]]))).toEqual({
+      "core-data": "own folder",
+      gateway: "-",
+      holder: "whole volume",
+      init: "whole volume",
+      vault: "own folder",
+    });
+    expect(section.data).toMatchObject({ secretsVolume: "per-service folders" });
+  });
+
+  it("should say the services share the whole volume where the engine mounted it whole (an engine without volume subpath)", async () => {
+    const section = (await containersStatusWith(deps(engine(whole, whole)))(config()))!;
+    expect(section.title).toBe(
+      "containers (compose project stack; services share the whole secrets volume (no volume subpath: compose/subpath.yml not in use))",
+    );
+    expect(section.rows.find((r) => r[0] === "vault")![5]).toBe("whole volume");
+    expect(section.data).toMatchObject({ secretsVolume: "whole volume shared" });
+  });
+
+  it("should count one service on the whole volume as shared, and say unknown before any service container exists", async () => {
+    expect(secretsSharing(engine(own("vault"), whole).containers, ["vault", "core-data"], "stack")).toBe("whole volume shared");
+    expect(secretsSharing(engine([], []).containers, ["vault", "core-data"], "stack")).toBe("unknown");
+    // Another project's volume of the same name is not this stack's.
+    expect(secretsMountOf({ volumes: [{ volume: "other_secrets", target: "/secrets", subpath: undefined }] }, "stack")).toBe("none");
   });
 });
 

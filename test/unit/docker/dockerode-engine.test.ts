@@ -19,6 +19,13 @@ const INSPECT = {
     FinishedAt: "0001-01-01T00:00:00Z",
     Health: { Status: "unhealthy" },
   },
+  // A subpath mount (long syntax, in HostConfig.Mounts), a whole one through Binds, and a bind mount.
+  HostConfig: { Mounts: [{ Type: "volume", Source: "stack_secrets", Target: "/secrets/vault", VolumeOptions: { Subpath: "vault" } }] },
+  Mounts: [
+    { Type: "volume", Name: "stack_secrets", Source: "/var/lib/docker/volumes/stack_secrets/_data", Destination: "/secrets/vault" },
+    { Type: "volume", Name: "stack_vault-data", Source: "/var/lib/docker/volumes/stack_vault-data/_data", Destination: "/var/lib/openbao" },
+    { Type: "bind", Source: "/srv/vault.hcl", Destination: "/etc/openbao/vault.hcl" },
+  ],
 };
 
 async function engineOn(handler: (req: IncomingMessage, res: ServerResponse) => void) {
@@ -64,6 +71,10 @@ describe("the dockerode engine", () => {
         startedAt: "2026-11-24T00:00:00.1Z",
         finishedAt: undefined,
         labels: INSPECT.Config.Labels,
+        volumes: [
+          { volume: "stack_secrets", target: "/secrets/vault", subpath: "vault" },
+          { volume: "stack_vault-data", target: "/var/lib/openbao", subpath: undefined },
+        ],
       },
     ]);
     expect(seen[0]).toMatch(/^GET \/containers\/json\?all=true&filters=\{"label":\["com.docker.compose.project=stack"\]\}$/);
