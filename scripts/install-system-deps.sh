@@ -16,8 +16,10 @@ command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || need+=(pyth
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 command -v uwsgi-core >/dev/null 2>&1 || [ -x /usr/bin/uwsgi-core ] || need+=(uwsgi-core)
 [ -e /usr/lib/uwsgi/plugins/python3_plugin.so ] || need+=(uwsgi-plugin-python3)
-python3 -c 'import django' >/dev/null 2>&1 || need+=(python3-django)
-python3 -c 'import psycopg2' >/dev/null 2>&1 || need+=(python3-psycopg2)
+/usr/bin/python3 -c 'import django' >/dev/null 2>&1 || need+=(python3-django)
+/usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || need+=(python3-psycopg2)
+# hvac's one dependency (hvac itself: scripts/install-python-deps.sh).
+/usr/bin/python3 -c 'import requests' >/dev/null 2>&1 || need+=(python3-requests)
 # rsyslog with its TLS driver: the log shipper and collector of the checklist's log link.
 command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 [ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || [ -e /usr/lib/rsyslog/lmnsd_gtls.so ] || need+=(rsyslog-gnutls)
