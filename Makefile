@@ -4,7 +4,7 @@ BAO_VERSION := 2.7.2
 VITEST := node_modules/.bin/vitest
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all install build lint format typecheck test test-unit test-integration test-e2e e2e up tools bao vault system-deps bench clean compose-up compose-down
+.PHONY: all install build lint format typecheck test test-unit test-integration test-e2e e2e up tools bao vault system-deps python-deps bench clean compose-up compose-down
 
 all: build
 
@@ -30,7 +30,11 @@ typecheck: install
 bao: .tools/bin/bao
 system-deps:
 	bash scripts/install-system-deps.sh
-tools: bao system-deps
+# hvac (PyPI, pinned by hash) for the checklist's Django example, into .tools/python.
+.tools/python/.installed: scripts/install-python-deps.sh scripts/python-requirements.txt
+	bash scripts/install-python-deps.sh
+python-deps: .tools/python/.installed
+tools: bao system-deps python-deps
 
 test-unit: build
 	$(VITEST) run --project unit

@@ -28,6 +28,8 @@ const ADMIN_PASSWORD_FILE = "bootgate/postgres-admin.password";
 export interface DbServiceInput {
   name: string;
   database?: string | Record<string, unknown>;
+  /** Extra IP SANs (a client that dials 127.0.0.1 and checks the name by address, as Python's requests does). */
+  ip?: string[];
 }
 
 export interface DbStack extends AsyncDisposable {

@@ -23,4 +23,14 @@ describe("documented examples", () => {
       ["app-one", "/api/app-one", "app-one"],
     ]);
   });
+
+  it("should load examples/checklist/bootgate.yaml and its uwsgi route", async () => {
+    const file = join(EXAMPLES, "checklist", "bootgate.yaml");
+    const config = await loadConfig({ file, env: {} });
+    expect(config.vault.certAuth).toBe(true);
+    const web = config.services.find((s) => s.name === "web-app");
+    expect(web?.database).toMatchObject({ clientCert: true });
+    const routes = await loadRouteMap(config.gateway.routes!, { knownServices: config.services.map((s) => s.name) });
+    expect(routes.map((r) => [r.name, r.scheme, r.service])).toEqual([["web-app", "uwsgi", "web-app"]]);
+  });
 });
