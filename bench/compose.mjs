@@ -3,6 +3,8 @@
 // (`down` without -v, then `up -d`: the tmpfs volume comes back empty, Vault is unsealed from the
 // keyring). The gates are read on the host from the secrets volume every 10 ms, so the figure
 // includes container creation, OpenBao's and PostgreSQL's start and the whole `bootgate run`.
+// Both mount modes in one run where the engine has volume subpath: per-service folders
+// (compose/subpath.yml) and the whole volume (the fallback of older engines), with their ratio.
 // Usage: node bench/compose.mjs [--runs N]   (as root; needs `make build bao`; builds images if needed)
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -17,11 +19,12 @@ const GATES = ["pki-ready", "vault-ready", "gateway-cert-ready", "gateway-ready"
 const SERVICES = ["vault", "postgres", "gateway", "core-data", "core-metadata"];
 
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...opts }).trim();
-const composeBin = spawnSync("docker", ["compose", "version"]).status === 0 ? ["docker", "compose"] : ["docker-compose"];
 const project = `bgbench${process.pid}`;
+let subpath = "0";
+// compose/compose.sh: the stack's files, plus compose/subpath.yml when BOOTGATE_COMPOSE_SUBPATH=1.
 const compose = (...args) =>
-  sh(composeBin[0], [...composeBin.slice(1), "-p", project, "-f", "compose/docker-compose.yml", ...args], {
-    env: { ...process.env, COMPOSE_HTTP_TIMEOUT: "600", BOOTGATE_GATEWAY_PUBLISH: "0" },
+  sh("bash", ["compose/compose.sh", "-p", project, ...args], {
+    env: { ...process.env, COMPOSE_HTTP_TIMEOUT: "600", BOOTGATE_GATEWAY_PUBLISH: "0", BOOTGATE_COMPOSE_SUBPATH: subpath },
   });
 
 let t = performance.now();
@@ -80,22 +83,33 @@ async function boot(label) {
   return { label, upReturnedMs, gatesMs, healthyMs, stages: stageTimes() };
 }
 
+const native = sh("bash", ["compose/compose.sh", "--mode"], { env: { ...process.env, BOOTGATE_COMPOSE_SUBPATH: "" } });
+const modes = native === "subpath" ? ["1", "0"] : ["0"];
 const results = [];
 try {
-  for (let i = 0; i < runs; i++) {
+  for (const mode of modes) {
+    subpath = mode;
+    const name = mode === "1" ? "subpath" : "whole volume";
+    for (let i = 0; i < runs; i++) {
+      compose("down", "-v", "-t", "5");
+      results.push({ mode: name, ...(await boot(`${name}: first boot #${i + 1}`)) });
+      t = performance.now();
+      compose("down", "-t", "20");
+      const downMs = performance.now() - t;
+      results.push({ mode: name, ...(await boot(`${name}: reboot #${i + 1}`)), downMs });
+    }
     compose("down", "-v", "-t", "5");
-    results.push(await boot(`first boot #${i + 1}`));
-    t = performance.now();
-    compose("down", "-t", "20");
-    const downMs = performance.now() - t;
-    results.push({ ...(await boot(`reboot #${i + 1}`)), downMs });
   }
 } finally {
   compose("down", "-v", "-t", "5");
 }
 
 const stageNames = ["pki-init", "secretstore-setup", "db-seed", "gateway-cert", "proxy-setup"];
-console.log(`compose stack (${composeBin.join(" ")}, ${sh("docker", ["info", "-f", "{{.Driver}}"])} storage), images ready in ${fmt(prepareMs)} ms`);
+const engine = sh("docker", ["version", "-f", "{{.Server.Version}} (API {{.Server.APIVersion}})"]);
+const composeVersion = sh("docker", ["compose", "version", "--short"]);
+console.log(
+  `compose stack (engine ${engine}, Compose ${composeVersion}, ${sh("docker", ["info", "-f", "{{.Driver}}"])} storage), images ready in ${fmt(prepareMs)} ms`,
+);
 console.log(
   table(
     ["boot", "up -d returned", "all gates open", "all healthy", ...stageNames, "down before"],
@@ -109,5 +123,14 @@ console.log(
     ]),
   ),
 );
-console.log("(ms; `all gates open` counts from the start of `up -d`; health checks run every 5 s, so `all healthy` is coarse)");
+console.log("(ms; `all gates open` counts from the start of `up -d`; `all healthy` waits for the health checks' interval)");
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+if (modes.length === 2) {
+  for (const kind of ["first boot", "reboot"]) {
+    const of = (mode) => mean(results.filter((r) => r.mode === mode && r.label.includes(kind)).map((r) => r.gatesMs));
+    console.log(
+      `${kind}, all gates open (mean of ${runs}): subpath ${fmt(of("subpath"))} ms / whole volume ${fmt(of("whole volume"))} ms = ${(of("subpath") / of("whole volume")).toFixed(2)}×`,
+    );
+  }
+}
 console.log(`saved ${saveResult("compose", { prepareMs, results })}`);
