@@ -19,10 +19,29 @@ export interface KeptItem {
 
 export class AgentState {
   readonly items = new Map<string, KeptItem>();
-  vaultSealed: boolean | undefined;
-  vaultError: string | undefined;
+  private sealed: boolean | undefined;
+  private sealError: string | undefined;
   /** Told of every failed try (the agent starts watching for Vault's return). */
   onFailed: (() => void) | undefined;
+  /** Told of every change worth writing down (the state file for `bootgate status`). */
+  onChanged: (() => void) | undefined;
+
+  get vaultSealed(): boolean | undefined {
+    return this.sealed;
+  }
+  set vaultSealed(value: boolean | undefined) {
+    if (value === this.sealed) return;
+    this.sealed = value;
+    this.onChanged?.();
+  }
+  get vaultError(): string | undefined {
+    return this.sealError;
+  }
+  set vaultError(value: string | undefined) {
+    if (value === this.sealError) return;
+    this.sealError = value;
+    this.onChanged?.();
+  }
 
   item(kind: KeptKind, service: string): KeptItem {
     const key = `${kind}/${service}`;
@@ -42,6 +61,7 @@ export class AgentState {
     if (update.serial) it.serial = update.serial;
     it.failing = 0;
     delete it.lastError;
+    this.onChanged?.();
     return it;
   }
 
@@ -52,6 +72,7 @@ export class AgentState {
     it.lastError = error;
     it.nextAt = nextAt;
     this.onFailed?.();
+    this.onChanged?.();
     return it;
   }
 

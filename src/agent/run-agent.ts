@@ -12,6 +12,7 @@ import { vaultClientFor } from "../vault/vault-client.js";
 import { agentMetrics } from "./agent-metrics.js";
 import { startAgentServer, type AgentServer } from "./agent-server.js";
 import { AgentState } from "./agent-state.js";
+import { agentStateWriter } from "./agent-state-writer.js";
 import { type Clock, KeyedTimers, systemClock } from "./keyed-timers.js";
 import type { LeafIssuer } from "./leaf-issuer.js";
 import { leafKeeper } from "./leaf-keeper.js";
@@ -123,6 +124,8 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
   leaves.start();
   gatewayTls?.start();
   snapshots.start();
+  const stateFile = agentStateWriter({ secretsDir: config.secretsDir, state, clock, log });
+  stateFile.start();
   void refreshVault();
   const counts = { tokens: 0, certificates: 0 };
   for (const it of state.items.values()) counts[it.kind === "token" ? "tokens" : "certificates"]++;
@@ -137,7 +140,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
       await Promise.all([tokens.idle(), leaves.idle(), gatewayTls?.idle(), snapshots.idle()]);
       // A pass still running may have scheduled its next one.
       timers.cancelAll();
-      await Promise.all([session.close(), server.close()]);
+      await Promise.all([session.close(), server.close(), stateFile.stop()]);
       log("stopped");
       resolve();
     };

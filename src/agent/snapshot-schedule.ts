@@ -1,6 +1,6 @@
 // The agent's raft snapshots: one every `vault.snapshots.every` into `vault.snapshots.dir`, the
 // newest `keep` kept — the same encrypted file `bootgate snapshot save` writes
-// (src/vault/cluster/snapshot.ts). On a timer, not a poll; a failed one is logged and counted, and
+// (src/vault/cluster/snapshot.ts), from the cluster's active node. On a timer, not a poll; a failed one is logged and counted, and
 // the next is due `every` later as usual (a Vault that is down now may be up by then). Its gauges
 // live in a registry of their own, merged into the agent's /metrics.
 import { Counter, Gauge, Registry } from "prom-client";
@@ -16,7 +16,7 @@ export interface SnapshotScheduleOptions {
   clock: Clock;
   log: (line: string) => void;
   /** Takes one snapshot (default: saveVaultSnapshot into vault.snapshots.dir). */
-  save?: (config: Config, now: Date) => Promise<Pick<SavedSnapshot, "file" | "bytes" | "pruned">>;
+  save?: (config: Config, now: Date) => Promise<Pick<SavedSnapshot, "file" | "bytes" | "pruned"> & { node?: string }>;
 }
 
 export interface SnapshotSchedule {
@@ -73,7 +73,9 @@ export function snapshotSchedule(options: SnapshotScheduleOptions): SnapshotSche
       const saved = await save(config, new Date(clock.now()));
       lastSuccessAt = clock.now();
       lastBytes = saved.bytes;
-      log(`snapshot saved: ${saved.file} (${saved.bytes} bytes${saved.pruned.length > 0 ? `; ${saved.pruned.length} older removed` : ""})`);
+      log(
+        `snapshot saved: ${saved.file} (${saved.bytes} bytes${saved.node ? `, from ${saved.node}` : ""}${saved.pruned.length > 0 ? `; ${saved.pruned.length} older removed` : ""})`,
+      );
     } catch (error) {
       failures++;
       log(`snapshot failed (next in ${Math.round(every! / 1000)} s): ${error instanceof Error ? error.message : String(error)}`);

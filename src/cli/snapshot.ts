@@ -23,8 +23,8 @@ export async function snapshotCommand(argv: string[]): Promise<number> {
     const saved = await saveVaultSnapshot(config, values.out !== undefined ? { out: resolve(values.out) } : {});
     process.stdout.write(
       values.json
-        ? JSON.stringify({ file: saved.file, bytes: saved.bytes, ...saved.header, pruned: saved.pruned }) + "\n"
-        : `snapshot saved: ${saved.file} (${saved.bytes} bytes, seal key ${saved.header.sealKeyId}, stack ${saved.header.stackId})\n`,
+        ? JSON.stringify({ file: saved.file, bytes: saved.bytes, ...saved.header, pruned: saved.pruned, node: saved.node }) + "\n"
+        : `snapshot saved: ${saved.file} (${saved.bytes} bytes, seal key ${saved.header.sealKeyId}, stack ${saved.header.stackId}, from ${saved.node})\n`,
     );
     return 0;
   }
@@ -33,7 +33,7 @@ export async function snapshotCommand(argv: string[]): Promise<number> {
   process.stdout.write(
     values.json
       ? JSON.stringify({ restored: file, ...header }) + "\n"
-      : `snapshot restored: ${file} (taken ${header.createdAt}, seal key ${header.sealKeyId})\n`,
+      : `snapshot restored: ${file} (taken ${header.createdAt}, seal key ${header.sealKeyId}, into ${header.node})\n`,
   );
   return 0;
 }

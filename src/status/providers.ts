@@ -1,4 +1,5 @@
 // The sections of `bootgate status`, in the order they print. Add a provider here.
+import { agentStatus } from "./agent-status.js";
 import { containersStatus } from "./containers-status.js";
 import { dbStatus } from "./db-status.js";
 import { gatesStatus } from "./gates-status.js";
@@ -17,5 +18,6 @@ export const STATUS_PROVIDERS: readonly StatusProvider[] = [
   vaultNodesStatus,
   dbStatus,
   gatewayStatus,
+  agentStatus,
   containersStatus,
 ];

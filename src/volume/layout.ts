@@ -13,6 +13,7 @@
 //   bootgate/token.json        bootgate's own Vault token for the later stages
 //   bootgate/intermediate.sealed  this boot's intermediate (AES-256-GCM) until Vault's PKI engine holds it
 //   bootgate/cert.pem, key.pem bootgate's own leaf (name `bootgate`): the agent's HTTPS listener
+//   bootgate/agent-state.json  what the agent keeps: next and last renewal, last error (no secret), for `status`
 //   .gates/<gate>, .gates/boot, .gates/wait.sh
 // <stateDir>/
 //   vault/keyring.json         the encrypted unseal or recovery key shares
@@ -44,6 +45,8 @@ export const servicePath = (secretsDir: string, service: string, file: ServiceFi
 export const bootgateDir = (secretsDir: string) => serviceDir(secretsDir, BOOTGATE_DIR);
 /** This boot's intermediate, sealed, between pki-init and secretstore-setup (src/pki/sealed-intermediate.ts). */
 export const sealedIntermediatePath = (secretsDir: string) => join(bootgateDir(secretsDir), "intermediate.sealed");
+/** The agent's view of what it keeps, written after each change (src/agent/agent-state-file.ts). */
+export const agentStatePath = (secretsDir: string) => join(bootgateDir(secretsDir), "agent-state.json");
 export const localAdminPasswordPath = (secretsDir: string) => join(bootgateDir(secretsDir), LOCAL_ADMIN_PASSWORD_FILE);
 
 /** The default homes of the gateway's generated config, in the gateway's own folder (tmpfs: keys are in them). */

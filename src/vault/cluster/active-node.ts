@@ -4,6 +4,7 @@
 // Each of those means "not here, not now": the call moves on to the next node, a round of all of
 // them at a time, until one answers or the deadline passes. Anything else (403, 400, a TLS
 // mismatch) is the answer and is thrown at once. The node that answered is asked first next time.
+import { RequestError } from "../../errors.js";
 import { poll } from "../../util/poll.js";
 import { describeVaultError, vaultStatusCode } from "../vault-errors.js";
 import { hasTransientCode } from "../../util/transient.js";
@@ -16,7 +17,9 @@ const KV_UPGRADING = /waiting for the primary to upgrade from non-versioned to v
 /** The node did not (or could not) handle the request as the active node: try another. */
 export function isNotActiveHere(error: unknown): boolean {
   if (hasTransientCode(error)) return true;
-  const status = vaultStatusCode(error);
+  // node-vault's errors carry the status in their response; bootgate's own https calls (the raft
+  // snapshot API) throw a RequestError with it.
+  const status = vaultStatusCode(error) ?? (error instanceof RequestError ? error.statusCode : undefined);
   if (status !== undefined && NOT_ACTIVE_STATUSES.has(status)) return true;
   const message = error instanceof Error ? error.message : String(error);
   if (status === 500) return /active (cluster )?node|not active|leadership|no leader|raft/i.test(message);

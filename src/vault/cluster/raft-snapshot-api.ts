@@ -3,6 +3,7 @@
 // stack's CA by the vault service's name like every other client, no body ever logged.
 import { request } from "node:https";
 import { RequestError } from "../../errors.js";
+import { errorCode } from "../../util/transient.js";
 
 export interface RaftEndpoint {
   address: string;
@@ -44,6 +45,8 @@ function call(endpoint: RaftEndpoint, method: "GET" | "POST", path: string, body
   }).catch((error: unknown) => {
     throw new RequestError(`Vault at ${endpoint.address}`, `${method} ${path}`, error instanceof Error ? error.message : String(error), {
       transient: true,
+      // ECONNREFUSED and its kin: a node that is down, so the cluster's next node is asked.
+      code: errorCode(error),
       cause: error,
     });
   });

@@ -14,6 +14,7 @@ import { loadIkm } from "../ikm.js";
 import { sealKeyIds } from "../server-boot-config.js";
 import { revokeSelf } from "../tokens.js";
 import { vaultClientFor } from "../vault-client.js";
+import { onActiveRaftNode, type OnActiveNode } from "./active-raft-endpoint.js";
 import { fetchRaftSnapshot, installRaftSnapshot, type RaftEndpoint } from "./raft-snapshot-api.js";
 import { openSnapshot, sealSnapshot, SnapshotRefused, type SnapshotHeader } from "./snapshot-envelope.js";
 
@@ -35,8 +36,17 @@ async function keysFrom(config: Config): Promise<Keys> {
   }
 }
 
-/** Logs in as bootgate; the token lives in memory only, for this one command. */
-async function asBootgate<T>(config: Config, keys: Keys, work: (endpoint: RaftEndpoint) => Promise<T>, options: { revoke: boolean }): Promise<T> {
+/**
+ * Logs in as bootgate (the token lives in memory only, for this one command) and runs `work` on
+ * the active node of a cluster (active-raft-endpoint.ts), whichever node vault.address names.
+ */
+async function asBootgate<T>(
+  config: Config,
+  keys: Keys,
+  what: string,
+  work: (endpoint: RaftEndpoint) => Promise<T>,
+  options: { revoke: boolean },
+): Promise<OnActiveNode<T>> {
   const plain = await vaultClientFor(config);
   let token: string;
   try {
@@ -48,7 +58,7 @@ async function asBootgate<T>(config: Config, keys: Keys, work: (endpoint: RaftEn
   }
   const caPem = await readFile(caBundlePath(config.secretsDir));
   try {
-    return await work({ address: config.vault.address, caPem, serverName: config.vault.service, token });
+    return await onActiveRaftNode(config, { caPem, serverName: config.vault.service, token }, what, work);
   } finally {
     if (options.revoke) {
       const client = await vaultClientFor(config, token);
@@ -69,6 +79,8 @@ export interface SavedSnapshot {
   bytes: number;
   /** Older files removed to keep `vault.snapshots.keep`. */
   pruned: string[];
+  /** The node that gave it: a cluster's active node. */
+  node: string;
 }
 
 export async function saveVaultSnapshot(config: Config, options: { out?: string; now?: Date } = {}): Promise<SavedSnapshot> {
@@ -78,13 +90,15 @@ export async function saveVaultSnapshot(config: Config, options: { out?: string;
     throw new UsageError(`Expected --out outside the secrets volume ${config.secretsDir} (a tmpfs, emptied at every boot), got ${file}`);
   const keys = await keysFrom(config);
   try {
-    const archive = await asBootgate(config, keys, (endpoint) => fetchRaftSnapshot(endpoint), { revoke: true });
+    const { value: archive, address: node } = await asBootgate(config, keys, "take a raft snapshot", (endpoint) => fetchRaftSnapshot(endpoint), {
+      revoke: true,
+    });
     const header = { stackId: keys.stackId, sealKeyId: config.vault.sealKeyId, createdAt: at.toISOString() };
     const sealed = sealSnapshot(archive, keys.snapshotKey, header);
     await ensureDir(dirname(file), { mode: 0o700 });
     await writeFileAtomic(file, sealed, { mode: 0o600 });
     const pruned = options.out === undefined ? await prune(config.vault.snapshots.dir, config.vault.snapshots.keep) : [];
-    return { file, header: { v: 1, ...header, size: archive.length }, bytes: sealed.length, pruned };
+    return { file, header: { v: 1, ...header, size: archive.length }, bytes: sealed.length, pruned, node };
   } finally {
     keys.snapshotKey.fill(0);
   }
@@ -99,7 +113,7 @@ async function prune(dir: string, keep: number): Promise<string[]> {
 }
 
 /** Opens and checks the file; a refusal is a ConfigError naming it (exit 2), and nothing is restored. */
-export async function restoreVaultSnapshot(config: Config, file: string): Promise<SnapshotHeader> {
+export async function restoreVaultSnapshot(config: Config, file: string): Promise<SnapshotHeader & { node: string }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -117,6 +131,8 @@ export async function restoreVaultSnapshot(config: Config, file: string): Promis
     keys.snapshotKey.fill(0);
   }
   // The token is the fresh cluster's: the archive replaces its storage, token store included.
-  await asBootgate(config, keys, (endpoint) => installRaftSnapshot(endpoint, opened.archive, true), { revoke: false });
-  return opened.header;
+  const { address } = await asBootgate(config, keys, "restore a raft snapshot", (endpoint) => installRaftSnapshot(endpoint, opened.archive, true), {
+    revoke: false,
+  });
+  return { ...opened.header, node: address };
 }

@@ -11,7 +11,8 @@ import { reloadOnRenewal, sighup } from "../../../src/local/reload-on-renewal.js
 import { splitCertificates } from "../../../src/pki/pem.js";
 import { freePort } from "../../../src/servers/free-port.js";
 import { poll } from "../../../src/util/poll.js";
-import { caBundlePath, serviceDir, servicePath } from "../../../src/volume/layout.js";
+import { agentStatePath, caBundlePath, serviceDir, servicePath } from "../../../src/volume/layout.js";
+import { runCli } from "../../support/cli.js";
 import { startDbStack } from "../../support/db-stack.js";
 import { postgresServedSerial, servedSerial } from "../../support/served-serial.js";
 
@@ -89,6 +90,23 @@ describe("bootgate agent: every leaf renewed end to end (real OpenBao, PostgreSQ
       );
       expect(reloadLines.some((l) => l.startsWith("openbao:"))).toBe(true);
       expect(reloadLines.some((l) => l.startsWith("postgres:"))).toBe(true);
+
+      // `bootgate status` shows, from the agent's state file, each leaf's last renewal and the next.
+      await poll(
+        async () => {
+          const status = await runCli(["status", "--config", stack.configFile]);
+          expect(status.code).toBe(0);
+          const agentBlock = status.stdout.split("\n\n").find((b) => b.startsWith("agent "));
+          if (!agentBlock?.startsWith("agent running since")) return undefined;
+          for (const s of leaves) {
+            const row = agentBlock.split("\n").find((l) => new RegExp(`^${s.name}\\s+certificate\\s`).test(l));
+            // expires, last renewal and next renewal are each "<ISO time> (...)"; the last error "-".
+            if (!row || (row.match(/\d{4}-\d\d-\d\dT[\d:.]+Z \((in|[\d.]+ \w+ ago)/g) ?? []).length !== 3 || !row.trimEnd().endsWith("-")) return undefined;
+          }
+          return true;
+        },
+        { timeoutMs: 10_000, intervalMs: 300, what: "`bootgate status` to show every leaf's renewal" },
+      );
     } finally {
       abort.abort();
       await agent.stopped;
@@ -113,6 +131,17 @@ describe("bootgate agent: every leaf renewed end to end (real OpenBao, PostgreSQ
       expect([key.uid, cert.uid], s.name).toEqual([owner, owner]);
       expect(leaf.subjectAltName, s.name).toContain(`DNS:${s.name}`);
     }
+    // A stopped agent leaves its last state, and status says it is not running.
+    const afterStop = await runCli(["status", "--json", "--config", stack.configFile]);
+    const agentJson = (
+      JSON.parse(afterStop.stdout) as { agent: { running: boolean; stopped: boolean; items: { service: string; kind: string; renewedAt?: string }[] } }
+    ).agent;
+    expect(agentJson).toMatchObject({ running: false, stopped: true });
+    for (const s of leaves) expect(agentJson.items.find((i) => i.service === s.name && i.kind === "certificate")?.renewedAt, s.name).toBeTruthy();
+    const stateFile = await stat(agentStatePath(dir));
+    expect(stateFile.mode & 0o777).toBe(0o600);
+    expect(await readFile(agentStatePath(dir), "utf8")).not.toMatch(/PRIVATE KEY|hvs\.|"token"\s*:/);
+
     // The renewals were the agent's, through the configured mount, and no key reached the log.
     expect(lines.filter((l) => /renewed, serial/.test(l)).length).toBeGreaterThanOrEqual(leaves.length * RENEWALS);
     expect(lines.join("\n")).not.toMatch(/PRIVATE KEY/);

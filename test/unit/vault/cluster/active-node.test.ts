@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TimeoutError } from "../../../../src/errors.js";
+import { RequestError, TimeoutError } from "../../../../src/errors.js";
 import { ActiveNodeFollower, isNotActiveHere } from "../../../../src/vault/cluster/active-node.js";
 
 const http = (statusCode: number, message = `status ${statusCode}`) => Object.assign(new Error(message), { response: { statusCode } });
@@ -26,6 +26,12 @@ describe("following the active Vault node", () => {
     ["a standby that lost the leader", http(500, "local node not active but active cluster node not found")],
     ["kv-v2 upgrading on a new active node", http(400, "Waiting for the primary to upgrade from non-versioned to versioned data.")],
     ["a socket hang up", new Error("socket hang up")],
+    // bootgate's own https calls (the raft snapshot API) throw RequestErrors, not node-vault's.
+    ["a standby's 307 to a raft snapshot request", new RequestError("Vault at https://a", "GET sys/storage/raft/snapshot", "HTTP 307: ", { statusCode: 307 })],
+    [
+      "a raft snapshot request to a dead node",
+      new RequestError("Vault at https://a", "GET sys/storage/raft/snapshot", "connect ECONNREFUSED", { code: "ECONNREFUSED" }),
+    ],
   ])("should try another node on %s", (_, error) => {
     expect(isNotActiveHere(error)).toBe(true);
   });
@@ -35,6 +41,7 @@ describe("following the active Vault node", () => {
     ["a bad request", http(400, "invalid path")],
     ["an internal error of another kind", http(500, "internal error")],
     ["a TLS mismatch", Object.assign(new Error("Hostname/IP does not match"), { code: "ERR_TLS_CERT_ALTNAME_INVALID" })],
+    ["a raft snapshot refused", new RequestError("Vault at https://a", "GET sys/storage/raft/snapshot", "HTTP 403: permission denied", { statusCode: 403 })],
   ])("should take %s as the answer", (_, error) => {
     expect(isNotActiveHere(error)).toBe(false);
   });
