@@ -9,6 +9,7 @@ const RUNS = [
   ["npx", ["tsx", "bench/pki/run.ts"]],
   ["node", ["--import", "tsx", "bench/vault.ts"]],
   ["node", ["--import", "tsx", "bench/vault-seal.ts"]],
+  ["node", ["--import", "tsx", "bench/vault-cluster.ts"]],
   ["node", ["--import", "tsx", "bench/db-seed.ts"]],
   ["node", ["--import", "tsx", "bench/gateway.ts"]],
   ["node", ["--import", "tsx", "bench/agent.ts"]],
