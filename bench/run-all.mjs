@@ -7,6 +7,7 @@ const RUNS = [
   ["node", ["bench/cold.mjs"]],
   ["node", ["bench/gates.mjs"]],
   ["npx", ["tsx", "bench/pki/run.ts"]],
+  ["node", ["--import", "tsx", "bench/pki/issuance.ts"]],
   ["node", ["--import", "tsx", "bench/vault.ts"]],
   ["node", ["--import", "tsx", "bench/vault-seal.ts"]],
   ["node", ["--import", "tsx", "bench/vault-cluster.ts"]],
