@@ -39,6 +39,8 @@ export interface AgentOptions {
   clock?: Clock;
   /** Where renewed leaves come from; default Vault's PKI engine. */
   issuer?: LeafIssuer;
+  /** Sees each body the enrollment API reads (tests: no private key ever reaches the agent). */
+  observeEnrollBody?: (path: string, body: string) => void;
 }
 
 export interface RunningAgent {
@@ -106,7 +108,9 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
     state,
     refreshVault,
   });
-  const enroll = config.agent.enroll ? await startEnrollService(config, { session, log }) : undefined;
+  const enroll = config.agent.enroll
+    ? await startEnrollService(config, { session, log, ...(options.observeEnrollBody ? { observeBody: options.observeEnrollBody } : {}) })
+    : undefined;
   const tokens = tokenKeeper({ config, session, state, timers, clock, log });
   const issuer = options.issuer ?? vaultLeafIssuer(session, config.vault.pkiMount);
   const gatewayTls = gatewayKeeperFor(config, { session, issuer, state, timers, clock, log });

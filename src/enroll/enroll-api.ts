@@ -34,6 +34,8 @@ export interface EnrollApiContext {
   psk?: { key: Buffer; salt: Buffer } | undefined;
   log(line: string): void;
   now?: () => number;
+  /** Sees every request body the API reads (tests check that no private key ever arrives). */
+  observeBody?: ((path: string, body: string) => void) | undefined;
 }
 
 class Refusal extends Error {
@@ -122,6 +124,7 @@ export function enrollApi(ctx: EnrollApiContext) {
 
   const sign = async (req: IncomingMessage, transport: Transport): Promise<{ body: Record<string, unknown>; service: string; how: string }> => {
     const raw = await readBody(req);
+    ctx.observeBody?.("/ca/sign", raw);
     let parsed: { service?: unknown; csr?: unknown };
     try {
       parsed = JSON.parse(raw) as typeof parsed;

@@ -38,7 +38,7 @@ async function listenerTls(secretsDir: string): Promise<ListenerTls> {
 
 export async function startEnrollService(
   config: Config,
-  options: { session: VaultSession; log: (line: string) => void; signer?: CsrSigner },
+  options: { session: VaultSession; log: (line: string) => void; signer?: CsrSigner; observeBody?: (path: string, body: string) => void },
 ): Promise<EnrollService> {
   const enroll = config.agent.enroll!;
   let psk: { key: Buffer; salt: Buffer } | undefined;
@@ -60,6 +60,7 @@ export async function startEnrollService(
     bundle: () => bundle,
     psk,
     log: options.log,
+    observeBody: options.observeBody,
   });
   const listener: EnrollListener = await startEnrollListener(enroll.listen, tls, (req, res, transport, address) => void handle(req, res, transport, address));
   return {
