@@ -114,8 +114,8 @@ export async function fetchTrustedCa(target: EnrollTarget, trust: Trust): Promis
   return { bundlePem: verdict.bundlePem, pskKey: key };
 }
 
-/** An HTTPS request verified against the trusted bundle by --server-name; with `identity`, over mutual TLS. */
-function httpsJson(
+/** An HTTPS request verified against the trusted bundle by --server-name; with `identity`, over mutual TLS (exported for tests). */
+export function enrollRequest(
   target: EnrollTarget,
   ca: TrustedCa,
   method: "GET" | "POST",
@@ -168,7 +168,7 @@ const KEY_ALGORITHMS: readonly string[] = ["ecdsa-p256", "ecdsa-p384", "rsa-2048
 
 /** Step 2: the parameters, over verified HTTPS (in the clear they would be anyone's to change). */
 export async function fetchParameters(target: EnrollTarget, ca: TrustedCa): Promise<CaParameters> {
-  const { status, body } = await httpsJson(target, ca, "GET", "/ca/cert");
+  const { status, body } = await enrollRequest(target, ca, "GET", "/ca/cert");
   if (status !== 200) throw new EnrollError(`GET /ca/cert over HTTPS answered HTTP ${status}`);
   if (splitCertificates(String(body.bundle)).join("") !== ca.bundlePem)
     throw new EnrollError("the bundle over HTTPS is not the one fetched and checked in the clear");
@@ -195,7 +195,7 @@ export async function enrollOnce(
       : "pskKey" in credential
         ? `PSK ${signPskRequest(credential.pskKey, request.service, Date.now())}`
         : undefined;
-  const { status, body } = await httpsJson(target, ca, "POST", "/ca/sign", {
+  const { status, body } = await enrollRequest(target, ca, "POST", "/ca/sign", {
     body: { service: request.service, csr: csrPem },
     ...(authorization ? { authorization } : {}),
     ...("identity" in credential ? { identity: credential.identity } : {}),

@@ -25,7 +25,8 @@ const HOW = "run the integration tests as root on a host with iproute2 (`apt-get
 
 async function ip(args: string[]): Promise<void> {
   const run = await execa("ip", args, { reject: false, stdin: "ignore" });
-  if (run.exitCode !== 0) throw new Error(`cannot make the test's network namespace: \`ip ${args.join(" ")}\` failed (${run.stderr.trim() || run.exitCode}); ${HOW}`);
+  if (run.exitCode !== 0)
+    throw new Error(`cannot make the test's network namespace: \`ip ${args.join(" ")}\` failed (${run.stderr.trim() || run.exitCode}); ${HOW}`);
 }
 
 export async function makeNetns(): Promise<Netns> {

@@ -106,7 +106,8 @@ describe("bootgate enroll from another host (a network namespace; real OpenBao, 
     // Each leaf verifies against the stack's bundle by its enrolled names, and carries exactly those.
     expect(await handshake(logsDir, stack.bundle, "logs.edge.internal")).toEqual({ authorized: true });
     expect(await handshake(metricsDir, stack.bundle, "edge-metrics")).toEqual({ authorized: true });
-    const names = async (dir: string) => new X509Certificate(splitCertificates(await readFile(join(dir, "cert.pem"), "utf8"))[0]!).subjectAltName!.split(", ").sort();
+    const names = async (dir: string) =>
+      new X509Certificate(splitCertificates(await readFile(join(dir, "cert.pem"), "utf8"))[0]!).subjectAltName!.split(", ").sort();
     expect(await names(logsDir)).toEqual(["DNS:edge-logs", "DNS:logs.edge.internal"]);
     expect(await names(metricsDir)).toEqual(["DNS:edge-metrics"]);
     for (const dir of [logsDir, metricsDir]) expect((await stat(join(dir, "key.pem"))).mode & 0o777).toBe(0o600);
