@@ -126,6 +126,8 @@ export function enrollRequest(
   const tls: RequestOptions = { host: target.host, port: target.port, servername: target.serverName, ca: ca.bundlePem, agent: false };
   if (options.identity) {
     const identity = options.identity;
+    // createConnection is used only without an agent (agent: false would make a new one).
+    delete tls.agent;
     // The marker byte first, then the handshake (enroll-listener.ts); verification as for any request.
     tls.createConnection = () => {
       const raw = netConnect(target.port, target.host);
