@@ -89,7 +89,9 @@ export function enrollApi(ctx: EnrollApiContext) {
       if (!peer) throw new Refusal(401, "no client certificate");
       const cn = /(?:^|\n)CN=([^\n]+)/.exec(peer.subject)?.[1];
       if (cn !== service) throw new Refusal(403, `the client certificate is ${cn ?? "nameless"}'s, not ${service}'s`);
-      return { how: `renewal with serial ${peer.serialNumber.toLowerCase()}` };
+      const serial = peer.serialNumber.toLowerCase();
+      if (await ctx.signer.isRevoked(serial)) throw new Refusal(403, `the client certificate (serial ${serial}) is revoked`);
+      return { how: `renewal with serial ${serial}` };
     }
     const header = req.headers.authorization ?? "";
     const [scheme, credential] = header.split(" ", 2);

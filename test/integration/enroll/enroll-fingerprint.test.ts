@@ -8,7 +8,9 @@ import { readFile, stat } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { enrollOnce, fetchParameters, fetchTrustedCa } from "../../../src/enroll/enroll-client.js";
 import { splitCertificates } from "../../../src/pki/pem.js";
+import { withBootgateLogin } from "../../../src/vault/bootgate-login.js";
 import { freePort } from "../../../src/servers/free-port.js";
 import { serviceDir } from "../../../src/volume/layout.js";
 import { runCli } from "../../support/cli.js";
@@ -74,6 +76,27 @@ describe("bootgate enroll with a pinned fingerprint (real OpenBao, bootgate agen
     expect(reuse.stderr).toMatch(/token already used/);
     expect(existsSync(join(again.path, "cert.pem"))).toBe(false);
     expect(reuse.stderr).not.toContain(token);
+
+    // Renewal by mutual TLS works with the current leaf, and not once Vault has revoked it.
+    const target = { host: "127.0.0.1", port: stack.port, serverName: "bootgate" };
+    const ca = await fetchTrustedCa(target, { fingerprint: stack.fingerprint });
+    const params = await fetchParameters(target, ca);
+    const identity = async () => ({ certPem: await readFile(join(dir, "cert.pem"), "utf8"), keyPem: await readFile(join(dir, "key.pem"), "utf8") });
+    const renewed = await enrollOnce(target, ca, params, {
+      service: "edge-logs",
+      names: ["logs.edge.internal", "10.77.0.2"],
+      outDir: dir,
+      credential: { identity: await identity() },
+    });
+    expect(renewed.serial).not.toBe(leaf.serialNumber.toLowerCase());
+    const current = await identity();
+    await withBootgateLogin(stack.vault.config, (admin) =>
+      admin.api.write(`${stack.vault.config.vault.pkiMount}/revoke`, { certificate: splitCertificates(current.certPem)[0] }),
+    );
+    await expect(enrollOnce(target, ca, params, { service: "edge-logs", names: [], outDir: dir, credential: { identity: current } })).rejects.toThrow(
+      /HTTP 403\): the client certificate \(serial [0-9a-f]+\) is revoked/,
+    );
+    expect(await readFile(join(dir, "cert.pem"), "utf8")).toBe(current.certPem);
   });
 
   it("should stop before sending its token when the bundle served is another CA's, and write nothing", async () => {
