@@ -14,6 +14,7 @@ const RUNS = [
   ["node", ["--import", "tsx", "bench/db-seed.ts"]],
   ["node", ["--import", "tsx", "bench/gateway.ts"]],
   ["node", ["--import", "tsx", "bench/agent.ts"]],
+  ["node", ["--import", "tsx", "bench/enroll.ts"]],
   ["node", ["bench/up.mjs"]],
   // Needs root and a Docker engine (scripts/docker-engine.sh starts one).
   ["node", ["bench/compose.mjs"]],
