@@ -7,7 +7,9 @@
 # Idempotent: each image carries a label with the hash of its inputs and is rebuilt only when
 # that hash changes. Needs root (debootstrap), a Docker engine (scripts/docker-engine.sh) and a
 # built project (`make build bao`).
-# Env: BOOTGATE_DEBIAN_MIRROR (default http://deb.debian.org/debian).
+# Env: BOOTGATE_DEBIAN_MIRROR (default http://deb.debian.org/debian); BOOTGATE_IMAGE, the app
+# image's tag (default bootgate: the one compose/docker-compose.yml runs unless told otherwise),
+# so two checkouts can keep their own image on one engine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -16,6 +18,7 @@ mirror=${BOOTGATE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=postgresql,nginx,libnginx-mod-http-js,ca-certificates,dash,libstdc++6
 node_bin=$(node -p process.execPath)
 bao_bin="$root/.tools/bin/bao"
+image=${BOOTGATE_IMAGE:-bootgate}
 
 fail() { echo "build.sh: $*" >&2; exit 1; }
 docker info >/dev/null 2>&1 || fail "no Docker engine answers: run \`bash scripts/docker-engine.sh\` (as root)"
@@ -54,14 +57,14 @@ if [ "$(label_of bootgate-base)" != "$base_hash" ]; then
 fi
 
 # --- bootgate ------------------------------------------------------------------------------
-ctx="$cache/context"
+ctx="$cache/context-${image//[^A-Za-z0-9_.-]/_}"
 hash_tree() { (cd "$root" && find "$@" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64; }
 app_hash=$(printf '%s\n' "$base_hash" \
   "$(sha256sum "$node_bin" "$bao_bin" "$root/package.json" "$root/package-lock.json" "$here/Dockerfile" | cut -c1-64)" \
   "$(hash_tree dist bin compose/example-service compose/entry compose/vault.hcl compose/bootgate.yaml compose/routes.toml)" | sha256sum | cut -c1-16)
-if [ "$(label_of bootgate)" != "$app_hash" ]; then
+if [ "$(label_of "$image")" != "$app_hash" ]; then
   start=$(date +%s)
-  previous=$(docker image inspect --format '{{.Id}}' bootgate 2>/dev/null || true)
+  previous=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
   rm -rf "$ctx"
   r="$ctx/root"
   mkdir -p "$r/usr/local/bin" "$r/app/compose" "$r/etc/bootgate"
@@ -75,11 +78,11 @@ if [ "$(label_of bootgate)" != "$app_hash" ]; then
   cp -a "$root/node_modules" "$r/app/node_modules"
   (cd "$r/app" && npm prune --omit=dev --no-audit --no-fund >/dev/null 2>&1) || fail "npm prune --omit=dev failed in $r/app"
   cp "$here/Dockerfile" "$ctx/Dockerfile"
-  DOCKER_BUILDKIT=0 docker build -q --label "bootgate.inputs=$app_hash" -t bootgate "$ctx" >"$cache/docker-build.log" 2>&1 ||
-    { tail -n 30 "$cache/docker-build.log" >&2; fail "docker build failed (full log: $cache/docker-build.log)"; }
+  DOCKER_BUILDKIT=0 docker build -q --label "bootgate.inputs=$app_hash" -t "$image" "$ctx" >"$ctx.log" 2>&1 ||
+    { tail -n 30 "$ctx.log" >&2; fail "docker build failed (full log: $ctx.log)"; }
   rm -rf "$ctx"
   # The image this one replaces, unless a container still uses it.
-  [ -z "$previous" ] || [ "$previous" = "$(docker image inspect --format '{{.Id}}' bootgate)" ] || docker rmi "$previous" >/dev/null 2>&1 || true
-  took bootgate "$start"
+  [ -z "$previous" ] || [ "$previous" = "$(docker image inspect --format '{{.Id}}' "$image")" ] || docker rmi "$previous" >/dev/null 2>&1 || true
+  took "$image" "$start"
 fi
-echo "build.sh: images bootgate-base ($base_hash) and bootgate ($app_hash) are up to date"
+echo "build.sh: images bootgate-base ($base_hash) and $image ($app_hash) are up to date"
