@@ -39,7 +39,7 @@ tools: bao system-deps python-deps
 test-unit: build
 	$(VITEST) run --project unit
 test-integration: build tools
-	$(VITEST) run --project integration --project integration-timed
+	bash scripts/test-integration.sh
 # End to end: `bootgate up --local`, and the compose stack in real containers. As root it installs
 # docker.io and debootstrap from Debian where missing, Compose v2 where missing, and starts a current
 # dockerd (built once from the Go module proxy, cached) where none answers (scripts/docker-engine.sh), builds the images without a registry (compose/image/build.sh,
@@ -60,7 +60,7 @@ prefetch-e2e:
 # one after the other, so real servers never compete with each other for the two cores.
 test: prefetch-e2e lint typecheck build tools
 	$(VITEST) run --project unit
-	$(VITEST) run --project integration --project integration-timed
+	bash scripts/test-integration.sh
 	$(MAKE) --no-print-directory e2e
 
 up: build tools

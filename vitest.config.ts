@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config";
 
 // The integration files that spend their time waiting for a clock — short-lived leaves and tokens
-// to come due, an outage to last, a schedule to fire — rather than on the CPU. They run in a lane
-// of their own beside the others (two files at a time in all, each lane one file at a time), so
-// `make test` does not sit idle through their waits. Every file uses its own free ports and
-// folders, so the two lanes never share a server.
+// to come due, an outage to last, a schedule to fire — rather than on the CPU. They are a project
+// of their own that scripts/test-integration.sh runs as a second vitest process beside the other
+// files (vitest puts every project without file parallelism in one single-worker group, so one
+// process cannot run two such lanes), each lane one file at a time, so `make test` does not sit
+// idle through their waits. Every file uses its own free ports and folders: the lanes share no server.
 const timed = [
   "test/integration/enroll/enroll-renew.test.ts",
   "test/integration/enroll/reboot.test.ts",
@@ -25,8 +26,8 @@ const integration = {
   fileParallelism: false,
 };
 
-// Projects: unit, integration (two lanes: `integration` and `integration-timed`, run together by
-// `make test-integration`) and e2e, so `make test` can run them in order and a developer can run one.
+// Projects: unit, integration (two lanes: `integration` and `integration-timed`, run side by side
+// by `make test-integration`) and e2e, so `make test` can run them in order and a developer can run one.
 export default defineConfig({
   test: {
     projects: [
