@@ -9,7 +9,9 @@ const EXAMPLES = resolve(import.meta.dirname, "../../../examples");
 describe("documented examples", () => {
   it("should load examples/bootgate.yaml with every key it shows", async () => {
     const config = await loadConfig({ file: join(EXAMPLES, "bootgate.yaml"), env: {} });
-    expect(config.services.map((s) => s.name)).toEqual(["vault", "postgres", "gateway", "core-data", "app-one", "log-shipper", "log-collector"]);
+    expect(config.services.map((s) => s.name)).toEqual(["vault", "postgres", "gateway", "core-data", "app-one", "log-shipper", "log-collector", "edge-logs"]);
+    expect(config.services.find((s) => s.name === "edge-logs")?.remote).toBe(true);
+    expect(config.agent.enroll).toMatchObject({ listen: { host: "0.0.0.0", port: 9465 }, perAddressPerMinute: 120, perServicePerMinute: 60 });
     expect(config.vault.ikm).toEqual({ command: ["/usr/local/bin/fetch-ikm"] });
     expect(config.stages["secretstore-setup"]).toEqual({ timeoutMs: 180_000, retries: 5 });
     expect(config.gateway.routes).toBe(join(EXAMPLES, "routes.toml"));
