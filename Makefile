@@ -39,7 +39,7 @@ tools: bao system-deps python-deps
 test-unit: build
 	$(VITEST) run --project unit
 test-integration: build tools
-	bash scripts/test-integration.sh
+	bash scripts/test-lanes.sh integration integration-timed
 # End to end: `bootgate up --local`, and the compose stack in real containers. As root it installs
 # docker.io and debootstrap from Debian where missing, Compose v2 where missing, and starts a current
 # dockerd (built once from the Go module proxy, cached) where none answers (scripts/docker-engine.sh), builds the images without a registry (compose/image/build.sh,
@@ -48,7 +48,7 @@ test-integration: build tools
 e2e: build tools
 	bash scripts/docker-engine.sh
 	bash compose/image/build.sh
-	$(VITEST) run --project e2e
+	bash scripts/test-lanes.sh e2e e2e-timed
 test-e2e: e2e
 
 # The e2e step's one-time builds (dockerd, Compose v2, the base rootfs) start first, in the
@@ -60,7 +60,7 @@ prefetch-e2e:
 # one after the other, so real servers never compete with each other for the two cores.
 test: prefetch-e2e lint typecheck build tools
 	$(VITEST) run --project unit
-	bash scripts/test-integration.sh
+	bash scripts/test-lanes.sh integration integration-timed
 	$(MAKE) --no-print-directory e2e
 
 up: build tools

@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 // The integration files that spend their time waiting for a clock — short-lived leaves and tokens
 // to come due, an outage to last, a schedule to fire — rather than on the CPU. They are a project
-// of their own that scripts/test-integration.sh runs as a second vitest process beside the other
+// of their own that scripts/test-lanes.sh runs as a second vitest process beside the other
 // files (vitest puts every project without file parallelism in one single-worker group, so one
 // process cannot run two such lanes), each lane one file at a time, so `make test` does not sit
 // idle through their waits. Every file uses its own free ports and folders: the lanes share no server.
@@ -19,6 +19,10 @@ const timed = [
   "test/integration/vault/availability.test.ts",
 ];
 
+// The same for e2e: the up --local renewal test waits for leaves to come due, and the compose
+// stack mostly waits for its containers; each runs beside the up --local tests.
+const e2eTimed = ["test/e2e/up-local-renewal.test.ts", "test/e2e/compose.test.ts"];
+
 const integration = {
   testTimeout: 120_000,
   hookTimeout: 120_000,
@@ -26,23 +30,18 @@ const integration = {
   fileParallelism: false,
 };
 
+const e2e = { testTimeout: 600_000, hookTimeout: 600_000, fileParallelism: false };
+
 // Projects: unit, integration (two lanes: `integration` and `integration-timed`, run side by side
-// by `make test-integration`) and e2e, so `make test` can run them in order and a developer can run one.
+// by `make test-integration`) and e2e (`e2e` and `e2e-timed`, the same way), so `make test` can run them in order and a developer can run one.
 export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 10_000 } },
       { test: { name: "integration", include: ["test/integration/**/*.test.ts"], exclude: timed, ...integration } },
       { test: { name: "integration-timed", include: timed, ...integration } },
-      {
-        test: {
-          name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
-          testTimeout: 600_000,
-          hookTimeout: 600_000,
-          fileParallelism: false,
-        },
-      },
+      { test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: e2eTimed, ...e2e } },
+      { test: { name: "e2e-timed", include: e2eTimed, ...e2e } },
     ],
   },
 });
