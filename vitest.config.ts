@@ -17,6 +17,11 @@ const timed = [
   "test/integration/agent/prometheus-alert.test.ts",
   "test/integration/gates/wait-processes.test.ts",
   "test/integration/vault/availability.test.ts",
+  // Raft clusters mostly wait for elections, heartbeats and autopilot.
+  "test/integration/vault/cluster-status.test.ts",
+  "test/integration/vault/cluster-raft.test.ts",
+  "test/integration/vault/cluster-quorum.test.ts",
+  "test/integration/vault/cluster-leader-kill.test.ts",
 ];
 
 // The same for e2e: the up --local renewal test waits for leaves to come due, and the compose
