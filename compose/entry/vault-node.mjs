@@ -32,7 +32,10 @@ const joins = initializes
   ? ""
   : nodes
       .filter((n) => n !== name)
-      .map((n) => `  retry_join {\n    leader_api_addr = ${q(`https://${n}:8200`)}\n    leader_tls_servername = ${q(n)}\n    leader_ca_cert_file = ${q(ca)}\n  }\n`)
+      .map(
+        (n) =>
+          `  retry_join {\n    leader_api_addr = ${q(`https://${n}:8200`)}\n    leader_tls_servername = ${q(n)}\n    leader_ca_cert_file = ${q(ca)}\n  }\n`,
+      )
       .join("");
 const hcl = `storage "raft" {
   path = ${q(data)}
