@@ -4,7 +4,7 @@ BAO_VERSION := 2.7.2
 VITEST := node_modules/.bin/vitest
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all install build lint format typecheck test test-unit test-integration test-e2e e2e up tools bao vault system-deps python-deps bench clean compose-up compose-down
+.PHONY: prefetch-e2e all install build lint format typecheck test test-unit test-integration test-e2e e2e up tools bao vault system-deps python-deps bench clean compose-up compose-down
 
 all: build
 
@@ -39,7 +39,7 @@ tools: bao system-deps python-deps
 test-unit: build
 	$(VITEST) run --project unit
 test-integration: build tools
-	$(VITEST) run --project integration
+	bash scripts/test-integration.sh
 # End to end: `bootgate up --local`, and the compose stack in real containers. As root it installs
 # docker.io and debootstrap from Debian where missing, Compose v2 where missing, and starts a current
 # dockerd (built once from the Go module proxy, cached) where none answers (scripts/docker-engine.sh), builds the images without a registry (compose/image/build.sh,
@@ -51,11 +51,16 @@ e2e: build tools
 	$(VITEST) run --project e2e
 test-e2e: e2e
 
+# The e2e step's one-time builds (dockerd, Compose v2, the base rootfs) start first, in the
+# background and niced, where a fresh machine needs them (scripts/prefetch-e2e.sh).
+prefetch-e2e:
+	@bash scripts/prefetch-e2e.sh
+
 # Lint and types first (cheap), then unit, integration against real parts, and end-to-end —
 # one after the other, so real servers never compete with each other for the two cores.
-test: lint typecheck build tools
+test: prefetch-e2e lint typecheck build tools
 	$(VITEST) run --project unit
-	$(VITEST) run --project integration
+	bash scripts/test-integration.sh
 	$(MAKE) --no-print-directory e2e
 
 up: build tools

@@ -74,10 +74,10 @@ async function ownedLikeOnDisk(secretsDir: string, service: ServiceConfig): Prom
   }
 }
 
-/** The leaves the agent keeps: on the volume, not imported (an imported leaf is its owner's to renew). */
+/** The leaves the agent keeps: on the volume, not imported (an imported leaf is its owner's to renew), not remote (its enrollee renews it). */
 export function keptLeaves(config: Config): ServiceConfig[] {
   const gateway = gatewayServiceOf(config);
-  return [...config.services.filter((s) => s !== gateway && s.importCert === undefined), BOOTGATE_LEAF];
+  return [...config.services.filter((s) => s !== gateway && s.importCert === undefined && !s.remote), BOOTGATE_LEAF];
 }
 
 export function leafKeeper(ctx: LeafKeeperContext): LeafKeeper {

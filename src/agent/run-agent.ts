@@ -22,6 +22,7 @@ import { tokenKeeper } from "./token-keeper.js";
 import { vaultLeafIssuer } from "./vault-leaf-issuer.js";
 import { vaultSession } from "./vault-session.js";
 import { snapshotSchedule } from "./snapshot-schedule.js";
+import { type EnrollService, startEnrollService } from "../enroll/enroll-service.js";
 import { Registry } from "prom-client";
 
 /** A scrape and a health check share one look at the seal for this long. */
@@ -39,6 +40,8 @@ export interface AgentOptions {
   clock?: Clock;
   /** Where renewed leaves come from; default Vault's PKI engine. */
   issuer?: LeafIssuer;
+  /** Sees each body the enrollment API reads (tests: no private key ever reaches the agent). */
+  observeEnrollBody?: (path: string, body: string) => void;
 }
 
 export interface RunningAgent {
@@ -46,6 +49,8 @@ export interface RunningAgent {
   /** The gateway's certificate and JWT key in Vault; undefined without a gateway. */
   gateway?: GatewayKeeper | undefined;
   server: AgentServer;
+  /** The enrollment API (agent.enroll.listen); undefined when it is off. */
+  enroll?: EnrollService | undefined;
   /** Resolves once the agent stopped (its signal aborted) and its login is revoked. */
   stopped: Promise<void>;
 }
@@ -104,6 +109,9 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
     state,
     refreshVault,
   });
+  const enroll = config.agent.enroll
+    ? await startEnrollService(config, { session, log, ...(options.observeEnrollBody ? { observeBody: options.observeEnrollBody } : {}) })
+    : undefined;
   const tokens = tokenKeeper({ config, session, state, timers, clock, log });
   const issuer = options.issuer ?? vaultLeafIssuer(session, config.vault.pkiMount);
   const gatewayTls = gatewayKeeperFor(config, { session, issuer, state, timers, clock, log });
@@ -116,8 +124,10 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
     log,
     renewBeforeMs: config.pki.renewBeforeMs,
     onRenewed: (service) => {
-      if (service === BOOTGATE_DIR)
+      if (service === BOOTGATE_DIR) {
         server.reloadCertificate().catch((error: unknown) => log(`listener: cannot take the renewed leaf: ${(error as Error).message}`));
+        enroll?.reloadCertificate().catch((error: unknown) => log(`enrollment listener: cannot take the renewed leaf: ${(error as Error).message}`));
+      }
     },
   });
   tokens.start();
@@ -130,7 +140,8 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
   const counts = { tokens: 0, certificates: 0 };
   for (const it of state.items.values()) counts[it.kind === "token" ? "tokens" : "certificates"]++;
   log(
-    `keeping ${counts.tokens} tokens and ${counts.certificates} certificates for Vault at ${config.vault.address}; serving https://${server.address.host}:${server.address.port}/metrics`,
+    `keeping ${counts.tokens} tokens and ${counts.certificates} certificates for Vault at ${config.vault.address}; serving https://${server.address.host}:${server.address.port}/metrics` +
+      (enroll ? `; enrollment on ${enroll.address.host}:${enroll.address.port}` : ""),
   );
 
   const stopped = new Promise<void>((resolve) => {
@@ -140,12 +151,12 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
       await Promise.all([tokens.idle(), leaves.idle(), gatewayTls?.idle(), snapshots.idle()]);
       // A pass still running may have scheduled its next one.
       timers.cancelAll();
-      await Promise.all([session.close(), server.close(), stateFile.stop()]);
+      await Promise.all([session.close(), server.close(), stateFile.stop(), enroll?.close()]);
       log("stopped");
       resolve();
     };
     if (options.signal.aborted) void stop();
     else options.signal.addEventListener("abort", () => void stop(), { once: true });
   });
-  return { state, server, stopped, gateway: gatewayTls };
+  return { state, server, stopped, gateway: gatewayTls, enroll };
 }

@@ -8,7 +8,8 @@ usage:
   bootgate wait <gate>... [--timeout 60s] [-- command args...]
   bootgate status [--json]
   bootgate up --local
-  bootgate token <user> [--ttl 1h]
+  bootgate token <user> [--ttl 1h] | token --enroll <service> [--ttl 15m]
+  bootgate enroll --server URL --service NAME --out DIR (--fingerprint SHA256 | --psk-file FILE) [--token T | --token-file FILE] [--renew] [-- cmd args...]
   bootgate snapshot save [--out FILE] | restore FILE
   bootgate revoke <service>
   bootgate agent [--config FILE]
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   revoke: async () => (await import("./revoke.js")).revokeCommand,
   agent: async () => (await import("./agent.js")).agentCommand,
   ca: async () => (await import("./ca.js")).caCommand,
+  enroll: async () => (await import("./enroll.js")).enrollCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

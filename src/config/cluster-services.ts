@@ -17,6 +17,7 @@ export function withClusterNodes(services: ServiceConfig[], vaultService: string
       dns: shared(base?.dns ?? []),
       ip: [...(base?.ip ?? [])],
       groupReadKey: base?.groupReadKey ?? false,
+      remote: false,
       ...(base?.uid !== undefined ? { uid: base.uid } : {}),
       ...(base?.gid !== undefined ? { gid: base.gid } : {}),
     }));

@@ -32,5 +32,24 @@ export function crossCheckIssues(config: Config): ConfigIssue[] {
       message: `expected \`static\` or \`auto\` with vault.cluster.nodes ${config.vault.cluster.nodes} (a node that joins must unseal itself), got \`shamir\``,
     });
   }
+  issues.push(...remoteIssues(config));
+  return issues;
+}
+
+/** A remote service enrolls through Vault's PKI engine; the stack's own servers cannot be elsewhere. */
+function remoteIssues(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const local = new Set([config.vault.service, ...config.vault.cluster.names, config.postgres.service, config.gateway.service]);
+  config.services.forEach((s, i) => {
+    if (!s.remote) return;
+    if (local.has(s.name))
+      issues.push({ path: `services.${i}.remote`, message: `expected \`${s.name}\` (a server bootgate starts or configures on this host) not to be remote` });
+    if (s.importCert !== undefined)
+      issues.push({ path: `services.${i}.remote`, message: "expected either remote or importCert: a remote service gets its certificate by enrolling" });
+    if (config.pki.issuer !== "vault")
+      issues.push({ path: `services.${i}.remote`, message: "expected pki.issuer `vault`: a remote service's certificate is signed by Vault's PKI engine" });
+  });
+  if (config.agent.enroll && config.pki.issuer !== "vault")
+    issues.push({ path: "agent.enroll", message: "expected pki.issuer `vault`: enrollment signs through Vault's PKI engine" });
   return issues;
 }

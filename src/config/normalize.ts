@@ -90,6 +90,7 @@ export function normalizeConfig(parsed: ParsedConfig, baseDir: string, source: s
       jwt: { ...jwtRest, ttlMs: ttl, rotateMs: rotate },
     },
     docker: { ...docker, timeoutMs: dockerTimeout },
+    agent: { ...parsed.agent, ...(parsed.agent.enroll ? { enroll: { ...parsed.agent.enroll, psk: absOpt(parsed.agent.enroll.psk) } } : {}) },
     stages: Object.fromEntries(
       Object.entries(parsed.stages).map(([name, { timeout, ...settings }]) => [
         name,

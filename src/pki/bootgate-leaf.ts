@@ -10,7 +10,7 @@ import type { IssuingCa } from "./issuing-ca.js";
 import { judgeExistingLeaf } from "./kept-leaf.js";
 import { issueLeaves } from "./leaf-issue.js";
 
-export const BOOTGATE_LEAF: ServiceConfig = { name: BOOTGATE_DIR, dns: [], ip: [], groupReadKey: false, uid: 0 };
+export const BOOTGATE_LEAF: ServiceConfig = { name: BOOTGATE_DIR, dns: [], ip: [], groupReadKey: false, remote: false, uid: 0 };
 
 /** What to write for bootgate's leaf this run: nothing when the one on the volume stays (or the CA cannot issue). */
 export async function bootgateLeafWrite(config: Config, ca: IssuingCa, now: Date): Promise<ServiceWrite | undefined> {

@@ -91,7 +91,8 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   if (!ca) ca = await findThisBootsCa(bundleFile, bootKey, now);
 
   // 3. Which leaves stay.
-  const notImported = config.services.filter((s) => !imported.has(s.name) && s !== gateway);
+  // A remote service gets its leaf by enrolling (docs/enroll.md): no folder here.
+  const notImported = config.services.filter((s) => !imported.has(s.name) && s !== gateway && !s.remote);
   const onVolume = byVault ? notImported.filter((s) => bootstrap.has(s.name)) : notImported;
   const leftToVault = byVault ? notImported.filter((s) => !bootstrap.has(s.name)) : [];
   const kept = new Map<string, Extract<Awaited<ReturnType<typeof judgeExistingLeaf>>, { keep: true }>>();

@@ -47,7 +47,7 @@ export async function issueThroughVault(
   const now = options.now ?? new Date();
   const bootstrap = bootstrapServices(config);
   const gateway = gatewayServiceOf(config);
-  const mine = config.services.filter((s) => !bootstrap.has(s.name) && s.importCert === undefined && s !== gateway);
+  const mine = config.services.filter((s) => !bootstrap.has(s.name) && s.importCert === undefined && s !== gateway && !s.remote);
   // Vault's and PostgreSQL's own leaves come from pki-init; one that a rerun found due (names,
   // key algorithm, renewal) was left standing for Vault to reissue here with the same intermediate.
   const bootstrapDue: ServiceConfig[] = [];

@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 
 export interface CertificateStatus {
   service: string;
-  state: "ok" | "renew soon" | "expired" | "missing" | "unreadable" | "in vault";
+  state: "ok" | "renew soon" | "expired" | "missing" | "unreadable" | "in vault" | "remote";
   subject?: string;
   sans?: string[];
   notAfter?: string;
@@ -69,6 +69,8 @@ export const pkiStatus: StatusProvider = async (config) => {
     config.services.map(async (s): Promise<CertificateStatus> => {
       // The gateway's certificate and key go to Vault through gateway-cert, never to the volume.
       if (s === gateway) return { service: s.name, state: "in vault" };
+      // A remote service's leaf lives on its own host (bootgate enroll), not on this volume.
+      if (s.remote) return { service: s.name, state: "remote" };
       const cert = await readCert(servicePath(config.secretsDir, s.name, "cert"));
       if (typeof cert === "string") return { service: s.name, state: cert };
       const notAfter = new Date(cert.validTo);

@@ -10,6 +10,7 @@ import { reloadReissued } from "../docker/reload-reissued.js";
 import { writeFileAtomic, ensureDir } from "../fs/atomic-write.js";
 import { type ServiceWrite, writeCaBundle, writeServices } from "../pki/bundle-writer.js";
 import { putGatewayLeaf } from "../pki/gateway-handoff.js";
+import { gatewayLeafDue } from "./gateway-leaf-due.js";
 import { judgeLeafText } from "../pki/kept-leaf.js";
 import { isSignedBy } from "../pki/material-checks.js";
 import { loadOfflineRoot, offlineCa, offlineRootFile } from "../pki/offline-root.js";
@@ -97,7 +98,9 @@ export async function issueWithOfflineRoot(ctx: StageContext, engine: PkiEngine)
     ikm.fill(0);
   }
 
-  const leaves = await issueThroughVault(engine, config, ca, { gateway: moved.length > 0 || resealed, now });
+  // As with a per-boot root: a gateway leaf due for renewal is issued now, not at the next boot.
+  const gateway = moved.length > 0 || resealed || (await gatewayLeafDue(config, now));
+  const leaves = await issueThroughVault(engine, config, ca, { gateway, now });
   if (leaves.gatewayLeaf) putGatewayLeaf(ctx.handoff, leaves.gatewayLeaf);
   const reloaded = await reloadReissued(config, [...moved, ...leaves.services], { log: (line) => ctx.log.info(line), signal: ctx.signal });
   const count = (action: string) => leaves.services.filter((s) => s.action === action).length;

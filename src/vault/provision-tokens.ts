@@ -35,16 +35,21 @@ export interface TokensProvisioned {
   revoked: number;
 }
 
-/** Who gets a token: every service, then bootgate's later stages (also the agent's token keeper's list). */
+/**
+ * Who gets a token: every service on this host (a remote one has no folder to hold it), then
+ * bootgate's later stages (also the agent's token keeper's list).
+ */
 export function identities(config: Config): Identity[] {
-  const services: Identity[] = config.services.map((s: ServiceConfig) => ({
-    name: s.name,
-    policies: [servicePolicyName(s.name), TOKEN_SELF_POLICY],
-    kvPrefix: s.name,
-    prepareDir: async () => void (await ensureServiceDir(config.secretsDir, s)),
-    // A token is a secret of its service alone: 0600 even where the key is group-readable.
-    fileOptions: { ...secretFileOptions({ ...s, groupReadKey: false }) },
-  }));
+  const services: Identity[] = config.services
+    .filter((s) => !s.remote)
+    .map((s: ServiceConfig) => ({
+      name: s.name,
+      policies: [servicePolicyName(s.name), TOKEN_SELF_POLICY],
+      kvPrefix: s.name,
+      prepareDir: async () => void (await ensureServiceDir(config.secretsDir, s)),
+      // A token is a secret of its service alone: 0600 even where the key is group-readable.
+      fileOptions: { ...secretFileOptions({ ...s, groupReadKey: false }) },
+    }));
   const bootgate: Identity = {
     name: BOOTGATE_IDENTITY,
     policies: [BOOTGATE_POLICY, TOKEN_SELF_POLICY],

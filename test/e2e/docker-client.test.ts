@@ -73,7 +73,7 @@ describe("bootgate's Docker client on a real engine", () => {
   it("should find no containers of the project when bootgate looks under another project", async () => {
     const other = pkiTestConfig(dir.path, { services: [{ name: "alpha" }], docker: { project: `${project}x` } });
     const section = (await containersStatusWith()(other))!;
-    expect(section.rows).toEqual([["alpha", "-", "no container", "-", "-"]]);
+    expect(section.rows).toEqual([["alpha", "-", "no container", "-", "-", "-"]]);
   });
 
   it("should signal nobody on the boot's first issue", async () => {
@@ -95,7 +95,7 @@ describe("bootgate's Docker client on a real engine", () => {
 
   it("should show a stopped container as exited with its exit code", async () => {
     await docker(["stop", "-t", "10", beta.name]);
-    expect(await rowOf("beta")).toEqual(["beta", beta.name, "exited (3)", "none", expect.any(String)]);
+    expect(await rowOf("beta")).toEqual(["beta", beta.name, "exited (3)", "none", expect.any(String), "none"]);
     expect((await rowOf("alpha"))?.[2]).toBe("running");
   });
 

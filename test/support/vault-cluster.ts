@@ -47,6 +47,12 @@ export interface VaultCluster extends AsyncDisposable {
   ikmFile: string;
   names: string[];
   addresses: string[];
+  /**
+   * How long the last full start took, in ms: pki-init; every node spawned → one node active and
+   * unsealed (sys/health 200); → every node a voter with a leader (autopilot promotes a joined node
+   * only after its stabilization time); autopilot's configuration after that.
+   */
+  timings: { pkiMs: number; activeMs: number; nodesMs: number; autopilotMs: number };
   /** Which node got the `initialize` stanza at the first start. */
   initializer: string | undefined;
   handle(name: string): OpenBaoHandle | undefined;
@@ -128,23 +134,42 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
   };
 
   let initializer: string | undefined;
+  const timings = { pkiMs: NaN, activeMs: NaN, nodesMs: NaN, autopilotMs: NaN };
   const startAll = async () => {
+    const t0 = performance.now();
     initializer = await initializerNow();
     const files = await writeNodeBootConfigs(config, initializer);
     await Promise.all(slots.map((s) => launch(s, initializer, files)));
+    // sys/health answers 200 only on the active, unsealed node (a standby 429, sealed 503): the follower finds it.
+    const health = createClusterClient({
+      addresses: slots.map((s) => s.apiAddr),
+      caPem: await readFile(caFile),
+      serverName: config.vault.service,
+      deadlineMs: 60_000,
+      roundPauseMs: 50,
+    });
+    const active = health
+      .call("be active and unsealed", (c) => c.api.read("sys/health"))
+      .then(() => (timings.activeMs = performance.now() - t0))
+      .finally(() => health.close());
     await cluster.waitForVoters(count);
+    await active;
+    const t1 = performance.now();
+    timings.nodesMs = t1 - t0;
     const client = await login();
     try {
       await client.call("configure autopilot", (c) => configureAutopilot(c, { minQuorum: count, deadServerAfter: "1m" }));
     } finally {
       client.close();
     }
+    timings.autopilotMs = performance.now() - t1;
   };
   const cluster: VaultCluster = {
     dir,
     config,
     ikmFile,
     names,
+    timings,
     addresses: slots.map((s) => s.apiAddr),
     get initializer() {
       return initializer;
@@ -225,7 +250,9 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
   };
 
   try {
+    const p0 = performance.now();
     const pki = await collectBoot({ config, stages: [await buildStage(pkiInitStage(), config)], boot: "begin" });
+    timings.pkiMs = performance.now() - p0;
     if (!pki.ok) throw new Error(`startVaultCluster: pki-init failed: ${pki.failures.map((f) => f.message).join("; ")}`);
     await startAll();
     if (options.setup) {

@@ -29,10 +29,25 @@ export interface VaultPkiGatewayStack extends AsyncDisposable {
   nginx: NginxHandle;
 }
 
-/** `extra`: config keys merged over the stack's (pki, gateway.jwt, agent…). */
-export async function startVaultPkiGatewayStack(extra: { pki?: Record<string, unknown>; jwt?: Record<string, unknown>; agent?: Record<string, unknown> } = {}) {
+/**
+ * `extra`: config keys merged over the stack's (pki, gateway.jwt, agent…); `services` and `routes`
+ * (TOML text) add to the stack's, e.g. a remote service behind the gateway (test/integration/enroll/).
+ */
+export async function startVaultPkiGatewayStack(
+  extra: {
+    pki?: Record<string, unknown>;
+    jwt?: Record<string, unknown>;
+    agent?: Record<string, unknown>;
+    services?: Record<string, unknown>[];
+    routes?: string;
+  } = {},
+) {
   const [gatewayPort, upstreamPort] = [await freePort(), await freePort()];
-  const vault = await startVaultStack({ setup: false, start: false, config: { services: [{ name: "gateway" }, { name: "core-data" }] } });
+  const vault = await startVaultStack({
+    setup: false,
+    start: false,
+    config: { services: [{ name: "gateway" }, { name: "core-data" }, ...(extra.services ?? [])] },
+  });
   const cleanups: Array<() => PromiseLike<unknown>> = [() => vault[Symbol.asyncDispose]()];
   const dispose = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
@@ -41,7 +56,7 @@ export async function startVaultPkiGatewayStack(extra: { pki?: Record<string, un
     const routesFile = join(vault.dir, "routes.toml");
     await writeFile(
       routesFile,
-      `[[routes]]\nname = "core-data"\npath = "/api/core-data"\nupstream = "https://127.0.0.1:${upstreamPort}"\nservice = "core-data"\n`,
+      `[[routes]]\nname = "core-data"\npath = "/api/core-data"\nupstream = "https://127.0.0.1:${upstreamPort}"\nservice = "core-data"\n` + (extra.routes ?? ""),
     );
     const configFile = join(vault.dir, "bootgate.yaml");
     const doc = parse(await readFile(configFile, "utf8")) as Record<string, unknown>;

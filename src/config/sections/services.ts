@@ -25,6 +25,12 @@ export const serviceEntry = z.strictObject({
   /** A leaf imported as is (e.g. a public certificate): folder with cert.pem, key.pem and optionally chain.pem. */
   importCert: path.optional(),
   /**
+   * The service runs on another host and enrolls over the network (`bootgate enroll`, docs/enroll.md):
+   * pki-init writes no folder for it and no token file, but it has its PKI role, its Vault policy
+   * and (with `database`) its credentials like any other.
+   */
+  remote: z.boolean({ error: "expected true or false" }).default(false),
+  /**
    * Signal sent to the service's running container(s) when a run reissues its certificate
    * (e.g. SIGHUP), so it reloads instead of serving the old one until restarted.
    */

@@ -74,8 +74,10 @@ describe("bootgate agent: every leaf renewed end to end (real OpenBao, PostgreSQ
       // After the reload both servers present the newest leaf, verified against ca/ca.pem by their names.
       const ca = bundle.toString();
       const onDisk = async (service: string) => normal(new X509Certificate(await readFile(servicePath(dir, service, "cert"))).serialNumber);
+      // The leaf on disk keeps moving (a renewal every ~15 s) and a reload under load can take some
+      // seconds: wait for a moment where the served and the written one are the same.
       await poll(async () => ((await servedSerial({ port: stack.vault.bao!.port, servername: "vault", ca })) === (await onDisk("vault")) ? true : undefined), {
-        timeoutMs: 10_000,
+        timeoutMs: 30_000,
         intervalMs: 200,
         what: "OpenBao to serve its newest leaf",
       });
@@ -83,7 +85,7 @@ describe("bootgate agent: every leaf renewed end to end (real OpenBao, PostgreSQ
         async () =>
           normal(await postgresServedSerial({ port: config.postgres.port, servername: "postgres", ca })) === (await onDisk("postgres")) ? true : undefined,
         {
-          timeoutMs: 10_000,
+          timeoutMs: 30_000,
           intervalMs: 200,
           what: "PostgreSQL to serve its newest leaf",
         },
