@@ -2,13 +2,14 @@
 // One node of the compose Vault cluster (compose/vault-cluster.yml): writes its own OpenBao
 // config to its private /tmp (raft with retry_join to the other nodes, each verified by its own
 // name against the stack's CA; its own leaf; the audit file_path every node shares, since OpenBao
-// refuses a standby whose path differs from the stored audit table) and its boot config: the
-// vault service's openbao.json (the static seal, so a joiner unseals itself) with the
-// `initialize` stanza for the first node only, and only while its storage is empty — exactly one
-// node initializes (openbao issues 3652, 2274). The container's command then execs `bao server`.
-// Env: NODE_NAME (vault-0), NODES (vault-0,vault-1,vault-2).
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// refuses a standby whose path differs from the stored audit table) and hands `bao server` the
+// boot config init's pki-init wrote for this node (/secrets/<node>/openbao.json: the static seal,
+// so a joiner unseals itself, and the `initialize` stanza for the first node on the stack's first
+// boot only — bootgate decides that from its state volume, src/vault/cluster/init-marker.ts; a
+// node's own storage cannot tell a first boot from a wiped node beside live peers). The node
+// with the stanza bootstraps alone; every other joins. The container's command then execs
+// `bao server`. Env: NODE_NAME (vault-0), NODES (vault-0,vault-1,vault-2).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const name = process.env.NODE_NAME;
 const nodes = (process.env.NODES ?? "").split(",").filter(Boolean);
@@ -17,15 +18,14 @@ if (!name || !nodes.includes(name)) {
   process.exit(2);
 }
 const data = "/var/lib/openbao";
-const has = (dir, file) => {
-  try {
-    return readdirSync(dir).includes(file);
-  } catch {
-    return false;
-  }
-};
-const hasStorage = has(data, "vault.db") || has(join(data, "raft"), "raft.db");
-const initializes = name === nodes[0] && !hasStorage;
+const bootConfig = `/secrets/${name}/openbao.json`;
+let initializes;
+try {
+  initializes = "initialize" in JSON.parse(readFileSync(bootConfig, "utf8"));
+} catch (error) {
+  console.error(`vault-node: cannot read ${bootConfig} (init's pki-init writes it before pki-ready): ${error.message}`);
+  process.exit(1);
+}
 const q = JSON.stringify;
 const ca = "/secrets/ca/ca.pem";
 const joins = initializes
@@ -61,9 +61,6 @@ cluster_addr = ${q(`https://${name}:8201`)}
 ui = false
 log_level = "warn"
 `;
-const shared = JSON.parse(readFileSync("/secrets/vault/openbao.json", "utf8"));
-if (!initializes) delete shared.initialize;
 mkdirSync("/tmp/bao", { recursive: true, mode: 0o700 });
 writeFileSync("/tmp/bao/node.hcl", hcl, { mode: 0o600 });
-writeFileSync("/tmp/bao/openbao.json", JSON.stringify(shared, null, 2) + "\n", { mode: 0o600 });
 console.log(`vault-node: ${name} ${initializes ? "initializes the cluster" : "joins the cluster"}`);
