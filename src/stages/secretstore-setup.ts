@@ -82,7 +82,13 @@ async function run(ctx: StageContext, deps: SecretstoreDeps) {
           ? // Loaded only then: it checks the root with @peculiar/x509.
             await (await import("../vault/offline-issuer.js")).issueWithOfflineRoot(ctx, engine)
           : await issueWithVault(ctx, engine, sealed);
-      if (cluster) await waitForClusterUnsealed(config, { timeoutMs: NODES_UNSEALED_WAIT_MS, unreachableGraceMs: NODE_UNREACHABLE_GRACE_MS, signal, log: (line) => log.info(line) });
+      if (cluster)
+        await waitForClusterUnsealed(config, {
+          timeoutMs: NODES_UNSEALED_WAIT_MS,
+          unreachableGraceMs: NODE_UNREACHABLE_GRACE_MS,
+          signal,
+          log: (line) => log.info(line),
+        });
       const actions = [
         ...unlocked.actions,
         ...(recorded ? ["cluster recorded"] : []),

@@ -9,7 +9,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/servers/free-port.js";
-import { composeCommand, composeMode, composeProject, containerStates, docker, runScript, waitFor, type ComposeMode, type ComposeProject } from "../support/compose-stack.js";
+import {
+  composeCommand,
+  composeMode,
+  composeProject,
+  containerStates,
+  docker,
+  runScript,
+  waitFor,
+  type ComposeMode,
+  type ComposeProject,
+} from "../support/compose-stack.js";
 import { gatewayGet } from "../support/local-stack.js";
 
 const NODES = ["vault-0", "vault-1", "vault-2"];
@@ -35,7 +45,8 @@ const volumePath = (volume: string) => docker(["volume", "inspect", "-f", "{{.Mo
 const secretFile = async (rel: string) => readFileSync(join(await volumePath("secrets"), rel), "utf8");
 const logsOf = (service: string) => project.run(["logs", "--no-color", service], 60_000);
 /** The cluster bootgate recorded on the keyring volume at its first initialization. */
-const recordedCluster = async () => (JSON.parse(readFileSync(join(await volumePath("keyring"), "vault/cluster.json"), "utf8")) as { clusterId: string }).clusterId;
+const recordedCluster = async () =>
+  (JSON.parse(readFileSync(join(await volumePath("keyring"), "vault/cluster.json"), "utf8")) as { clusterId: string }).clusterId;
 
 /** Each node's own answer (bao status, verified by its name against the stack's CA): sealed, cluster id. */
 async function nodeStatus(node: string): Promise<{ sealed: boolean; initialized: boolean; cluster_id?: string }> {
@@ -92,7 +103,9 @@ async function boot(): Promise<string> {
 }
 
 async function expectRoutesServed(ca: string, user: string) {
-  const jwt = (await project.run(["run", "--rm", "--no-deps", "-T", "init", "node", "/app/bin/bootgate.js", "token", user, "--config", CONFIG], 120_000)).trim();
+  const jwt = (
+    await project.run(["run", "--rm", "--no-deps", "-T", "init", "node", "/app/bin/bootgate.js", "token", user, "--config", CONFIG], 120_000)
+  ).trim();
   for (const service of ["core-data", "core-metadata"]) {
     const res = await gatewayGet(ca, project.gatewayPort, `/${service}/hello`, jwt);
     expect(res.status, res.body).toBe(200);
@@ -126,7 +139,8 @@ describe("Vault as a 3-node cluster in docker compose", () => {
     // Each node's boot config in its own folder; in subpath mode a node sees no other node's folder.
     expect(JSON.parse(await secretFile("vault-0/openbao.json"))).toHaveProperty("initialize");
     expect(JSON.parse(await secretFile("vault-1/openbao.json"))).not.toHaveProperty("initialize");
-    if (mode === "subpath") expect((await project.exec("vault-1", ["ls", "-A", "/secrets"])).stdout.trim().split("\n").sort()).toEqual([".gates", "ca", "vault", "vault-1"]);
+    if (mode === "subpath")
+      expect((await project.exec("vault-1", ["ls", "-A", "/secrets"])).stdout.trim().split("\n").sort()).toEqual([".gates", "ca", "vault", "vault-1"]);
   });
 
   it("should come back after a reboot with vault-0's storage volume removed: vault-0 rejoins the same cluster, nothing is initialized twice", async () => {

@@ -51,7 +51,8 @@ export async function waitForNodesUnsealed(
   const of = (state: NodeState) => names.filter((n) => seen.get(n)?.state === state);
   const result = { unsealed: of("unsealed"), down: of("unreachable"), sealed: of("sealed") };
   for (const name of result.down) options.log?.(`vault node ${name} does not answer (${seen.get(name)?.detail ?? "?"}): vault-ready opens without it`);
-  for (const name of result.sealed) options.log?.(`vault node ${name} still sealed after ${options.timeoutMs} ms (${seen.get(name)?.detail ?? "?"}): vault-ready opens on the others`);
+  for (const name of result.sealed)
+    options.log?.(`vault node ${name} still sealed after ${options.timeoutMs} ms (${seen.get(name)?.detail ?? "?"}): vault-ready opens on the others`);
   return result;
 }
 
@@ -65,7 +66,9 @@ export async function waitForClusterUnsealed(config: Config, options: NodesUnsea
     const client = createVaultClient({ address: addresses[names.indexOf(name)]!, caPem, serverName: name, requestTimeoutMs: PROBE_TIMEOUT_MS });
     try {
       const seal = await readSealStatus(client);
-      return seal.initialized && !seal.sealed ? { state: "unsealed" as const } : { state: "sealed" as const, detail: seal.initialized ? "sealed" : "not initialized" };
+      return seal.initialized && !seal.sealed
+        ? { state: "unsealed" as const }
+        : { state: "sealed" as const, detail: seal.initialized ? "sealed" : "not initialized" };
     } catch (error) {
       // An HTTP answer (503 while joining) is a node that is up: wait for it; anything else is no answer.
       return { state: vaultStatusCode(error) !== undefined ? ("sealed" as const) : ("unreachable" as const), detail: describeVaultError(error) };

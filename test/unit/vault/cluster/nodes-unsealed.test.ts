@@ -26,7 +26,12 @@ describe("waiting for every answering node to be unsealed", () => {
   it("should skip a node that never answers once its grace is over, saying so, and not fail", async () => {
     const { probe } = scripted({ "vault-0": ["unsealed"], "vault-1": ["unreachable"], "vault-2": ["unsealed"] });
     const lines: string[] = [];
-    const result = await waitForNodesUnsealed(["vault-0", "vault-1", "vault-2"], probe, { timeoutMs: 60_000, unreachableGraceMs: 20, intervalMs: 1, log: (l) => lines.push(l) });
+    const result = await waitForNodesUnsealed(["vault-0", "vault-1", "vault-2"], probe, {
+      timeoutMs: 60_000,
+      unreachableGraceMs: 20,
+      intervalMs: 1,
+      log: (l) => lines.push(l),
+    });
     expect(result).toEqual({ unsealed: ["vault-0", "vault-2"], down: ["vault-1"], sealed: [] });
     expect(lines).toEqual([expect.stringMatching(/^vault node vault-1 does not answer \(scripted\): vault-ready opens without it$/)]);
   });
@@ -34,7 +39,12 @@ describe("waiting for every answering node to be unsealed", () => {
   it("should give up on a node that stays sealed at the bound, naming it, and return the others", async () => {
     const { probe } = scripted({ "vault-0": ["unsealed"], "vault-1": ["sealed"] });
     const lines: string[] = [];
-    const result = await waitForNodesUnsealed(["vault-0", "vault-1"], probe, { timeoutMs: 20, unreachableGraceMs: 20, intervalMs: 1, log: (l) => lines.push(l) });
+    const result = await waitForNodesUnsealed(["vault-0", "vault-1"], probe, {
+      timeoutMs: 20,
+      unreachableGraceMs: 20,
+      intervalMs: 1,
+      log: (l) => lines.push(l),
+    });
     expect(result).toEqual({ unsealed: ["vault-0"], down: [], sealed: ["vault-1"] });
     expect(lines).toEqual([expect.stringMatching(/^vault node vault-1 still sealed after 20 ms/)]);
   });
