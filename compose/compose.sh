@@ -26,4 +26,14 @@ if [ "$mode" = 1 ]; then
 else
   echo "compose.sh: engine API ${api:-unknown}${api:+ < 1.45}: every service mounts the whole secrets volume (no compose/subpath.yml)" >&2
 fi
-exec docker compose "${files[@]}" "$@"
+# In subpath mode compose/vault-cluster.yml needs its subpath mounts right after it.
+args=()
+prev=
+for a in "$@"; do
+  args+=("$a")
+  if [ "$mode" = 1 ] && [ "$prev" = -f ] && [ "$(basename "$a")" = vault-cluster.yml ]; then
+    args+=(-f "$here/vault-cluster-subpath.yml")
+  fi
+  prev=$a
+done
+exec docker compose "${files[@]}" "${args[@]}"
