@@ -36,7 +36,7 @@ grep -q 'VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null || fail "the hos
 hash_tree() { (cd "$root" && find "$@" -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64; }
 inputs=$(printf '%s\n' "$(label_of bootgate-base)" "${packages[*]}" \
   "$(sha256sum "$here/Dockerfile.checklist" "$root/scripts/python-requirements.txt" | cut -c1-64)" \
-  "$(hash_tree examples/checklist/django examples/checklist/rsyslog compose/wait.sh)" | sha256sum | cut -c1-16)
+  "$(hash_tree examples/checklist/django examples/checklist/rsyslog)" | sha256sum | cut -c1-16)
 if [ "$(label_of "$checklist")" = "$inputs" ]; then
   echo "build-checklist.sh: image $checklist ($inputs) is up to date"
   exit 0
@@ -58,7 +58,6 @@ rm -rf "$ctx/debs/partial" "$ctx/debs/lock" "$ctx/state"
 cp -a "$python" "$ctx/root/opt/bootgate/python"
 rm -f "$ctx/root/opt/bootgate/python/.installed"
 cp -a "$root/examples/checklist/django" "$root/examples/checklist/rsyslog" "$ctx/root/opt/checklist/"
-cp "$root/compose/wait.sh" "$ctx/root/opt/checklist/wait.sh"
 find "$ctx/root" \( -name __pycache__ -o -name '*.pyc' \) -prune -exec rm -rf {} +
 cp "$here/Dockerfile.checklist" "$ctx/Dockerfile"
 DOCKER_BUILDKIT=0 docker build -q --label "bootgate.inputs=$inputs" -t "$checklist" "$ctx" >"$ctx.log" 2>&1 ||
