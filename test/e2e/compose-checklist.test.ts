@@ -9,6 +9,7 @@
 import { X509Certificate, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/servers/free-port.js";
 import {
@@ -54,6 +55,19 @@ const volumePath = (volume: string) => docker(["volume", "inspect", "-f", "{{.Mo
 const caPem = async () => readFileSync(join(await volumePath("secrets"), "ca/ca.pem"), "utf8");
 const logsOf = (service: string) => project.run(["logs", "--no-color", service], 60_000);
 
+/** Container ids of the current boot: compose's `ps` costs a second or two per call, and the file runs many. */
+const ids = new Map<string, string>();
+async function exec(service: string, argv: string[], input = ""): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  let id = ids.get(service);
+  if (!id) {
+    id = await project.containerId(service);
+    if (!id) throw new Error(`no container for service ${service}`);
+    ids.set(service, id);
+  }
+  const r = await execa("docker", ["exec", "-i", id, ...argv], { input, reject: false, timeout: 60_000 });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? "") };
+}
+
 interface ProbeAnswer {
   ok: boolean;
   error?: string;
@@ -63,7 +77,7 @@ interface ProbeAnswer {
 }
 
 async function probe(service: string, input: Record<string, unknown>): Promise<ProbeAnswer> {
-  const r = await project.exec(service, ["python3", "-c", PROBE], { input: JSON.stringify(input) });
+  const r = await exec(service, ["python3", "-c", PROBE], JSON.stringify(input));
   if (r.exitCode !== 0) throw new Error(`checklist_probe.py in ${service} failed (${r.exitCode}): ${r.stderr.slice(-1500)}`);
   return JSON.parse(r.stdout) as ProbeAnswer;
 }
@@ -103,6 +117,7 @@ const token = async (user: string) =>
 
 /** up -d; init exits 0; every long-running container runs healthy; the gateway answers /web/ with 401. */
 async function boot(): Promise<string> {
+  ids.clear();
   await project.run(["up", "-d"], 600_000);
   const init = await waitFor("the init container to finish", 300_000, async () => {
     const s = (await containerStates(project.name)).find((c) => c.service === "init");
@@ -136,10 +151,10 @@ async function expectDjangoAnswers(ca: string, user: string) {
 
 /** A line appended to the log the shipper tails, seen in the collector's output. */
 async function expectLineShipped(line: string) {
-  const sent = await project.exec("log-shipper", ["sh", "-c", 'printf "%s\\n" "$0" >> /tmp/app.log', line]);
+  const sent = await exec("log-shipper", ["sh", "-c", 'printf "%s\\n" "$0" >> /tmp/app.log', line]);
   expect(sent.exitCode, sent.stderr).toBe(0);
   await waitFor(`the collector to receive "${line}"`, 60_000, async () => {
-    const out = await project.exec("log-collector", ["cat", "/tmp/received.log"]);
+    const out = await exec("log-collector", ["cat", "/tmp/received.log"]);
     return out.stdout.includes(`app: ${line}`) ? true : undefined;
   });
 }
@@ -169,18 +184,17 @@ describe("the design notes' stack in docker compose (compose/checklist.yml)", ()
 
   it("should run each checklist service hardened: its own uid, read-only root, no capability, no new privileges, its own folder only", async () => {
     for (const [service, owner] of Object.entries(CHECKLIST)) {
-      const id = await project.containerId(service);
-      const hardening = await docker(["inspect", "-f", "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}", id]);
+      const hardening = await docker(["inspect", "-f", "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}", await project.containerId(service)]);
       expect(hardening, service).toBe("true [ALL] [no-new-privileges:true]");
-      const who = await project.exec(service, ["sh", "-c", `echo "$(id -u):$(id -g) $(stat -c '%a %u:%g' /secrets/${service}/key.pem)"`]);
+      const who = await exec(service, ["sh", "-c", `echo "$(id -u):$(id -g) $(stat -c '%a %u:%g' /secrets/${service}/key.pem)"`]);
       expect(who.stdout.trim(), service).toBe(`${owner} 600 ${owner}`);
-      expect((await project.exec(service, ["touch", "/opt/checklist/x"])).stderr).toMatch(/Read-only file system/);
-      const listing = (await project.exec(service, ["ls", "-A", "/secrets"])).stdout.trim().split("\n").sort();
+      expect((await exec(service, ["touch", "/opt/checklist/x"])).stderr).toMatch(/Read-only file system/);
+      const listing = (await exec(service, ["ls", "-A", "/secrets"])).stdout.trim().split("\n").sort();
       if (mode === "subpath") expect(listing, service).toEqual([".gates", "ca", service].sort());
       else expect(listing, service).toContain(service);
     }
     // Another service's key is closed to web-app in either mode.
-    const peek = await project.exec("web-app", ["cat", "/secrets/log-shipper/key.pem"]);
+    const peek = await exec("web-app", ["cat", "/secrets/log-shipper/key.pem"]);
     expect(peek.exitCode).not.toBe(0);
     expect(peek.stderr).toMatch(mode === "subpath" ? /No such file or directory/ : /Permission denied/);
   });
@@ -214,17 +228,18 @@ s=c.wrap_socket(socket.create_connection(('log-collector', 6514), 5), server_hos
 m=b'<134>1 - web-app app - - - app: '+sys.argv[1].encode(); s.sendall(str(len(m)).encode()+b' '+m)
 try: s.recv(1)
 except Exception: pass`;
-    await project.exec("web-app", ["python3", "-c", send, stray]);
+    await exec("web-app", ["python3", "-c", send, stray]);
     await waitFor("the collector to refuse web-app as a sender", 30_000, async () =>
       /peer name not authorized.*DNSname: web-app/.test(await logsOf("log-collector")) ? true : undefined,
     );
     // A line shipped after the refusal arrives; the stray one never did.
     await expectLineShipped(`after the stray ${randomBytes(4).toString("hex")}`);
-    expect((await project.exec("log-collector", ["cat", "/tmp/received.log"])).stdout).not.toContain(stray);
+    expect((await exec("log-collector", ["cat", "/tmp/received.log"])).stdout).not.toContain(stray);
   });
 
   it("should after a reboot (down, up: a new CA) still answer the Django request and carry a new log line", async () => {
     await project.run(["down", "-t", "20"], 300_000);
+    ids.clear();
     const ca = await boot();
     expect(new X509Certificate(ca).fingerprint256).not.toBe(new X509Certificate(firstCa).fingerprint256);
     await expectDjangoAnswers(ca, "bob");
