@@ -43,11 +43,12 @@ test-integration: build tools
 # End to end: `bootgate up --local`, and the compose stack in real containers. As root it installs
 # docker.io and debootstrap from Debian where missing, Compose v2 where missing, and starts a current
 # dockerd (built once from the Go module proxy, cached) where none answers (scripts/docker-engine.sh), builds the images without a registry (compose/image/build.sh,
-# cached by a hash of their inputs), then the tests bring the stack up, check it, reboot it
-# (down without -v, up), check it again, try a broken config and tear everything down.
+# and the checklist image for compose/checklist.yml, compose/image/build-checklist.sh, which runs
+# build.sh first; each cached by a hash of its inputs), then the tests bring the stack up, check
+# it, reboot it (down without -v, up), check it again, try a broken config and tear everything down.
 e2e: build tools
 	bash scripts/docker-engine.sh
-	bash compose/image/build.sh
+	bash compose/image/build-checklist.sh
 	bash scripts/test-lanes.sh e2e e2e-timed
 test-e2e: e2e
 
