@@ -23,7 +23,9 @@ export function renderUwsgiRoute(route: Route, resolveLate: boolean, auth: strin
   // With a resolver the upstream is a variable, set before the rewrite: `rewrite … break` ends the
   // rewrite module's directives, so a `set` after it would never run (nginx: "invalid host").
   const late = resolveLate ? `            set $bootgate_upstream "${hostPort}";\n` : "";
-  const body = (exact: boolean) => `${auth}${late}            rewrite ${exact ? "^.*$ /" : `^${escapeRegex(route.path === "/" ? "" : route.path)}(/.*)$ $1`} break;
+  const body = (
+    exact: boolean,
+  ) => `${auth}${late}            rewrite ${exact ? "^.*$ /" : `^${escapeRegex(route.path === "/" ? "" : route.path)}(/.*)$ $1`} break;
             uwsgi_param QUERY_STRING $query_string;
             uwsgi_param REQUEST_METHOD $request_method;
             uwsgi_param CONTENT_TYPE $content_type;

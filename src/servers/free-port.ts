@@ -37,7 +37,8 @@ export function portRange(env: NodeJS.ProcessEnv = process.env, ephemeralStart =
     const m = /^(\d{1,5})-(\d{1,5})$/.exec(given.trim());
     const low = Number(m?.[1]);
     const high = Number(m?.[2]);
-    if (!m || low < 1024 || high > 65535 || low > high) throw new Error(`BOOTGATE_PORT_RANGE: expected LOW-HIGH within 1024-65535, such as 10000-20999, got \`${given}\``);
+    if (!m || low < 1024 || high > 65535 || low > high)
+      throw new Error(`BOOTGATE_PORT_RANGE: expected LOW-HIGH within 1024-65535, such as 10000-20999, got \`${given}\``);
     return { low, high };
   }
   return ephemeralStart > 0 ? { low: LOWEST, high: ephemeralStart - 1 } : undefined;

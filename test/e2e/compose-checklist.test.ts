@@ -184,7 +184,12 @@ describe("the design notes' stack in docker compose (compose/checklist.yml)", ()
 
   it("should run each checklist service hardened: its own uid, read-only root, no capability, no new privileges, its own folder only", async () => {
     for (const [service, owner] of Object.entries(CHECKLIST)) {
-      const hardening = await docker(["inspect", "-f", "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}", await project.containerId(service)]);
+      const hardening = await docker([
+        "inspect",
+        "-f",
+        "{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}",
+        await project.containerId(service),
+      ]);
       expect(hardening, service).toBe("true [ALL] [no-new-privileges:true]");
       const who = await exec(service, ["sh", "-c", `echo "$(id -u):$(id -g) $(stat -c '%a %u:%g' /secrets/${service}/key.pem)"`]);
       expect(who.stdout.trim(), service).toBe(`${owner} 600 ${owner}`);
@@ -202,7 +207,10 @@ describe("the design notes' stack in docker compose (compose/checklist.yml)", ()
   it("should refuse psycopg2 the Django role without its client certificate (web-app) and with another service's (log-shipper)", async () => {
     const creds = await webAppCredentials();
     // libpq would send ~/.postgresql/postgresql.crt if it existed: name a missing file instead.
-    const none = await probe("web-app", { op: "pg-login", conn: connOf(creds, { cert: "/nonexistent/cert.pem", key: "/nonexistent/key.pem" }, own("web-app").ca) });
+    const none = await probe("web-app", {
+      op: "pg-login",
+      conn: connOf(creds, { cert: "/nonexistent/cert.pem", key: "/nonexistent/key.pem" }, own("web-app").ca),
+    });
     expect(none.ok).toBe(false);
     expect(none.error).toMatch(/requires a valid client certificate/);
     // The right password, a certificate from the stack's CA, but not web-app's.

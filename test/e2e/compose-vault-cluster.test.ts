@@ -1,5 +1,5 @@
 // Vault as a 3-node raft cluster in docker compose (issue 16): compose/compose.sh with
-// compose/vault-cluster.yml (and, in subpath mode, compose/vault-cluster-subpath.yml, which
+// compose/vault-cluster.yml (and, in subpath mode, compose/vault-cluster.subpath.yml, which
 // compose.sh adds by itself). One stack for the file: the first boot (exactly one node
 // initializes; three voters, one leader; the example services served through the gateway), a
 // reboot with vault-0's storage volume removed (bootgate, not the node, decides who initializes:

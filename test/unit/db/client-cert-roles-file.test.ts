@@ -5,7 +5,8 @@ import { clientCertRolesPath, readClientCertRoles, writeClientCertRoles } from "
 import { renderPgHba } from "../../../src/servers/pg-hba.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
-const configOf = (yaml: string, secretsDir: string) => parseConfigText(`secretsDir: ${secretsDir}\n${yaml}`, { source: "/etc/bootgate.yaml", baseDir: "/etc", env: {} });
+const configOf = (yaml: string, secretsDir: string) =>
+  parseConfigText(`secretsDir: ${secretsDir}\n${yaml}`, { source: "/etc/bootgate.yaml", baseDir: "/etc", env: {} });
 
 describe("the client-certificate roles file (init -> the postgres container)", () => {
   it("should list exactly the roles whose database asks for the certificate, 0600, and read back the same", async () => {
@@ -44,6 +45,8 @@ describe("the client-certificate roles file (init -> the postgres container)", (
 
   it("should fail naming the file when init has not written it", async () => {
     await using dir = await tempDir();
-    await expect(readClientCertRoles(`${dir.path}/postgres/client-cert-roles`)).rejects.toThrow(/postgres\/client-cert-roles: cannot read the client-certificate roles init writes at every boot \(ENOENT\)/);
+    await expect(readClientCertRoles(`${dir.path}/postgres/client-cert-roles`)).rejects.toThrow(
+      /postgres\/client-cert-roles: cannot read the client-certificate roles init writes at every boot \(ENOENT\)/,
+    );
   });
 });
