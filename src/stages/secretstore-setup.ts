@@ -90,7 +90,9 @@ async function run(ctx: StageContext, deps: SecretstoreDeps) {
           log: (line) => log.info(line),
         });
       const actions = [
-        ...unlocked.actions,
+        // On a cluster the first node asked may be one still joining (a wiped one says "not
+        // initialized"): only the boot that records the cluster initialized it.
+        ...unlocked.actions.filter((a) => !(cluster && !recorded && a === "initialized")),
         ...(recorded ? ["cluster recorded"] : []),
         ...(mounted ? [`enabled ${config.vault.kvMount}/`] : []),
         ...(rewrapped ? [`root key rewrapped with seal key ${config.vault.sealKeyId}`] : []),
