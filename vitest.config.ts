@@ -26,7 +26,7 @@ const timed = [
 
 // The same for e2e: the up --local renewal test waits for leaves to come due, and the compose
 // stack mostly waits for its containers; each runs beside the up --local tests.
-const e2eTimed = ["test/e2e/up-local-renewal.test.ts", "test/e2e/compose.test.ts"];
+const e2eTimed = ["test/e2e/up-local-renewal.test.ts", "test/e2e/compose.test.ts", "test/e2e/compose-vault-cluster.test.ts"];
 
 const integration = {
   testTimeout: 120_000,
