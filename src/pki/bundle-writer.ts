@@ -9,6 +9,7 @@ import { ensureDir, ensureDirSync, type PendingFile, writeFilesAtomic, writeFile
 import { isMemoryBackedSync } from "../fs/memory-backed.js";
 import { ensureServiceDir, publicFileOptions, secretFileOptions, serviceDirOptions } from "../fs/service-dir.js";
 import { caBundlePath, caDir, SERVICE_FILES, serviceDir } from "../volume/layout.js";
+import { recordPendingReloads } from "../volume/pending-reloads.js";
 
 export interface ServiceWrite {
   service: ServiceConfig;
@@ -19,6 +20,11 @@ export interface ServiceWrite {
   caPem?: string;
   /** Files to remove: a key that must no longer be on the volume. */
   remove?: string[];
+  /**
+   * Replaces a leaf this boot's CA issued, which the service's running server may hold: its
+   * `reload` is journalled before anything is written (src/volume/pending-reloads.ts).
+   */
+  reissue?: boolean;
 }
 
 export async function writeCaBundle(secretsDir: string, bundlePem: string): Promise<void> {
@@ -53,6 +59,10 @@ async function writeServiceInMemory(secretsDir: string, write: ServiceWrite): Pr
 }
 
 export async function writeServices(secretsDir: string, writes: readonly ServiceWrite[]): Promise<void> {
+  await recordPendingReloads(
+    secretsDir,
+    writes.filter((w) => w.reissue === true && w.service.reload !== undefined).map((w) => w.service.name),
+  );
   // On the secrets volume (a tmpfs) 200 folders cost ~600 round trips to libuv's pool done
   // concurrently, more than the same system calls made one after the other.
   if (isMemoryBackedSync(secretsDir)) {

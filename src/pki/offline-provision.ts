@@ -65,13 +65,14 @@ async function fromInstalledIntermediate(
     const leaf = sealed?.leaves.find((l) => l.service === service.name);
     const usable = leaf && judgeLeafText(leaf.certPem, leaf.keyPem, service, ca, keyAlgorithm, renewBeforeMs, now);
     if (!leaf || !usable || !usable.keep) return undefined;
-    writes.push({ service, certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.bundlePem });
+    const reissue = verdict.reason !== "missing files";
+    writes.push({ service, certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: ca.bundlePem, ...(reissue ? { reissue } : {}) });
     outcomes.push({
       service: service.name,
       action: "issued",
       serial: usable.serial,
       notAfter: usable.notAfter,
-      ...(verdict.reason !== "missing files" ? { reissued: true } : {}),
+      ...(reissue ? { reissued: true } : {}),
     });
   }
   await writeCaBundle(config.secretsDir, ca.bundlePem);

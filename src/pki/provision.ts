@@ -143,13 +143,14 @@ export async function provisionPki(config: Config, options: ProvisionOptions = {
   const bundle = currentCa.bundlePem;
   for (const leaf of issued) {
     const service = byName.get(leaf.service)!;
-    writes.push({ service, certPem: leaf.certPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle });
+    const reissue = hadLeaf.has(leaf.service);
+    writes.push({ service, certPem: leaf.certPem + currentCa.chainPem, keyPem: leaf.keyPem, caPem: bundle, ...(reissue ? { reissue } : {}) });
     outcomes.push({
       service: leaf.service,
       action: "issued",
       serial: leaf.serial,
       notAfter: leaf.notAfter,
-      ...(hadLeaf.has(leaf.service) ? { reissued: true } : {}),
+      ...(reissue ? { reissued: true } : {}),
     });
   }
   for (const [name, k] of kept) {

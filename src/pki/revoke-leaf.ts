@@ -40,7 +40,7 @@ export async function revokeAndReissue(engine: PkiEngine, config: Config, name: 
   });
   if (leaf.issuingCaPem.trim() !== ca.chainPem.trim())
     throw new Error(`Vault's PKI engine at ${engine.mount}/ no longer issues with this boot's intermediate (ca/ca.pem)`);
-  await writeServices(config.secretsDir, [{ service, certPem: leaf.certPem + ca.chainPem, keyPem: leaf.keyPem, caPem: ca.bundlePem }]);
+  await writeServices(config.secretsDir, [{ service, certPem: leaf.certPem + ca.chainPem, keyPem: leaf.keyPem, caPem: ca.bundlePem, reissue: true }]);
   await engine.revoke(oldPem);
   return {
     oldSerial: old.serialNumber.toLowerCase(),

@@ -68,13 +68,14 @@ export async function issueThroughVault(
       return;
     }
     const leaf = await issueFor(engine, service, config, ca);
-    writes.push({ service, certPem: leaf.certPem + ca.chainPem, keyPem: leaf.keyPem, caPem: bundle });
+    const reissue = verdict.reason !== "missing files";
+    writes.push({ service, certPem: leaf.certPem + ca.chainPem, keyPem: leaf.keyPem, caPem: bundle, ...(reissue ? { reissue } : {}) });
     services.push({
       service: service.name,
       action: "issued",
       serial: leaf.serial,
       notAfter: leaf.notAfter,
-      ...(verdict.reason !== "missing files" ? { reissued: true } : {}),
+      ...(reissue ? { reissued: true } : {}),
     });
   });
   let gatewayLeaf: GatewayLeaf | undefined;

@@ -72,7 +72,13 @@ export async function issueWithOfflineRoot(ctx: StageContext, engine: PkiEngine)
   if ((await readOr(caBundlePath(config.secretsDir))) !== ca.bundlePem) {
     fresh = await issueBootstrap();
     const byName = new Map(config.services.map((s) => [s.name, s]));
-    const writes: ServiceWrite[] = fresh.map((l) => ({ service: byName.get(l.service)!, certPem: l.certPem, keyPem: l.keyPem, caPem: ca.bundlePem }));
+    const writes: ServiceWrite[] = fresh.map((l) => ({
+      service: byName.get(l.service)!,
+      certPem: l.certPem,
+      keyPem: l.keyPem,
+      caPem: ca.bundlePem,
+      reissue: true,
+    }));
     await writeServices(config.secretsDir, writes);
     await writeCaBundle(config.secretsDir, ca.bundlePem);
     for (const l of fresh) moved.push({ service: l.service, action: "issued", reissued: true });

@@ -14,6 +14,7 @@
 //   bootgate/intermediate.sealed  this boot's intermediate (AES-256-GCM) until Vault's PKI engine holds it
 //   bootgate/cert.pem, key.pem bootgate's own leaf (name `bootgate`): the agent's HTTPS listener
 //   bootgate/agent-state.json  what the agent keeps: next and last renewal, last error (no secret), for `status`
+//   bootgate/reloads-pending.json  services whose reissued leaf is written but whose `reload` was not yet sent
 //   .gates/<gate>, .gates/boot, .gates/wait.sh
 // <stateDir>/
 //   vault/keyring.json         the encrypted unseal or recovery key shares
@@ -48,6 +49,8 @@ export const bootgateDir = (secretsDir: string) => serviceDir(secretsDir, BOOTGA
 export const sealedIntermediatePath = (secretsDir: string) => join(bootgateDir(secretsDir), "intermediate.sealed");
 /** The agent's view of what it keeps, written after each change (src/agent/agent-state-file.ts). */
 export const agentStatePath = (secretsDir: string) => join(bootgateDir(secretsDir), "agent-state.json");
+/** Written before a reissued leaf, removed once its `reload` went out (src/volume/pending-reloads.ts). */
+export const pendingReloadsPath = (secretsDir: string) => join(bootgateDir(secretsDir), "reloads-pending.json");
 export const localAdminPasswordPath = (secretsDir: string) => join(bootgateDir(secretsDir), LOCAL_ADMIN_PASSWORD_FILE);
 
 /** The default homes of the gateway's generated config, in the gateway's own folder (tmpfs: keys are in them). */

@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ServiceOutcome } from "../../../src/pki/provision.js";
@@ -7,6 +7,8 @@ import { engineFailure } from "../../../src/docker/engine-error.js";
 import { pkiTestConfig, provisionTestPki } from "../../support/pki.js";
 import { tempDir } from "../../support/tmp-dir.js";
 import { FakeEngine, fakeContainer, fakeDockerOpener } from "../../support/docker-fakes.js";
+import { pendingReloads } from "../../../src/volume/pending-reloads.js";
+import { pendingReloadsPath } from "../../../src/volume/layout.js";
 
 const SERVICES = [{ name: "vault" }, { name: "postgres" }, { name: "core-data" }];
 const reissuedOf = (outcomes: ServiceOutcome[]) =>
@@ -185,5 +187,94 @@ describe("reloading services after a reissue", () => {
       open: fakeDockerOpener(engine, { inContainer: true, hostname: "stack-init-1" }),
     });
     expect(done.map((d) => d.container)).toEqual(["stack-vault-1"]);
+  });
+});
+
+describe("a reload journalled before the leaves are written", () => {
+  const input = {
+    services: [{ name: "vault", reload: "SIGHUP" }, { name: "postgres" }, { name: "core-data", reload: "SIGUSR1" }],
+    docker: { project: "stack" },
+  };
+  const stack = () =>
+    new FakeEngine([
+      fakeContainer({ name: "stack-vault-1", project: "stack", service: "vault" }),
+      fakeContainer({ name: "stack-postgres-1", project: "stack", service: "postgres" }),
+      fakeContainer({ name: "stack-core-data-1", project: "stack", service: "core-data" }),
+    ]);
+
+  // A run killed after pki-init wrote the reissued leaves and before it sent the reloads.
+  async function cutAfterTheWrites(dir: string) {
+    const { config } = await provisionTestPki(dir, input, { kernelBootId: "boot-a" });
+    await rm(join(config.secretsDir, "postgres"), { recursive: true });
+    // This boot's CA key is gone: a new CA, every leaf issued again, vault's and core-data's replacing this boot's.
+    const { result } = await provisionTestPki(dir, input, { kernelBootId: "boot-a" });
+    return { config, result };
+  }
+
+  it("should journal the reissued services that set `reload`, and no other, by the time the leaves are on the volume", async () => {
+    await using dir = await tempDir();
+    const { config, result } = await cutAfterTheWrites(dir.path);
+    expect(reissuedOf(result.services)).toEqual(["core-data", "vault"]);
+    expect(await pendingReloads(config.secretsDir)).toEqual(["core-data", "vault"]);
+    expect((await stat(pendingReloadsPath(config.secretsDir))).mode & 0o777).toBe(0o600);
+  });
+
+  it("should have the next run signal them though it keeps every leaf, then forget them", async () => {
+    await using dir = await tempDir();
+    const { config } = await cutAfterTheWrites(dir.path);
+    const { result: rerun } = await provisionTestPki(dir.path, input, { kernelBootId: "boot-a" });
+    expect(rerun.services.every((o) => o.action === "kept")).toBe(true);
+    const engine = stack();
+    const lines: string[] = [];
+    await reloadReissued(config, rerun.services, { log: (l) => lines.push(l), open: fakeDockerOpener(engine) });
+    expect(engine.signals).toEqual([
+      { id: "id-stack-vault-1", signal: "SIGHUP" },
+      { id: "id-stack-core-data-1", signal: "SIGUSR1" },
+    ]);
+    expect(lines).toContain(
+      "sent SIGHUP to container stack-vault-1 (service vault): its certificate was reissued by an earlier run that stopped before the reload",
+    );
+    expect(await pendingReloads(config.secretsDir)).toEqual([]);
+    await expect(stat(pendingReloadsPath(config.secretsDir))).rejects.toMatchObject({ code: "ENOENT" });
+
+    // Forgotten: a third run signals nobody.
+    const again = stack();
+    await reloadReissued(config, rerun.services, { log: () => {}, open: fakeDockerOpener(again) });
+    expect(again.signals).toEqual([]);
+  });
+
+  it("should keep them journalled when the signal fails, so the run after that sends it", async () => {
+    await using dir = await tempDir();
+    const { config, result } = await cutAfterTheWrites(dir.path);
+    const refusing = stack();
+    refusing.signalFailures = [
+      engineFailure("/var/run/docker.sock", "send SIGHUP", Object.assign(new Error("(HTTP code 403) forbidden"), { statusCode: 403 })),
+    ];
+    await expect(reloadReissued(config, result.services, { log: () => {}, open: fakeDockerOpener(refusing) })).rejects.toThrow(/could not send SIGHUP/);
+    expect(await pendingReloads(config.secretsDir)).toEqual(["core-data", "vault"]);
+    await expect(reloadReissued(config, [], { log: () => {}, open: fakeDockerOpener(stack(), { socket: false }) })).rejects.toThrow(
+      /^vault, core-data have `reload` set, but the Docker engine is not available/,
+    );
+    const engine = stack();
+    await reloadReissued(config, [], { log: () => {}, open: fakeDockerOpener(engine) });
+    expect(engine.signals.map((s) => s.id)).toEqual(["id-stack-vault-1", "id-stack-core-data-1"]);
+    expect(await pendingReloads(config.secretsDir)).toEqual([]);
+  });
+
+  it("should forget a journalled service the config no longer reloads, without asking Docker", async () => {
+    await using dir = await tempDir();
+    const { config } = await cutAfterTheWrites(dir.path);
+    const quiet = pkiTestConfig(dir.path, { services: [{ name: "vault" }, { name: "postgres" }, { name: "core-data" }], docker: { project: "stack" } });
+    expect(quiet.secretsDir).toBe(config.secretsDir);
+    const engine = stack();
+    await reloadReissued(quiet, [], { log: () => {}, open: fakeDockerOpener(engine, { socket: false }) });
+    expect(engine.calls).toEqual([]);
+    expect(await pendingReloads(config.secretsDir)).toEqual([]);
+  });
+
+  it("should journal nothing on a boot's first issue", async () => {
+    await using dir = await tempDir();
+    const { config } = await provisionTestPki(dir.path, input, { kernelBootId: "boot-a" });
+    expect(await pendingReloads(config.secretsDir)).toEqual([]);
   });
 });
