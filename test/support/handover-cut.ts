@@ -39,6 +39,8 @@ export interface CommandRun {
   output: string;
   /** ms from the command's first PKI request to its exit (undefined: it made none). */
   pkiWindowMs: number | undefined;
+  /** ms from its first PKI request to its last: where a cut still lands inside the handover. */
+  pkiSpanMs: number | undefined;
   /** ms from its spawn to its first PKI request. */
   startToPkiMs: number | undefined;
 }
@@ -117,12 +119,14 @@ export async function cutStack(stack: PowerStack): Promise<CutStack> {
     const launcher = args[0] === "run" ? startBaoOnPkiReady(child, () => stopped) : Promise.resolve();
     const seen: string[] = [];
     let first: number | undefined;
+    let last: number | undefined;
     let killed = false;
     while (child.exitCode === null && child.signalCode === null) {
       const next = await auditRequests(auditFile, offset, mount);
       offset = next.offset;
       seen.push(...next.paths);
       if (seen.length > 0) first ??= performance.now();
+      if (next.paths.length > 0) last = performance.now();
       if (killNow(first === undefined ? undefined : performance.now() - first)) {
         killGroup(child, "SIGKILL");
         killed = true;
@@ -133,11 +137,12 @@ export async function cutStack(stack: PowerStack): Promise<CutStack> {
     await exit;
     const pkiWindowMs = first === undefined ? undefined : performance.now() - first;
     const startToPkiMs = first === undefined ? undefined : first - t0;
+    const pkiSpanMs = first === undefined || last === undefined ? undefined : last - first;
     stopped = true;
     await launcher;
     // What the audit log had when it ended (a kill lands between two polls).
     seen.push(...(await auditRequests(auditFile, offset, mount)).paths);
-    return { code: child.exitCode, killed, seen, pkiWindowMs, startToPkiMs, output: out };
+    return { code: child.exitCode, killed, seen, pkiWindowMs, pkiSpanMs, startToPkiMs, output: out };
   };
 
   return {
@@ -147,11 +152,13 @@ export async function cutStack(stack: PowerStack): Promise<CutStack> {
     },
     async command(args) {
       const run = await spawnCommand(args, () => false);
-      return { code: run.code, output: run.output, pkiWindowMs: run.pkiWindowMs, startToPkiMs: run.startToPkiMs };
+      return { code: run.code, output: run.output, pkiWindowMs: run.pkiWindowMs, pkiSpanMs: run.pkiSpanMs, startToPkiMs: run.startToPkiMs };
     },
     async cut(args, afterMs, from = "pki") {
       const t0 = performance.now();
-      const run = await spawnCommand(args, (sincePki) => (from === "start" ? performance.now() - t0 >= afterMs : sincePki !== undefined && sincePki >= afterMs));
+      const run = await spawnCommand(args, (sincePki) =>
+        from === "start" ? performance.now() - t0 >= afterMs : sincePki !== undefined && sincePki >= afterMs,
+      );
       return { finished: !run.killed, requests: [...run.seen].reverse(), output: run.output };
     },
     reloads: () => [...reloads],

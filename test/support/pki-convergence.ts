@@ -89,6 +89,29 @@ export async function convergenceProblems(options: ConvergenceOptions): Promise<
   const [root, intermediate] = bundle as [string, string];
   if (options.rootPem && !same(root, options.rootPem)) problems.push("ca/ca.pem's root is not the offline root");
 
+  const leaves = new Map<string, string>();
+  for (const entry of await readdir(config.secretsDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || options.skipFolders?.includes(entry.name)) continue;
+    const pem = await readFile(join(config.secretsDir, entry.name, "cert.pem"), "utf8").catch(() => undefined);
+    if (pem !== undefined) leaves.set(entry.name, pem);
+  }
+  // The listener reloads on SIGHUP asynchronously: it may take a moment to serve the newest leaf.
+  const vaultPem = leaves.get(config.vault.service);
+  if (vaultPem) {
+    const want = new X509Certificate(vaultPem).serialNumber;
+    const port = Number(new URL(config.vault.address).port);
+    let last = "";
+    await poll(
+      async () => {
+        last = await servedSerial({ port, servername: config.vault.service, ca: bundle.join("") }).catch((e: Error) => `nothing verifiable (${e.message})`);
+        return last === want ? true : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100, what: "Vault's listener to serve its leaf" },
+    ).catch(() => problems.push(`Vault's listener serves ${last}, expected the leaf on the volume (${want})`));
+    // Until it does, nothing verified against ca/ca.pem can look inside Vault.
+    if (problems.length > 0) return problems;
+  }
+
   const state = await pkiMountState(config, options.ikmFile);
   const withKey = state.issuers.filter((i) => i.keyId !== "");
   if (withKey.length !== 1) problems.push(`${withKey.length} issuers with a key in the mount, expected 1: ${withKey.map((i) => i.id).join(", ")}`);
@@ -111,33 +134,12 @@ export async function convergenceProblems(options: ConvergenceOptions): Promise<
   if (!state.ocspServers.includes(ocsp)) problems.push(`config/urls has no OCSP server ${ocsp}: ${state.ocspServers.join(", ")}`);
   if (!state.autoTidy) problems.push("auto-tidy is off");
 
-  const leaves = new Map<string, string>();
-  for (const entry of await readdir(config.secretsDir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || options.skipFolders?.includes(entry.name)) continue;
-    const pem = await readFile(join(config.secretsDir, entry.name, "cert.pem"), "utf8").catch(() => undefined);
-    if (pem !== undefined) leaves.set(entry.name, pem);
-  }
   for (const service of config.services) if (!leaves.has(service.name)) problems.push(`${service.name} has no cert.pem`);
   for (const [name, pem] of leaves) {
     const chain = splitCertificates(pem);
     if (!(await opensslVerifies(pem, caFile, options.scratch))) problems.push(`${name}'s leaf does not verify against ca/ca.pem`);
     else if (chain.length !== 2 || !same(chain[1]!, intermediate)) problems.push(`${name}'s cert.pem does not carry the intermediate after its leaf`);
     if (!new X509Certificate(chain[0]!).checkIssued(new X509Certificate(intermediate))) problems.push(`${name}'s leaf is not issued by the intermediate`);
-  }
-
-  // The listener reloads on SIGHUP asynchronously: it may take a moment to serve the newest leaf.
-  const vaultPem = leaves.get(config.vault.service);
-  if (vaultPem) {
-    const want = new X509Certificate(vaultPem).serialNumber;
-    const port = Number(new URL(config.vault.address).port);
-    let last = "";
-    await poll(
-      async () => {
-        last = await servedSerial({ port, servername: config.vault.service, ca: bundle.join("") }).catch((e: Error) => `nothing verifiable (${e.message})`);
-        return last === want ? true : undefined;
-      },
-      { timeoutMs: 5_000, intervalMs: 100, what: "Vault's listener to serve its leaf" },
-    ).catch(() => problems.push(`Vault's listener serves ${last}, expected the leaf on the volume (${want})`));
   }
 
   for (const gate of ["pki-ready", "vault-ready"]) {

@@ -86,7 +86,10 @@ describe("a service and its route added mid-boot, with Vault's PKI engine as the
     doc.services.push({ name: ADDED });
     await writeFile(stack.configFile, stringify(doc));
     const routes = await read(doc.gateway.routes);
-    await writeFile(doc.gateway.routes, `${routes}\n[[routes]]\nname = "${ADDED}"\npath = "/api/${ADDED}"\nupstream = "https://127.0.0.1:${port}"\nservice = "${ADDED}"\n`);
+    await writeFile(
+      doc.gateway.routes,
+      `${routes}\n[[routes]]\nname = "${ADDED}"\npath = "/api/${ADDED}"\nupstream = "https://127.0.0.1:${port}"\nservice = "${ADDED}"\n`,
+    );
 
     const run = await runCli(["run", "--config", stack.configFile, "--json"]);
     expect(run.code, run.stderr).toBe(0);
