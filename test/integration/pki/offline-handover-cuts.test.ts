@@ -82,7 +82,7 @@ async function expectConverged(cs: CutStack, dir: string, what: string): Promise
 }
 
 describe("kill -9 during the offline root's handover: `bootgate ca install`, then the run that moves the stack onto it", () => {
-  it(`should converge after a cut of each at ${ROUNDS} seeded moments`, { timeout: 300_000 }, async () => {
+  it(`should converge after a cut of each at ${ROUNDS} seeded moments`, { timeout: 480_000 }, async () => {
     const random = seededRandom(SEED);
     const measured = await withSignedStack(async (cs, dir, signed) => {
       const install = await cs.command(["ca", "install", signed]);
