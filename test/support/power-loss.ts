@@ -28,7 +28,7 @@ import { pathExists } from "../../src/util/path-exists.js";
 import { serviceDir } from "../../src/volume/layout.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BOOTGATE_BIN = join(REPO_ROOT, "bin", "bootgate.js");
+export const BOOTGATE_BIN = join(REPO_ROOT, "bin", "bootgate.js");
 
 export interface PowerStack {
   dir: string;
@@ -43,6 +43,8 @@ export interface PowerStack {
 export interface PowerStackOptions {
   /** Each service gets a database of its own (named after it), seeded by db-seed; PostgreSQL runs too. */
   databases?: boolean;
+  /** Config keys merged over the stack's (e.g. `pki` for the offline root). */
+  config?: Record<string, unknown>;
 }
 
 const databaseOf = (service: string) => service.replace(/[^a-z0-9]/g, "");
@@ -73,6 +75,7 @@ export async function powerStack(dir: string, services: string[], options: Power
     ];
     doc.postgres = { port: await freePort(), waitTimeout: "60s", admin: { passwordFile: "./secrets/bootgate/postgres-admin.password" } };
   }
+  Object.assign(doc, options.config);
   const configFile = join(dir, "bootgate.yaml");
   const text = stringify(doc);
   await writeFile(configFile, text);
@@ -91,11 +94,12 @@ export interface Boot {
   output(): string;
 }
 
-function exitOf(child: ChildProcess): Promise<number | null> {
+export function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once("exit", (code) => r(code))));
 }
 
-async function spawnBao(stack: PowerStack, clusterPort: number): Promise<ChildProcess> {
+/** `bao server` on the stack's storage and its listener certificate on the volume, in its own process group. */
+export async function spawnBao(stack: PowerStack, clusterPort: number): Promise<ChildProcess> {
   const port = Number(new URL(stack.config.vault.address).port);
   const dataDir = join(stack.baoDir, "data");
   const auditFile = auditLogPath(stack.baoDir);
@@ -116,7 +120,7 @@ async function spawnBao(stack: PowerStack, clusterPort: number): Promise<ChildPr
   return child;
 }
 
-const killGroup = (child: ChildProcess | undefined, signal: NodeJS.Signals) => {
+export const killGroup = (child: ChildProcess | undefined, signal: NodeJS.Signals) => {
   if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
     process.kill(-child.pid, signal);
