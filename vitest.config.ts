@@ -14,6 +14,7 @@ const timed = [
   "test/integration/agent/leaf-renewal.test.ts",
   "test/integration/agent/gateway-keeper.test.ts",
   "test/integration/agent/token-keeper.test.ts",
+  "test/integration/agent/leaf-kill.test.ts",
   "test/integration/agent/prometheus-alert.test.ts",
   "test/integration/gates/wait-processes.test.ts",
   "test/integration/vault/availability.test.ts",

@@ -6,6 +6,7 @@ import type { Config } from "../config/normalize.js";
 import { gateIsCurrent, readBoot, readGate } from "../gates/gate-file.js";
 import * as GATES from "../gates/gate-names.js";
 import { BOOTGATE_DIR } from "../volume/layout.js";
+import { startTempSweep } from "./temp-sweep.js";
 import { loadIdentityKey } from "../vault/bootgate-login.js";
 import { readSealStatus } from "../vault/seal-status.js";
 import { vaultClientFor } from "../vault/vault-client.js";
@@ -130,6 +131,7 @@ export async function startAgent(config: Config, options: AgentOptions): Promise
       }
     },
   });
+  await startTempSweep(config, { timers, clock, log });
   tokens.start();
   leaves.start();
   gatewayTls?.start();

@@ -5,7 +5,7 @@
 // calls, and without fsync. The rename still keeps readers from half a file.
 import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, closeSync, fchmodSync, fchownSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { chmod, chown, mkdir, open, rename, rm } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isMemoryBacked, isMemoryBackedSync } from "./memory-backed.js";
 
@@ -27,6 +27,31 @@ export const isRoot = () => typeof process.getuid === "function" && process.getu
 /** `tag`: random per batch (one draw, not one per file), then the file's place in it. */
 function tempNameFor(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${tag}.tmp`);
+}
+const TEMP_NAME = /^\..+\.[0-9a-f]{12}-\d+\.tmp$/;
+
+/**
+ * Removes the temporaries a writer killed mid-batch (kill -9, power loss on a plain folder) left
+ * in `dir`: each may hold a key or a token, and nothing else ever removes it. Only those older
+ * than `minAgeMs`, so a batch another process is writing right now keeps its own.
+ */
+export async function sweepStaleTemps(dir: string, minAgeMs = 60_000, now = Date.now()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const removed: string[] = [];
+  for (const name of names.filter((n) => TEMP_NAME.test(n))) {
+    const path = join(dir, name);
+    const info = await lstat(path).catch(() => undefined);
+    if (!info?.isFile() || now - info.mtimeMs < minAgeMs) continue;
+    await rm(path, { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 async function writeTemp(file: PendingFile, tag: string): Promise<string> {

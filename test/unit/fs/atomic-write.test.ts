@@ -1,7 +1,7 @@
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ensureDir, writeFileAtomic, writeFilesAtomic } from "../../../src/fs/atomic-write.js";
+import { ensureDir, sweepStaleTemps, writeFileAtomic, writeFilesAtomic } from "../../../src/fs/atomic-write.js";
 import { tempDir } from "../../support/tmp-dir.js";
 
 describe("atomic writes", () => {
@@ -54,5 +54,41 @@ describe("atomic writes", () => {
     await mkdir(folder, { mode: 0o777 });
     await ensureDir(folder, { mode: 0o700 });
     expect((await stat(folder)).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe("sweeping the temporaries an interrupted write left", () => {
+  it("should remove only the writer's old temporaries, never a real file or a batch in progress", async () => {
+    await using dir = await tempDir();
+    const now = Date.now();
+    const old = new Date(now - 120_000);
+    const files = {
+      stale: ".key.pem.0123456789ab-0.tmp",
+      staleToken: ".token.json.ffffffffffff-3.tmp",
+      fresh: ".cert.pem.abcdefabcdef-1.tmp",
+      real: "key.pem",
+      otherDot: ".hidden",
+      notOurs: ".key.pem.tmp",
+    };
+    for (const name of Object.values(files)) await writeFile(join(dir.path, name), "x");
+    for (const name of [files.stale, files.staleToken, files.real, files.otherDot, files.notOurs]) await utimes(join(dir.path, name), old, old);
+    const removed = await sweepStaleTemps(dir.path, 60_000, now);
+    expect(removed.sort()).toEqual([files.stale, files.staleToken].sort());
+    expect((await readdir(dir.path)).sort()).toEqual([files.fresh, files.real, files.otherDot, files.notOurs].sort());
+  });
+
+  it("should name the temporaries writeFilesAtomic makes, and do nothing for a missing folder", async () => {
+    await using dir = await tempDir();
+    // A batch's temporaries, as a kill between the writes and the renames leaves them.
+    const tempsOf = async () => (await readdir(dir.path)).filter((n) => n.endsWith(".tmp"));
+    const batch = writeFilesAtomic([
+      { path: join(dir.path, "key.pem"), data: "k" },
+      { path: join(dir.path, "cert.pem"), data: "c" },
+    ]);
+    await batch;
+    expect(await tempsOf()).toEqual([]);
+    await writeFile(join(dir.path, ".key.pem.a1b2c3d4e5f6-0.tmp"), "k");
+    expect(await sweepStaleTemps(dir.path, 0, Date.now() + 1000)).toEqual([".key.pem.a1b2c3d4e5f6-0.tmp"]);
+    expect(await sweepStaleTemps(join(dir.path, "absent"))).toEqual([]);
   });
 });
