@@ -31,6 +31,11 @@ export interface VaultClient {
   address: string;
   serverName: string;
   caPem: string | Buffer;
+  /**
+   * A cluster's client: a call whose node died before answering is sent again to the next one,
+   * so a write may arrive twice (src/vault/cluster/following-client.ts).
+   */
+  resendsCalls?: boolean;
   /** Drops pooled sockets; the client must not be used after. */
   close(): void;
 }

@@ -35,5 +35,5 @@ export function followingApi(cluster: Pick<ClusterClient, "follower" | "call" | 
 /** `address` names the cluster in messages and token files: vault.address, what the services use. */
 export function followingVaultClient(cluster: ClusterClient, address: string): VaultClient {
   const node = cluster.follower.nodes[0]!;
-  return { api: followingApi(cluster), address, serverName: node.serverName, caPem: node.caPem, close: () => cluster.close() };
+  return { api: followingApi(cluster), address, serverName: node.serverName, caPem: node.caPem, resendsCalls: true, close: () => cluster.close() };
 }
