@@ -123,6 +123,9 @@ function shmAttachments(shmid: string | undefined): number {
  * file whose pid is gone or a stranger is removed — unless its shared memory segment is still
  * attached, PostgreSQL's own sign that a server (in another PID namespace, say) still uses it.
  */
+/** How long the backends of a dead postmaster may take to notice and exit. */
+const ORPHANED_BACKENDS_MS = 10_000;
+
 async function clearPostmasterPid(scope: LeftoverScope, say: (line: string) => void): Promise<void> {
   const file = join(scope.postgresDataDir, "postmaster.pid");
   const read = () => {
@@ -142,6 +145,10 @@ async function clearPostmasterPid(scope: LeftoverScope, say: (line: string) => v
     if (!lines) return;
   }
   const shmid = lines[6]?.trim().split(/\s+/)[1];
+  // The backends of a postmaster killed with -9 outlive it for a moment (each is its own process
+  // group leader, so the kill did not reach them) and leave once they notice it died: wait for
+  // them, bounded, before taking the segment for a server this process cannot see.
+  await becomesTrue(() => shmAttachments(shmid) === 0, { timeoutMs: ORPHANED_BACKENDS_MS, intervalMs: 100 });
   const attached = shmAttachments(shmid);
   if (attached > 0) {
     throw new Error(

@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { access, chmod, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
@@ -142,6 +143,35 @@ const killPostgres = () => {
   }
 };
 
+/**
+ * A power loss takes every process at once. SIGKILL of the postmaster's group does not: each
+ * backend makes itself a group leader (setsid in InitPostmasterChild), and goes only when it
+ * notices its postmaster died — under load, after the next boot's start already found its shared
+ * memory attached and rightly refused the data folder. Every PostgreSQL process works in its data
+ * folder (the postmaster chdirs there), so those still there are killed too, until none is left
+ * (a zombie holds no memory).
+ */
+async function killAllIn(dataDir: string): Promise<void> {
+  for (;;) {
+    let alive = 0;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readlinkSync(`/proc/${entry}/cwd`) !== dataDir) continue;
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        // pid (comm) state …: comm may hold spaces and parentheses, so read after the last ')'.
+        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+        alive++;
+        process.kill(Number(entry), "SIGKILL");
+      } catch {
+        // gone meanwhile, or not ours to read
+      }
+    }
+    if (alive === 0) return;
+    await sleep(20);
+  }
+}
+
 async function startStackPostgres(stack: PowerStack, pgDir: string, say: (line: string) => void): Promise<PostgresHandle> {
   const { config } = stack;
   // What a crashed server left (a postmaster.pid naming a dead pid) is up --local's to clear, not PostgreSQL's to guess.
@@ -209,6 +239,8 @@ export async function startBoot(stack: PowerStack, clusterPort: number): Promise
       killPostgres();
       await Promise.all([runExit, bao ? exitOf(bao) : undefined]);
       while (postgresGroups().length > 0) await sleep(20);
+      const dataDir = stack.pgDir === undefined ? undefined : join(stack.pgDir, "data");
+      if (dataDir !== undefined && existsSync(dataDir)) await killAllIn(realpathSync(dataDir));
     },
     async stop() {
       killed = true;
