@@ -13,6 +13,7 @@ import { type EnrollListener, type ListenerTls, startEnrollListener } from "./en
 import { derivePskKey, readPskFile } from "./psk-key.js";
 import { vaultCsrSigner } from "./csr-signer.js";
 import { vaultEnrollStore } from "./vault-enroll-store.js";
+import type { EnrollStore } from "./enroll-store.js";
 import type { CsrSigner } from "./csr-signer.js";
 
 export interface EnrollService {
@@ -53,9 +54,10 @@ export async function startEnrollService(
   }
   const tls = await listenerTls(config.secretsDir);
   let bundle = tls.ca.toString("utf8");
+  const store = vaultEnrollStore(() => options.session.client(), config.vault.kvMount);
   const handle = enrollApi({
     config,
-    store: vaultEnrollStore(() => options.session.client(), config.vault.kvMount),
+    store,
     signer: options.signer ?? vaultCsrSigner(options.session, config.vault.pkiMount),
     bundle: () => bundle,
     psk,
@@ -63,6 +65,7 @@ export async function startEnrollService(
     observeBody: options.observeBody,
   });
   const listener: EnrollListener = await startEnrollListener(enroll.listen, tls, (req, res, transport, address) => void handle(req, res, transport, address));
+  const tidy = tokenTidy(store, options.log);
   return {
     address: listener.address,
     async reloadCertificate() {
@@ -70,7 +73,40 @@ export async function startEnrollService(
       bundle = next.ca.toString("utf8");
       listener.setTls(next);
     },
-    close: () => listener.close(),
+    close: async () => {
+      await tidy.stop();
+      await listener.close();
+    },
+  };
+}
+
+/** Past its expiry by this much a token's record goes: longer than any clock skew its `exp` check forgives. */
+export const TOKEN_RECORD_GRACE_MS = 3_600_000;
+const TIDY_EVERY_MS = 6 * 3_600_000;
+
+/**
+ * `bootgate token --enroll` leaves a record per token in Vault; without a tidy they pile up for
+ * the stack's life. At start and every 6 h, those expired for an hour go.
+ */
+function tokenTidy(store: EnrollStore, log: (line: string) => void): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const pass = () => {
+    running ??= store
+      .tidyTokens(Date.now() - TOKEN_RECORD_GRACE_MS)
+      .then(
+        (n) => void (n > 0 && log(`enrollment: removed the records of ${n} expired token(s)`)),
+        (error: unknown) => log(`enrollment: cannot tidy expired token records: ${(error as Error).message}`),
+      )
+      .finally(() => (running = undefined));
+  };
+  pass();
+  const timer = setInterval(pass, TIDY_EVERY_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
   };
 }
 

@@ -17,6 +17,11 @@ export interface EnrollStore {
   recordToken(jti: string, service: string, expiresAtMs: number): Promise<void>;
   /** Marks the token used, once: unknown, used, or raced by another use is a refusal. */
   useToken(jti: string, service: string, nowMs: number): Promise<UseVerdict>;
+  /**
+   * Removes the records of tokens that expired before `beforeMs`, used or not: an expired token
+   * is refused by its own `exp` whether its record is there or not. Returns how many went.
+   */
+  tidyTokens(beforeMs: number): Promise<number>;
 }
 
 export const ENROLL_KEY_PATH = "bootgate/enroll/key";

@@ -81,6 +81,28 @@ export function vaultEnrollStore(client: () => Promise<VaultClient>, mount: stri
         throw error;
       }
     },
+    async tidyTokens(beforeMs) {
+      const c = await client();
+      const folder = `${mount}/metadata/${enrollTokenPath("")}`;
+      let keys: string[];
+      try {
+        keys = ((await c.api.list(folder)) as { data?: { keys?: string[] } }).data?.keys ?? [];
+      } catch (error) {
+        if (vaultStatusCode(error) === 404) return 0;
+        return vaultCall(c.address, `list ${folder}`, () => Promise.reject(error));
+      }
+      let removed = 0;
+      for (const jti of keys.filter((k) => !k.endsWith("/"))) {
+        const found = await read(enrollTokenPath(jti));
+        const expires = typeof found?.data.expires_at === "string" ? Date.parse(found.data.expires_at) : NaN;
+        // A record whose expiry cannot be read stays: what it guards is not known.
+        if (!Number.isFinite(expires) || expires >= beforeMs) continue;
+        const path = `${mount}/metadata/${enrollTokenPath(jti)}`;
+        await vaultCall(c.address, `delete ${path}`, () => c.api.delete(path));
+        removed++;
+      }
+      return removed;
+    },
   };
   return store;
 }

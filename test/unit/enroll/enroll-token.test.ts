@@ -13,7 +13,7 @@ describe("one-time enrollment tokens", () => {
     const key = (await store.readKey())!;
     const verdict = checkEnrollToken(made.token, key, NOW);
     expect(verdict).toEqual({ ok: true, claims: { sub: "edge-logs", jti: made.jti, exp: NOW / 1000 + 900 } });
-    expect(store.records.get(made.jti)).toEqual({ service: "edge-logs" });
+    expect(store.records.get(made.jti)).toEqual({ service: "edge-logs", expiresAtMs: NOW + 900_000 });
     const claims = JSON.parse(Buffer.from(made.token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     expect(claims.aud).toBe(ENROLL_AUDIENCE);
     expect(made.expiresAtMs).toBe(NOW + 900_000);
