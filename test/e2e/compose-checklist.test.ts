@@ -245,6 +245,37 @@ except Exception: pass`;
     expect((await exec("log-collector", ["cat", "/tmp/received.log"])).stdout).not.toContain(stray);
   });
 
+  it("should have the shipper refuse a collector whose certificate names another service, and send it nothing", async () => {
+    // A TLS listener in web-app's container with web-app's own certificate (same CA, wrong name),
+    // and a second rsyslogd in the shipper's container pointed at it: the shipper's config permits
+    // only log-collector as its peer. The listener writes whatever reaches it.
+    const listen = `import socket,ssl; d='/secrets/web-app/'; c=ssl.create_default_context(ssl.Purpose.CLIENT_AUTH); c.load_cert_chain(d+'cert.pem', d+'key.pem')
+l=socket.create_server(('0.0.0.0', 6515)); l.settimeout(25)
+out=open('/tmp/impostor.log','ab',0)
+while True:
+  try: s=c.wrap_socket(l.accept()[0], server_side=True)
+  except socket.timeout: break
+  except Exception as e: out.write(b'handshake: '+str(e).encode()+b'\\n'); continue
+  out.write(b'data: '+s.recv(4096)+b'\\n')`;
+    const started = await exec("web-app", ["sh", "-c", 'rm -f /tmp/impostor.log; timeout 30 python3 -c "$0" >/dev/null 2>&1 &', listen]);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const line = `to the impostor ${randomBytes(4).toString("hex")}`;
+    const shipper = await exec("log-shipper", [
+      "sh",
+      "-c",
+      'mkdir -p /tmp/rs2 && printf "%s\\n" "$0" > /tmp/app2.log && ' +
+        "LOG_WORK_DIR=/tmp/rs2 LOG_INPUT=/tmp/app2.log LOG_COLLECTOR_ADDRESS=web-app LOG_COLLECTOR_PORT=6515 " +
+        "timeout 12 rsyslogd -n -f /opt/checklist/rsyslog/shipper.conf -i /tmp/rs2/rsyslogd.pid 2>&1; true",
+      line,
+    ]);
+    expect(shipper.stdout, shipper.stderr).toMatch(/peer name not authorized.*DNSname: web-app/);
+    const received = await exec("web-app", ["sh", "-c", "cat /tmp/impostor.log 2>/dev/null; true"]);
+    // It connected (with TLS 1.3 the server's side of the handshake completes before the client
+    // checks the name and hangs up, so the impostor sees empty reads), and no line reached it.
+    expect(received.stdout).toMatch(/^(data|handshake): /m);
+    expect(received.stdout).not.toContain(line);
+  });
+
   it("should after a reboot (down, up: a new CA) still answer the Django request and carry a new log line", async () => {
     await project.run(["down", "-t", "20"], 300_000);
     ids.clear();
