@@ -143,7 +143,8 @@ describe("the agent as a compose service", () => {
   it("should serve /metrics over TLS verified against the stack's CA with every leaf's expiry, and /healthz 200", async () => {
     const metrics = await agentGet("/metrics");
     expect(metrics.split("\n")[0]).toBe("200");
-    for (const s of [...LEAVES, "gateway"]) expect(metrics, s).toMatch(new RegExp(`^bootgate_certificate_expiration_timestamp_seconds\\{service="${s}"\\} \\d`, "m"));
+    for (const s of [...LEAVES, "gateway"])
+      expect(metrics, s).toMatch(new RegExp(`^bootgate_certificate_expiration_timestamp_seconds\\{service="${s}"\\} \\d`, "m"));
     const health = await agentGet("/healthz");
     expect(health.split("\n")[0], health).toBe("200");
   });
