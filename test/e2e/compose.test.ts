@@ -63,9 +63,12 @@ const secretFile = async (p: ComposeProject, rel: string) => readFileSync(join(a
 /** A service's certificate in its own folder; the gateway's is in the nginx generation its config names. */
 async function certOf(service: string): Promise<X509Certificate> {
   if (service !== "gateway") return new X509Certificate(await secretFile(project, `${service}/cert.pem`));
-  const generation = readdirSync(join(await volumePath(project, "secrets"), "gateway/nginx")).filter((e) => e.startsWith("gen-"));
-  expect(generation).toHaveLength(1);
-  return new X509Certificate(await secretFile(project, `gateway/nginx/${generation[0]}/fullchain.pem`));
+  // The generation nginx.conf names: the agent's first pass after a boot applies the gateway once
+  // more, so for a moment a new generation may sit beside it before the older one is removed.
+  const generation = /gen-[0-9a-f]+/.exec(await secretFile(project, "gateway/nginx/nginx.conf"))?.[0];
+  expect(generation, "nginx.conf names a generation").toBeDefined();
+  expect(readdirSync(join(await volumePath(project, "secrets"), "gateway/nginx"))).toContain(generation);
+  return new X509Certificate(await secretFile(project, `gateway/nginx/${generation!}/fullchain.pem`));
 }
 const leafSerials = async () => Object.fromEntries(await Promise.all(LONG_RUNNING.map(async (s) => [s, (await certOf(s)).serialNumber] as const)));
 const logsOf = (p: ComposeProject, service: string) => p.run(["logs", "--no-color", service], 60_000);
