@@ -4,7 +4,7 @@ BAO_VERSION := 2.7.2
 VITEST := node_modules/.bin/vitest
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all install build lint format typecheck test test-unit test-integration test-e2e e2e up tools bao vault system-deps python-deps bench clean compose-up compose-down
+.PHONY: prefetch-e2e all install build lint format typecheck test test-unit test-integration test-e2e e2e up tools bao vault system-deps python-deps bench clean compose-up compose-down
 
 all: build
 
@@ -39,23 +39,29 @@ tools: bao system-deps python-deps
 test-unit: build
 	$(VITEST) run --project unit
 test-integration: build tools
-	$(VITEST) run --project integration
+	bash scripts/test-lanes.sh integration integration-timed
 # End to end: `bootgate up --local`, and the compose stack in real containers. As root it installs
 # docker.io and debootstrap from Debian where missing, Compose v2 where missing, and starts a current
 # dockerd (built once from the Go module proxy, cached) where none answers (scripts/docker-engine.sh), builds the images without a registry (compose/image/build.sh,
-# cached by a hash of their inputs), then the tests bring the stack up, check it, reboot it
-# (down without -v, up), check it again, try a broken config and tear everything down.
+# and the checklist image for compose/checklist.yml, compose/image/build-checklist.sh, which runs
+# build.sh first; each cached by a hash of its inputs), then the tests bring the stack up, check
+# it, reboot it (down without -v, up), check it again, try a broken config and tear everything down.
 e2e: build tools
 	bash scripts/docker-engine.sh
-	bash compose/image/build.sh
-	$(VITEST) run --project e2e
+	bash compose/image/build-checklist.sh
+	bash scripts/test-lanes.sh e2e e2e-timed
 test-e2e: e2e
+
+# The e2e step's one-time builds (dockerd, Compose v2, the base rootfs) start first, in the
+# background and niced, where a fresh machine needs them (scripts/prefetch-e2e.sh).
+prefetch-e2e:
+	@bash scripts/prefetch-e2e.sh
 
 # Lint and types first (cheap), then unit, integration against real parts, and end-to-end —
 # one after the other, so real servers never compete with each other for the two cores.
-test: lint typecheck build tools
+test: prefetch-e2e lint typecheck build tools
 	$(VITEST) run --project unit
-	$(VITEST) run --project integration
+	bash scripts/test-lanes.sh integration integration-timed
 	$(MAKE) --no-print-directory e2e
 
 up: build tools

@@ -4,6 +4,8 @@
 # volume subpath (API ≥ 1.45, Docker 26); else the base file alone, where every
 # service mounts the whole volume (said on stderr). Arguments go to compose after the files, so
 # more -f files and -p work: compose/compose.sh -p demo -f compose/kong.yml up -d
+# An extra -f F.yml with an F.subpath.yml beside it gets that file right after it in subpath mode
+# (compose/checklist.yml and compose/checklist.subpath.yml).
 # `compose/compose.sh --mode` prints the mode only: subpath or whole-volume.
 # Env: BOOTGATE_COMPOSE_SUBPATH=1|0 forces the choice.
 set -euo pipefail
@@ -26,4 +28,17 @@ if [ "$mode" = 1 ]; then
 else
   echo "compose.sh: engine API ${api:-unknown}${api:+ < 1.45}: every service mounts the whole secrets volume (no compose/subpath.yml)" >&2
 fi
-exec docker compose "${files[@]}" "$@"
+# An override F.yml with a companion F.subpath.yml beside it (compose/checklist.yml,
+# compose/vault-cluster.yml): in subpath
+# mode the companion follows it, so its services too mount only their own folder.
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -f | --file) [ $# -ge 2 ] || { args+=("$1"); shift; continue; }; file=$2; args+=("$1" "$2"); shift 2 ;;
+    --file=*) file=${1#--file=}; args+=("$1"); shift ;;
+    *) args+=("$1"); shift; continue ;;
+  esac
+  companion="${file%.yml}.subpath.yml"
+  if [ "$mode" = 1 ] && [ "$file" != "$companion" ] && [ -f "$companion" ]; then args+=(-f "$companion"); fi
+done
+exec docker compose "${files[@]}" "${args[@]}"

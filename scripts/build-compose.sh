@@ -12,6 +12,11 @@ COMPOSE_VERSION=v2.40.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/.tools/docker/compose-$COMPOSE_VERSION"
 bin="$dir/docker-compose"
+# One build at a time (scripts/prefetch-e2e.sh may have started one): a second run waits here,
+# then finds the first one's result below.
+mkdir -p "$dir"
+exec 9>"$dir/.lock"
+flock 9
 if [ "$(id -u)" -eq 0 ]; then plugins=/usr/local/lib/docker/cli-plugins; else plugins="$HOME/.docker/cli-plugins"; fi
 
 if ! { [ -x "$bin" ] && [ -f "$dir/SHA256SUMS" ] && (cd "$dir" && sha256sum -c --quiet SHA256SUMS >/dev/null 2>&1); }; then

@@ -15,6 +15,11 @@ bin="$dir/dockerd"
 # docker-proxy publishes ports for dockerd; the two speak a protocol of their own version, so
 # Debian's (20.10) cannot stand in for it.
 proxy="$dir/docker-proxy"
+# One build at a time (scripts/prefetch-e2e.sh may have started one): a second run waits here,
+# then finds the first one's result below.
+mkdir -p "$dir"
+exec 9>"$dir/.lock"
+flock 9
 
 if [ -x "$bin" ] && [ -x "$proxy" ] && [ -f "$dir/SHA256SUMS" ] && (cd "$dir" && sha256sum -c --quiet SHA256SUMS >/dev/null 2>&1); then
   echo "$bin"

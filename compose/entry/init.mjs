@@ -6,7 +6,9 @@
 // - the PostgreSQL admin password: derived from the IKM (HKDF, its own label) and written to
 //   the postgres service's folder on the tmpfs secrets volume (0600, its uid) before anything
 //   starts, so the postgres container finds it for initdb and db-seed for its admin connection.
-//   Never on argv or in the image.
+//   Never on argv or in the image;
+// - the roles that log in to PostgreSQL with their certificate too (`client-cert-roles`, beside
+//   that password), so the postgres container's pg_hba follows bootgate.yaml.
 // Runs as root with only CHOWN, DAC_OVERRIDE and FOWNER: it gives each service its own files.
 import { spawn } from "node:child_process";
 import {
@@ -19,6 +21,7 @@ import {
   messageFor,
   parseVolumeOwners,
   preflightStages,
+  writeClientCertRoles,
   writeDerivedAdminPassword,
 } from "bootgate/entry/init";
 
@@ -35,6 +38,9 @@ try {
   const ikm = await ensureLocalIkm(config);
   if (ikm === "created") console.log(`init: made the keyring's input key material on the keyring volume (0600)`);
   await writeDerivedAdminPassword(config);
+  // The roles PostgreSQL must also ask for a certificate (database.clientCert), for the postgres
+  // container's pg_hba: it has no config of its own.
+  await writeClientCertRoles(config);
   await applyVolumeOwners(volumeOwners);
 } catch (error) {
   console.error(`bootgate init: ${messageFor(error)}`);

@@ -4,31 +4,34 @@
 // admin password init left in the postgres service's folder (through a pipe, never argv),
 // ssl=on with the `postgres` service's certificate read in place, no Unix socket — listening on
 // the compose network instead of loopback, with an hba that accepts nothing but TLS with
-// scram-sha-256. The cluster lives on the `postgres-data` volume.
+// scram-sha-256 (and, for the roles init lists in client-cert-roles, their certificate). The
+// cluster lives on the `postgres-data` volume.
 // Env: BOOTGATE_SECRETS_DIR (/secrets), BOOTGATE_PG_DIR (/var/lib/postgresql/bootgate),
-// BOOTGATE_PG_PASSWORD_FILE (<secrets>/postgres/admin.password).
-import { mkdir, writeFile } from "node:fs/promises";
+// BOOTGATE_PG_PASSWORD_FILE (<secrets>/postgres/admin.password), BOOTGATE_PG_CLIENT_CERT_ROLES_FILE
+// (<secrets>/postgres/client-cert-roles).
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { startPostgres } from "bootgate/entry/postgres";
+import { readClientCertRoles, startPostgres } from "bootgate/entry/postgres";
 
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR ?? "/secrets";
 const dir = process.env.BOOTGATE_PG_DIR ?? "/var/lib/postgresql/bootgate";
 await mkdir(dir, { recursive: true, mode: 0o700 });
-const hbaFile = join(dir, "pg_hba.compose.conf");
-await writeFile(
-  hbaFile,
-  "# written by compose/entry/postgres.mjs: TLS with scram-sha-256 only\nhostssl all all 0.0.0.0/0 scram-sha-256\nhostssl all all ::/0 scram-sha-256\n",
-  { mode: 0o600 },
-);
+const tlsDir = join(secretsDir, "postgres");
+// Written by init at every boot from bootgate.yaml: these roles need their certificate as well.
+const clientCertRoles = await readClientCertRoles(process.env.BOOTGATE_PG_CLIENT_CERT_ROLES_FILE ?? join(tlsDir, "client-cert-roles"));
 
 const pg = await startPostgres({
   dir,
   port: 5432,
-  tlsDir: join(secretsDir, "postgres"),
+  tlsDir,
   adminPasswordFile: process.env.BOOTGATE_PG_PASSWORD_FILE ?? join(secretsDir, "postgres", "admin.password"),
   readyTimeoutMs: 180_000,
+  // pg_hba (rewritten at each start): TLS with scram-sha-256 from the compose network, and for
+  // each client-certificate role a line before that one demanding its certificate too.
+  clientCertRoles,
+  hbaAddresses: ["0.0.0.0/0", "::/0"],
   // jit=off: the image leaves out the JIT's LLVM.
-  settings: { listen_addresses: "*", hba_file: hbaFile, jit: "off" },
+  settings: { listen_addresses: "*", jit: "off" },
 });
 console.log("postgres: ready on :5432 (TLS only)");
 let stopping = false;

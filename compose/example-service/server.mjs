@@ -26,19 +26,33 @@ const read = (name) => readFileSync(join(dir, name));
 const ca = read("ca.pem");
 const token = JSON.parse(read("token.json").toString("utf8"));
 
-function vaultRead(key) {
+function vaultReadOnce(key) {
   const url = new URL(`/v1/${token.kvMount}/data/${key}`, token.address);
   return new Promise((resolve, reject) => {
-    const req = https.get(url, { ca, servername: token.serverName, headers: { "X-Vault-Token": token.token } }, (res) => {
+    // agent: false — a fresh connection, so a retry resolves the name again and may reach another node.
+    const req = https.get(url, { ca, servername: token.serverName, agent: false, headers: { "X-Vault-Token": token.token } }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => {
-        if (res.statusCode !== 200) return reject(new Error(`Vault answered ${res.statusCode} for ${key}`));
+        if (res.statusCode !== 200) return reject(Object.assign(new Error(`Vault answered ${res.statusCode} for ${key}`), { status: res.statusCode }));
         resolve(JSON.parse(body).data.data);
       });
     });
     req.on("error", reject);
   });
+}
+
+// A cluster node that is sealed or still joining answers 503 (429: a standby under load): a
+// few tries with backoff, bounded (~6 s), then the error stands. Nothing else is retried.
+async function vaultRead(key) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await vaultReadOnce(key);
+    } catch (error) {
+      if (attempt >= 5 || (error.status !== 503 && error.status !== 429)) throw error;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+  }
 }
 
 const creds = await vaultRead(`${token.kvPrefix}/database`);

@@ -21,23 +21,23 @@ bao_bin="$root/.tools/bin/bao"
 image=${BOOTGATE_IMAGE:-bootgate}
 
 fail() { echo "build.sh: $*" >&2; exit 1; }
-docker info >/dev/null 2>&1 || fail "no Docker engine answers: run \`bash scripts/docker-engine.sh\` (as root)"
-[ -x "$bao_bin" ] || fail "$bao_bin is missing: run \`make bao\`"
-[ -f "$root/dist/cli/entry.js" ] || [ -d "$root/dist" ] || fail "dist/ is missing: run \`make build\`"
 mkdir -p "$cache"
-
-label_of() { docker image inspect --format '{{ index .Config.Labels "bootgate.inputs" }}' "$1" 2>/dev/null || true; }
-took() { echo "build.sh: $1 built in $(( $(date +%s) - $2 )) s"; }
 
 # --- bootgate-base -------------------------------------------------------------------------
 # Bump base_version when the way the rootfs is made changes.
 base_version=2
 base_hash=$(printf '%s\n' "bookworm" "$mirror" "$packages" "$base_version" | sha256sum | cut -c1-16)
-if [ "$(label_of bootgate-base)" != "$base_hash" ]; then
+base_tar="$cache/bootgate-base-$base_hash.tar"
+# The rootfs as a tarball, made once per base_hash and kept until it is imported. Needs no
+# engine, so scripts/prefetch-e2e.sh makes it beside the tests (`build.sh --rootfs`); the lock
+# makes a second caller wait for the first one's tarball instead of debootstrapping again.
+make_base_tar() {
+  exec 8>"$cache/rootfs.lock"
+  flock 8
+  [ -s "$base_tar" ] && return 0
   [ "$(id -u)" -eq 0 ] || fail "debootstrap needs root: run \`sudo bash compose/image/build.sh\`"
   command -v debootstrap >/dev/null 2>&1 || fail "debootstrap is missing: run \`bash scripts/docker-engine.sh\` (as root it installs debootstrap) or \`apt-get install debootstrap\`"
-  start=$(date +%s)
-  rootfs="$cache/rootfs"
+  local rootfs="$cache/rootfs"
   rm -rf "$rootfs"
   echo "build.sh: debootstrap bookworm (minbase + $packages) into $rootfs"
   debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
@@ -48,12 +48,32 @@ if [ "$(label_of bootgate-base)" != "$base_hash" ]; then
   rm -rf "$rootfs"/var/lib/postgresql/* "$rootfs"/etc/postgresql/* "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
     "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* \
     "$rootfs"/usr/lib/x86_64-linux-gnu/libLLVM-*.so* "$rootfs"/usr/lib/postgresql/*/lib/llvmjit* "$rootfs"/usr/lib/postgresql/*/lib/bitcode
-  tar -C "$rootfs" -c . | docker import \
+  tar -C "$rootfs" -cf "$base_tar.tmp" . && mv "$base_tar.tmp" "$base_tar"
+  rm -rf "$rootfs"
+}
+if [ "${1:-}" = --rootfs ]; then
+  make_base_tar
+  exit 0
+fi
+
+docker info >/dev/null 2>&1 || fail "no Docker engine answers: run \`bash scripts/docker-engine.sh\` (as root)"
+[ -x "$bao_bin" ] || fail "$bao_bin is missing: run \`make bao\`"
+[ -f "$root/dist/cli/entry.js" ] || [ -d "$root/dist" ] || fail "dist/ is missing: run \`make build\`"
+
+label_of() { docker image inspect --format '{{ index .Config.Labels "bootgate.inputs" }}' "$1" 2>/dev/null || true; }
+took() { echo "build.sh: $1 built in $(( $(date +%s) - $2 )) s"; }
+
+if [ "$(label_of bootgate-base)" != "$base_hash" ]; then
+  start=$(date +%s)
+  make_base_tar
+  docker import \
     --change "LABEL bootgate.inputs=$base_hash" \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'CMD ["/bin/sh"]' - bootgate-base >/dev/null
-  rm -rf "$rootfs"
+    --change 'CMD ["/bin/sh"]' "$base_tar" bootgate-base >/dev/null
+  rm -f "$base_tar"
   took bootgate-base "$start"
+else
+  rm -f "$base_tar"
 fi
 
 # --- bootgate ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ export { exitCodeFor, messageFor } from "../cli/exit-code.js";
 export { loadConfig } from "../config/load.js";
 export { ensureDir } from "../fs/atomic-write.js";
 export { ensureLocalIkm, writeDerivedAdminPassword } from "../local/local-secrets.js";
+export { writeClientCertRoles } from "../db/client-cert-roles-file.js";
 export { applyVolumeOwners, parseVolumeOwners } from "../local/volume-owners.js";
 export { ALL_STAGES } from "../stages/all.js";
 export { preflightStages } from "../stages/registry.js";

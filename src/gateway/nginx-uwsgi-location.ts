@@ -20,7 +20,12 @@ export function renderUwsgiRoute(route: Route, resolveLate: boolean, auth: strin
   const scriptName = route.path === "/" ? "" : route.path;
   const hostPort = route.upstreamOrigin.slice("suwsgi://".length);
   // The app sees SCRIPT_NAME = the prefix and PATH_INFO = the rest (what Django's reverse() needs).
-  const body = (exact: boolean) => `${auth}            rewrite ${exact ? "^.*$ /" : `^${escapeRegex(route.path === "/" ? "" : route.path)}(/.*)$ $1`} break;
+  // With a resolver the upstream is a variable, set before the rewrite: `rewrite … break` ends the
+  // rewrite module's directives, so a `set` after it would never run (nginx: "invalid host").
+  const late = resolveLate ? `            set $bootgate_upstream "${hostPort}";\n` : "";
+  const body = (
+    exact: boolean,
+  ) => `${auth}${late}            rewrite ${exact ? "^.*$ /" : `^${escapeRegex(route.path === "/" ? "" : route.path)}(/.*)$ $1`} break;
             uwsgi_param QUERY_STRING $query_string;
             uwsgi_param REQUEST_METHOD $request_method;
             uwsgi_param CONTENT_TYPE $content_type;
@@ -48,14 +53,8 @@ export function renderUwsgiRoute(route: Route, resolveLate: boolean, auth: strin
             uwsgi_ssl_certificate ${files.clientChain};
             uwsgi_ssl_certificate_key ${files.clientKey};
             uwsgi_ssl_session_reuse on;
-${
-  resolveLate
-    ? `            set $bootgate_upstream "${hostPort}";
-            uwsgi_pass suwsgi://$bootgate_upstream;
-`
-    : `            uwsgi_pass suwsgi://${hostPort};
-`
-}`;
+            uwsgi_pass suwsgi://${resolveLate ? "$bootgate_upstream" : hostPort};
+`;
   const exact =
     route.path === "/"
       ? ""

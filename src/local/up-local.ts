@@ -20,7 +20,7 @@ import { startNginx } from "../servers/nginx-process.js";
 import { startOpenBao } from "../servers/openbao-process.js";
 import { startPostgres } from "../servers/postgres-process.js";
 import { type GateWait, type LatePart, type LateParts, startLateParts } from "./late-parts.js";
-import { planDatabases } from "../db/targets.js";
+import { clientCertRolesOf } from "../db/client-cert-roles-file.js";
 import { prepareSecretsVolume, type SecretsVolume } from "./secrets-volume.js";
 import { serverUserFor } from "../servers/server-user.js";
 import { Supervisor } from "./supervisor.js";
@@ -139,9 +139,7 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
           tlsDir: serviceDir(config.secretsDir, config.postgres.service),
           adminPasswordFile,
           adminUser: config.postgres.admin.user,
-          clientCertRoles: planDatabases(config)
-            .filter((t) => t.clientCert)
-            .map((t) => t.role),
+          clientCertRoles: clientCertRolesOf(config),
           readyTimeoutMs: 60_000,
         });
         supervisor.add({ name: "postgres", stop: pg.stop });

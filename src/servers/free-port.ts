@@ -26,11 +26,29 @@ function listenOn(port: number): Promise<number | undefined> {
   });
 }
 
+/**
+ * The range to pick from: `BOOTGATE_PORT_RANGE=LOW-HIGH` where given (two test lanes, or two
+ * stacks on one host, each keep to their own), else from 10000 to below the ephemeral range.
+ * Undefined when there is no room there: the kernel then picks (listen(0)).
+ */
+export function portRange(env: NodeJS.ProcessEnv = process.env, ephemeralStart = ephemeralLow()): { low: number; high: number } | undefined {
+  const given = env.BOOTGATE_PORT_RANGE;
+  if (given) {
+    const m = /^(\d{1,5})-(\d{1,5})$/.exec(given.trim());
+    const low = Number(m?.[1]);
+    const high = Number(m?.[2]);
+    if (!m || low < 1024 || high > 65535 || low > high)
+      throw new Error(`BOOTGATE_PORT_RANGE: expected LOW-HIGH within 1024-65535, such as 10000-20999, got \`${given}\``);
+    return { low, high };
+  }
+  return ephemeralStart > 0 ? { low: LOWEST, high: ephemeralStart - 1 } : undefined;
+}
+
 /** A 127.0.0.1 port nobody listens on right now, outside the ephemeral range where there is room. */
 export async function freePort(): Promise<number> {
-  const low = ephemeralLow();
-  for (let attempt = 0; low > 0 && attempt < 50; attempt++) {
-    const port = await listenOn(LOWEST + Math.floor(Math.random() * (low - LOWEST)));
+  const range = portRange();
+  for (let attempt = 0; range && attempt < 50; attempt++) {
+    const port = await listenOn(range.low + Math.floor(Math.random() * (range.high - range.low + 1)));
     if (port !== undefined) return port;
   }
   const port = await listenOn(0);

@@ -36,6 +36,8 @@ export interface PostgresStartOptions {
    * `ca.pem` in `tlsDir`, read again at each start since the CA changes with each boot).
    */
   clientCertRoles?: readonly string[];
+  /** The client addresses pg_hba admits (TLS only); loopback unless told (compose: the network). */
+  hbaAddresses?: readonly string[];
   /** Extra `-c name=value` settings (never secrets: they are on argv). */
   settings?: Record<string, string>;
 }
@@ -105,7 +107,7 @@ export async function startPostgres(options: PostgresStartOptions): Promise<Post
   if (fresh) await initCluster(binDir, dataDir, options, user);
   // Rewritten on every start: the access rules are ours, not whatever a previous run left.
   const clientCertRoles = options.clientCertRoles ?? [];
-  await writeFile(join(dataDir, "pg_hba.conf"), renderPgHba(clientCertRoles), { mode: 0o600 });
+  await writeFile(join(dataDir, "pg_hba.conf"), renderPgHba(clientCertRoles, options.hbaAddresses), { mode: 0o600 });
   if (user) await chown(join(dataDir, "pg_hba.conf"), user.uid, user.gid);
 
   const settings: Record<string, string> = {

@@ -16,6 +16,8 @@ import { type ProvisionOptions, type ProvisionResult, provisionPki } from "../pk
 import type { Config } from "../config/normalize.js";
 import { defineStage } from "../runner/define-stage.js";
 import { writeVaultBootFiles } from "../vault/server-boot-config.js";
+import { initializerFor, readClusterMarker } from "../vault/cluster/init-marker.js";
+import { writeNodeBootConfigs } from "../vault/cluster/node-boot-config.js";
 import { DEFAULT_STAGE_TIMEOUT_MS } from "../runner/runner.js";
 
 export const PKI_INIT = "pki-init";
@@ -73,6 +75,12 @@ export function pkiInitStage() {
         const boot = await writeVaultBootFiles(ctx.config);
         if (boot.sealKeys > 0 && !boot.inMemory)
           ctx.log.info(`${ctx.config.secretsDir} is not a tmpfs: OpenBao's seal key is on disk there until the next boot`);
+        // A cluster's nodes each read their own file; only this stack's first boot has an initializer.
+        if (ctx.config.vault.cluster.nodes > 1) {
+          const initializer = initializerFor(ctx.config, await readClusterMarker(ctx.config.stateDir));
+          await writeNodeBootConfigs(ctx.config, initializer);
+          if (initializer) ctx.log.info(`${initializer} initializes the Vault cluster (no cluster recorded yet)`);
+        }
       }
       const reloaded = await reloadReissued(ctx.config, result.services, { log: (line) => ctx.log.info(line), signal: ctx.signal });
       return { summary: reloaded.length > 0 ? `${result.summary}; signalled ${reloaded.length} container(s)` : result.summary };

@@ -12,7 +12,9 @@ import { loadIkm } from "../vault/ikm.js";
 import { ensureCertAuth } from "../vault/cert-auth.js";
 import { ensureKvV2 } from "../vault/kv-mount.js";
 import { provisionTokens, writePolicies } from "../vault/provision-tokens.js";
-import { waitForVault } from "../vault/seal-status.js";
+import { readSealStatus, waitForVault } from "../vault/seal-status.js";
+import { recordCluster } from "../vault/cluster/init-marker.js";
+import { waitForClusterUnsealed } from "../vault/cluster/nodes-unsealed.js";
 import { rewrapForSealGeneration } from "../vault/seal-rewrap.js";
 import { revokeSelf } from "../vault/tokens.js";
 import { unlockVault } from "../vault/unlock.js";
@@ -32,6 +34,10 @@ const FIRST_START_HINT =
   `"self-initialization failed"): such storage holds nothing anyone can use — remove it (compose: the vault-data volume) and boot again`;
 /** Time for the work itself once Vault answers, on top of vault.waitTimeout. */
 const WORK_BUDGET_MS = 120_000;
+/** A cluster's joining nodes unseal within seconds of the leader; past this, vault-ready opens on the quorum. */
+const NODES_UNSEALED_WAIT_MS = 60_000;
+/** A node that does not answer at all may be a container still starting; after this it counts as down. */
+const NODE_UNREACHABLE_GRACE_MS = 10_000;
 
 export interface SecretstoreDeps {
   /** Vault's PKI engine behind its narrow interface (a fake in unit tests). */
@@ -57,6 +63,10 @@ async function run(ctx: StageContext, deps: SecretstoreDeps) {
     } finally {
       ikm.fill(0);
     }
+    const cluster = config.vault.cluster.nodes > 1;
+    // Right after the first login, so that a crash leaves as short a window as it can without a
+    // marker (and that window is safe: src/vault/cluster/init-marker.ts).
+    const recorded = cluster && (await recordCluster(config, (await readSealStatus(client)).cluster_id));
     const admin = await vaultClientFor(config, unlocked.token);
     try {
       const mounted = await ensureKvV2(admin, config.vault.kvMount);
@@ -72,8 +82,18 @@ async function run(ctx: StageContext, deps: SecretstoreDeps) {
           ? // Loaded only then: it checks the root with @peculiar/x509.
             await (await import("../vault/offline-issuer.js")).issueWithOfflineRoot(ctx, engine)
           : await issueWithVault(ctx, engine, sealed);
+      if (cluster)
+        await waitForClusterUnsealed(config, {
+          timeoutMs: NODES_UNSEALED_WAIT_MS,
+          unreachableGraceMs: NODE_UNREACHABLE_GRACE_MS,
+          signal,
+          log: (line) => log.info(line),
+        });
       const actions = [
-        ...unlocked.actions,
+        // On a cluster the first node asked may be one still joining (a wiped one says "not
+        // initialized"): only the boot that records the cluster initialized it.
+        ...unlocked.actions.filter((a) => !(cluster && !recorded && a === "initialized")),
+        ...(recorded ? ["cluster recorded"] : []),
         ...(mounted ? [`enabled ${config.vault.kvMount}/`] : []),
         ...(rewrapped ? [`root key rewrapped with seal key ${config.vault.sealKeyId}`] : []),
         ...(certAuth ? ["enabled auth/cert/"] : []),

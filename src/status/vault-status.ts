@@ -8,7 +8,7 @@ import { mapLimit } from "../util/map-limit.js";
 import { readSealStatus } from "../vault/seal-status.js";
 import { readTokenFile } from "../vault/token-file.js";
 import { lookupSelf } from "../vault/tokens.js";
-import { createVaultClient, type VaultClient, vaultClientFor } from "../vault/vault-client.js";
+import { type VaultClient, vaultClientFor } from "../vault/vault-client.js";
 import { describeVaultError } from "../vault/vault-errors.js";
 import type { StatusProvider } from "./section.js";
 
@@ -46,41 +46,47 @@ export function formatTtl(seconds: number | undefined): string {
   return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(seconds % 60).padStart(2, "0")}s`;
 }
 
-/** A status client with another token: short timeouts, the same TLS checks. */
-function clientWithToken(base: VaultClient, token: string): VaultClient {
-  return createVaultClient({ address: base.address, caPem: base.caPem, serverName: base.serverName, token, requestTimeoutMs: STATUS_TIMEOUT_MS });
-}
+type StatusConfig = Parameters<StatusProvider>[0];
 
-async function tokenStatus(base: VaultClient | undefined, secretsDir: string, service: string): Promise<TokenStatus> {
-  const file = await readTokenFile(secretsDir, service).catch(() => undefined);
+/**
+ * A status client with another token: short timeouts, the same TLS checks, and in a cluster every
+ * node (vaultClientFor follows the active one), so a lookup does not fail with the node at
+ * `vault.address` down while the cluster answers.
+ */
+const clientWithToken = (config: StatusConfig, token: string): Promise<VaultClient> => vaultClientFor(config, token, STATUS_TIMEOUT_MS);
+
+async function tokenStatus(config: StatusConfig, reachable: boolean, service: string): Promise<TokenStatus> {
+  const file = await readTokenFile(config.secretsDir, service).catch(() => undefined);
   if (!file) return { service, state: "missing" };
-  if (!base) return { service, state: "unknown" };
-  const client = clientWithToken(base, file.token);
+  if (!reachable) return { service, state: "unknown" };
+  let client: VaultClient | undefined;
   try {
+    client = await clientWithToken(config, file.token);
     const info = await lookupSelf(client);
     return info ? { service, state: "valid", ttlSeconds: info.ttl, policies: info.policies } : { service, state: "invalid" };
   } catch {
     return { service, state: "unknown" };
   } finally {
-    client.close();
+    client?.close();
   }
 }
 
-async function auditDevices(base: VaultClient, secretsDir: string): Promise<AuditDevice[] | undefined> {
-  const file = await readTokenFile(secretsDir, BOOTGATE_IDENTITY).catch(() => undefined);
+async function auditDevices(config: StatusConfig): Promise<AuditDevice[] | undefined> {
+  const file = await readTokenFile(config.secretsDir, BOOTGATE_IDENTITY).catch(() => undefined);
   if (!file) return undefined;
-  const client = clientWithToken(base, file.token);
+  let client: VaultClient | undefined;
   try {
+    client = await clientWithToken(config, file.token);
     const body = (await client.api.read("sys/audit")) as { data?: Record<string, { type: string; options?: { file_path?: string } }> };
     return Object.entries(body.data ?? {}).map(([path, d]) => ({ path, type: d.type, ...(d.options?.file_path ? { file: d.options.file_path } : {}) }));
   } catch {
     return undefined;
   } finally {
-    client.close();
+    client?.close();
   }
 }
 
-export async function readVaultStatus(config: Parameters<StatusProvider>[0]): Promise<VaultStatus> {
+export async function readVaultStatus(config: StatusConfig): Promise<VaultStatus> {
   const status: VaultStatus = { address: config.vault.address, serverName: config.vault.service, state: "unreachable", tokens: [] };
   let client: VaultClient | undefined;
   try {
@@ -91,10 +97,10 @@ export async function readVaultStatus(config: Parameters<StatusProvider>[0]): Pr
     status.error = describeVaultError(error);
   }
   try {
-    const usable = status.state === "unsealed" ? client : undefined;
+    const usable = status.state === "unsealed";
     const names = [...config.services.map((s) => s.name), BOOTGATE_IDENTITY];
-    status.tokens = await mapLimit(names, 16, (n) => tokenStatus(usable, config.secretsDir, n));
-    const audit = usable ? await auditDevices(usable, config.secretsDir) : undefined;
+    status.tokens = await mapLimit(names, 16, (n) => tokenStatus(config, usable, n));
+    const audit = usable ? await auditDevices(config) : undefined;
     if (audit) status.audit = audit;
   } finally {
     client?.close();

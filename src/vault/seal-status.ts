@@ -13,6 +13,8 @@ export interface SealStatus {
   type?: string;
   recovery_seal?: boolean;
   version?: string;
+  /** Set once the node is unsealed; the same on every node of one cluster. */
+  cluster_id?: string;
 }
 
 export async function readSealStatus(client: VaultClient): Promise<SealStatus> {

@@ -17,6 +17,7 @@
 //   .gates/<gate>, .gates/boot, .gates/wait.sh
 // <stateDir>/
 //   vault/keyring.json         the encrypted unseal or recovery key shares
+//   vault/cluster.json         a Vault cluster's id, once it was first initialized (public): no node self-initializes again
 //   openbao/, postgres/        `up --local`'s servers' data
 //   pki/                       the offline root's CSR and intermediate (public), the sealed bootstrap leaves
 import { join } from "node:path";
@@ -59,6 +60,8 @@ export const bootPath = (secretsDir: string) => join(gatesDir(secretsDir), BOOT_
 export const waiterScriptPath = (secretsDir: string) => join(gatesDir(secretsDir), WAITER_SCRIPT);
 
 export const keyringPath = (stateDir: string) => join(stateDir, "vault", "keyring.json");
+/** Written once the stack's Vault cluster was initialized (src/vault/cluster/init-marker.ts). */
+export const clusterMarkerPath = (stateDir: string) => join(stateDir, "vault", "cluster.json");
 /** `up --local`'s own servers keep their data beside the keyring. */
 export const localServerDir = (stateDir: string, server: "openbao" | "postgres") => join(stateDir, server);
 /** `up --local`'s record of the running stack (removed on a clean stop) and its watchdog's log. */

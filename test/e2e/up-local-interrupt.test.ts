@@ -1,4 +1,4 @@
-// `bootgate up --local` stopped at random moments, and started again: SIGINT at 20 moments of a
+// `bootgate up --local` stopped at random moments, and started again: SIGINT at 12 moments (BOOTGATE_INTERRUPT_ROUNDS) of a
 // boot (before, during and after it), kill -9 of `up` alone at 6; each time no process of the
 // stack is left and its tmpfs is unmounted, and the next `up` comes up. Then what a crash can
 // leave when even the watchdog is gone, a stale postmaster.pid, and a stranger on a port.
@@ -31,7 +31,9 @@ let ports: StackPorts;
 let bootMs = 0;
 const runs: UpRun[] = [];
 
-const SIGINT_ROUNDS = 20;
+// 12 SIGINT moments per run keep CI short; each run draws new ones, and
+// BOOTGATE_INTERRUPT_ROUNDS=N asks for more.
+const SIGINT_ROUNDS = Number(process.env.BOOTGATE_INTERRUPT_ROUNDS ?? 12);
 const KILL_ROUNDS = 6;
 /** Of those, the last ones wait for the summary, then up to a second: boots here vary too much for the span alone to reach past it. */
 const SIGINT_AFTER_READY = 4;
@@ -130,7 +132,7 @@ afterAll(async () => {
 });
 
 describe("bootgate up --local, stopped at any moment", () => {
-  it("should leave no process and no mount after SIGINT at 20 random moments of a boot, and exit 130", async () => {
+  it(`should leave no process and no mount after SIGINT at ${SIGINT_ROUNDS} random moments of a boot, and exit 130`, async () => {
     const rows: string[] = [];
     for (const [i, { at, afterReady }] of plan(SIGINT_ROUNDS, SIGINT_AFTER_READY).entries()) {
       const { run, recorded, phase, exit } = await interruptAt(at, "SIGINT", afterReady);

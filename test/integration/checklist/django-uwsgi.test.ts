@@ -5,7 +5,6 @@
 // from Vault. Each link's refusal is shown with the same programs (psycopg2, hvac).
 import { execa } from "execa";
 import { readFile } from "node:fs/promises";
-import { request } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCredentials } from "../../../src/db/service-connection.js";
@@ -22,6 +21,7 @@ import { type DjangoApp, PYTHON_DEPS, checkPythonParts, startDjangoApp } from ".
 import { gatewayGet } from "../../support/gateway-client.js";
 import { newJwtKey } from "../../support/gateway-stack.js";
 import { REPO_ROOT } from "../../support/pki.js";
+import { vaultRequest } from "../../support/vault-https.js";
 
 const ISSUER = "bootgate-checklist";
 const PROBE = join(REPO_ROOT, "test", "support", "checklist_probe.py");
@@ -45,29 +45,8 @@ async function probe(input: Record<string, unknown>): Promise<{ ok: boolean; err
 }
 
 /** A Vault request with a token, the stack's CA, Vault checked by name. */
-function vaultWrite(path: string, body: unknown, vaultToken: string): Promise<number> {
-  const url = new URL(path, stack.config.vault.address);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: "POST",
-        servername: stack.config.vault.service,
-        ca: caPem,
-        agent: false,
-        headers: { "content-type": "application/json", "x-vault-token": vaultToken },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on("error", reject);
-    req.end(JSON.stringify(body));
-  });
-}
+const vaultWrite = async (path: string, body: unknown, vaultToken: string): Promise<number> =>
+  (await vaultRequest({ address: stack.config.vault.address, servername: stack.config.vault.service }, "POST", path, { ca: caPem }, body, vaultToken)).status;
 
 beforeAll(async () => {
   await checkPythonParts();

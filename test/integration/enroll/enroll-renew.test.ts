@@ -1,4 +1,5 @@
-// `bootgate enroll --renew` (the built CLI, as a separate process) with 90 s leaves: it renews at
+// `bootgate enroll --renew` (the built CLI, as a separate process) with 60 s leaves renewed 40 s
+// before their end (a renewal every ~20 s, to keep the file short): it renews at
 // the agent's renewal point through mutual TLS with its current leaf, at least twice, with no gap
 // in validity, signals its command after each renewal, and goes on across a restart of the agent.
 import { X509Certificate } from "node:crypto";
@@ -14,8 +15,8 @@ import { tempDir } from "../../support/tmp-dir.js";
 const RENEWALS = 2;
 
 describe("bootgate enroll --renew (real OpenBao, bootgate agent restarted in between)", () => {
-  it("should renew 90 s leaves at least twice over mutual TLS with no validity gap, signalling its command each time", async () => {
-    await using stack = await startEnrollStack({ config: { pki: { validity: "90s" } } });
+  it("should renew 60 s leaves at least twice over mutual TLS with no validity gap, signalling its command each time", async () => {
+    await using stack = await startEnrollStack({ config: { pki: { validity: "60s", renewBefore: "40s" } } });
     await using work = await tempDir("bootgate-enrollee-");
     const out = join(work.path, "edge-logs");
     const tokenFile = join(work.path, "token");

@@ -5,7 +5,6 @@
 // service's secrets, and pki-init left no folder and no token file for it on the stack's volume.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { request } from "node:https";
 import { join } from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
@@ -18,38 +17,10 @@ import { caBundlePath, serviceDir } from "../../../src/volume/layout.js";
 import { runCli } from "../../support/cli.js";
 import { type DbServiceInput, startDbStack } from "../../support/db-stack.js";
 import { tempDir } from "../../support/tmp-dir.js";
+import { vaultRequest as httpsVault, type VaultTls } from "../../support/vault-https.js";
 
-interface Answer {
-  status: number;
-  body: { auth?: { client_token: string; policies: string[] }; data?: { data?: Record<string, unknown> }; errors?: string[] };
-}
-
-function vaultRequest(address: string, method: string, path: string, tls: { ca: string; cert?: string; key?: string }, body?: unknown, token?: string) {
-  const url = new URL(path, address);
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method,
-        servername: "vault",
-        ...tls,
-        agent: false,
-        timeout: 10_000,
-        headers: { "content-type": "application/json", ...(token ? { "x-vault-token": token } : {}) },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Answer["body"]) : {} }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const vaultRequest = (address: string, method: string, path: string, tls: VaultTls, body?: unknown, token?: string) =>
+  httpsVault({ address, servername: "vault" }, method, path, tls, body, token);
 
 describe("an enrolled remote service uses Vault and PostgreSQL with its own identity", () => {
   it("should log in to Vault with its enrolled leaf, read only its own credentials and connect verify-full", async () => {

@@ -3,9 +3,9 @@
 // policies; another service's certificate is refused for that role; after a reboot (an empty
 // tmpfs, a new CA) the role trusts the new CA and no longer the old one.
 import { readFile, rm } from "node:fs/promises";
-import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servicePath } from "../../../src/volume/layout.js";
+import { vaultRequest as httpsVault, type VaultTls } from "../../support/vault-https.js";
 import { startVaultStack, type VaultStack } from "../../support/vault-stack.js";
 
 let stack: VaultStack;
@@ -17,39 +17,9 @@ afterAll(async () => {
   await stack?.[Symbol.asyncDispose]();
 });
 
-interface Answer {
-  status: number;
-  body: { auth?: { client_token: string; policies: string[]; token_policies: string[] }; data?: Record<string, unknown>; errors?: string[] };
-}
-
 /** A client of Vault with no token: the stack's CA, Vault verified by name, and the given certificate. */
-async function vaultRequest(method: string, path: string, tls: { cert?: Buffer; key?: Buffer; ca: Buffer }, body?: unknown, token?: string): Promise<Answer> {
-  const url = new URL(path, stack.config.vault.address);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method,
-        servername: stack.config.vault.service,
-        ca: tls.ca,
-        ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-        agent: false,
-        timeout: 10_000,
-        headers: { "content-type": "application/json", ...(token ? { "x-vault-token": token } : {}) },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Answer["body"]) : {} }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const vaultRequest = (method: string, path: string, tls: VaultTls, body?: unknown, token?: string) =>
+  httpsVault({ address: stack.config.vault.address, servername: stack.config.vault.service }, method, path, tls, body, token);
 
 async function filesOf(service: string) {
   const dir = stack.config.secretsDir;

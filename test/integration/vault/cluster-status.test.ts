@@ -1,6 +1,7 @@
 // `bootgate status --json` on a real 3-node cluster: every node reachable, unsealed, a voter, one
 // leader, autopilot's last contact; then a standby killed: its row says unreachable and the others
-// still answer, raft read through bootgate's identity on the survivors.
+// still answer, raft read through bootgate's identity on the survivors; and with the node at
+// vault.address down, the vault section still looks every token up through the others.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { NodeStatus } from "../../../src/status/vault-nodes-status.js";
@@ -38,5 +39,21 @@ describe("bootgate status on a Vault cluster", () => {
     expect(one.nodes.filter((n) => n.leader).map((n) => n.name)).toEqual([leader]);
     // Raft still lists the killed node as a voter (autopilot removes it only after a minute).
     expect(row.voter).toBe(true);
+
+    // The node bootgate's config names first (vault.address) down — it may be the leader: the
+    // vault section asks the cluster, not that one address, and every token still looks itself up.
+    await cluster.start(standby);
+    await cluster.waitForVoters(3);
+    const first = cluster.names[0]!;
+    expect(cluster.addresses[0]).toBe(cluster.config.vault.address);
+    await cluster.kill(first);
+    const { stdout } = await runCli(["status", "--json", "--config", configFile]);
+    const vault = (JSON.parse(stdout) as { vault: { state: string; tokens: { service: string; state: string }[] } }).vault;
+    expect(vault.state).toBe("unsealed");
+    expect(vault.tokens.length).toBeGreaterThan(0);
+    expect(vault.tokens.filter((t) => t.state !== "missing").map((t) => [t.service, t.state])).toEqual(
+      vault.tokens.filter((t) => t.state !== "missing").map((t) => [t.service, "valid"]),
+    );
+    expect(vault.tokens.filter((t) => t.state === "valid").length).toBeGreaterThan(0);
   });
 });

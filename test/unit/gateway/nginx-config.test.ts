@@ -83,6 +83,12 @@ describe("the generated nginx config", () => {
       const late = renderNginxConfig({ ...input, routes: web, resolver: ["127.0.0.11"] });
       expect(late).toContain('set $bootgate_upstream "127.0.0.1:3031";');
       expect(late).toContain("uwsgi_pass suwsgi://$bootgate_upstream;");
+      // `rewrite … break` ends the rewrite module's directives: a `set` after it never runs and
+      // nginx answers 500 ("invalid host in upstream"), as compose's gateway did.
+      for (const location of late.split("location ").filter((l) => l.includes("uwsgi_pass"))) {
+        expect(location.indexOf("set $bootgate_upstream"), location).toBeGreaterThan(-1);
+        expect(location.indexOf("set $bootgate_upstream"), location).toBeLessThan(location.indexOf("rewrite "));
+      }
     });
   });
 

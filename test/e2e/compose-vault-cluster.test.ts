@@ -1,0 +1,171 @@
+// Vault as a 3-node raft cluster in docker compose (issue 16): compose/compose.sh with
+// compose/vault-cluster.yml (and, in subpath mode, compose/vault-cluster.subpath.yml, which
+// compose.sh adds by itself). One stack for the file: the first boot (exactly one node
+// initializes; three voters, one leader; the example services served through the gateway), a
+// reboot with vault-0's storage volume removed (bootgate, not the node, decides who initializes:
+// vault-0 rejoins the same cluster, the services' data is still there), and `down -v`.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/servers/free-port.js";
+import {
+  composeCommand,
+  composeMode,
+  composeProject,
+  containerStates,
+  docker,
+  runScript,
+  waitFor,
+  type ComposeMode,
+  type ComposeProject,
+} from "../support/compose-stack.js";
+import { gatewayGet } from "../support/local-stack.js";
+
+const NODES = ["vault-0", "vault-1", "vault-2"];
+const LONG_RUNNING = [...NODES, "postgres", "gateway", "core-data", "core-metadata"];
+const CONFIG = "/etc/bootgate/bootgate.yaml";
+
+let project: ComposeProject;
+let mode: ComposeMode;
+
+beforeAll(async () => {
+  await runScript("scripts/docker-engine.sh", 300_000);
+  await runScript("compose/image/build.sh", 900_000);
+  const command = await composeCommand();
+  mode = await composeMode();
+  project = composeProject(command, `bgclu${process.pid}${randomBytes(3).toString("hex")}`, await freePort(), {}, ["compose/vault-cluster.yml"]);
+}, 1_200_000);
+
+afterAll(async () => {
+  await project?.run(["down", "-v", "--remove-orphans", "-t", "10"], 300_000).catch(() => undefined);
+}, 300_000);
+
+const volumePath = (volume: string) => docker(["volume", "inspect", "-f", "{{.Mountpoint}}", `${project.name}_${volume}`]);
+const secretFile = async (rel: string) => readFileSync(join(await volumePath("secrets"), rel), "utf8");
+const logsOf = (service: string) => project.run(["logs", "--no-color", service], 60_000);
+/** The cluster bootgate recorded on the keyring volume at its first initialization. */
+const recordedCluster = async () =>
+  (JSON.parse(readFileSync(join(await volumePath("keyring"), "vault/cluster.json"), "utf8")) as { clusterId: string }).clusterId;
+
+/** Each node's own answer (bao status, verified by its name against the stack's CA): sealed, cluster id. */
+async function nodeStatus(node: string): Promise<{ sealed: boolean; initialized: boolean; cluster_id?: string }> {
+  const r = await project.exec(node, ["bao", "status", "-format=json", `-address=https://${node}:8200`, "-ca-cert=/secrets/ca/ca.pem"]);
+  // 0: unsealed, 2: sealed; the JSON is printed either way.
+  if (r.exitCode !== 0 && r.exitCode !== 2) throw new Error(`bao status in ${node} exited ${r.exitCode}: ${r.stderr.slice(-500)}`);
+  return JSON.parse(r.stdout) as { sealed: boolean; initialized: boolean; cluster_id?: string };
+}
+
+interface NodeRow {
+  name: string;
+  reachable: boolean;
+  sealed?: boolean;
+  voter?: boolean;
+  leader?: boolean;
+}
+
+/** `bootgate status --json` in a one-off init container (only there are the nodes' names and the IKM). */
+async function clusterRows(): Promise<NodeRow[]> {
+  const out = await project.run(["run", "--rm", "--no-deps", "-T", "init", "node", "/app/bin/bootgate.js", "status", "--json", "--config", CONFIG], 120_000);
+  const status = JSON.parse(out) as { vaultNodes?: { nodes: NodeRow[] } };
+  if (!status.vaultNodes) throw new Error(`status has no vaultNodes section: ${out.slice(0, 500)}`);
+  return status.vaultNodes.nodes;
+}
+
+/** Three reachable, unsealed voters, one of them leader (autopilot promotes a joiner after its stabilization time). */
+const threeVotersOneLeader = () =>
+  waitFor("three unsealed voters and one leader in bootgate status", 120_000, async () => {
+    const rows = await clusterRows();
+    const ok = rows.length === 3 && rows.every((r) => r.reachable && r.sealed === false && r.voter === true) && rows.filter((r) => r.leader).length === 1;
+    return ok ? rows : undefined;
+  });
+
+/** up -d; init exits 0; every long-running container running and healthy; the gateway answers. */
+async function boot(): Promise<string> {
+  await project.run(["up", "-d"], 600_000);
+  const init = await waitFor("the init container to finish", 300_000, async () => {
+    const s = (await containerStates(project.name)).find((c) => c.service === "init");
+    return s?.status === "exited" ? s : undefined;
+  });
+  expect(init.exitCode, `init exited; its log:\n${await logsOf("init")}`).toBe(0);
+  const states = await waitFor("every service container running and healthy", 240_000, async () => {
+    const all = await containerStates(project.name);
+    const up = all.filter((c) => LONG_RUNNING.includes(c.service) && c.status === "running" && c.health === "healthy");
+    return up.length === LONG_RUNNING.length ? all : undefined;
+  });
+  // The base file's single `vault` does not run beside the cluster.
+  expect(states.map((s) => s.service).sort()).toEqual([...LONG_RUNNING, "holder", "init"].sort());
+  const ca = await secretFile("ca/ca.pem");
+  await waitFor(`the gateway on 127.0.0.1:${project.gatewayPort}`, 60_000, async () =>
+    (await gatewayGet(ca, project.gatewayPort, "/core-data/")).status === 401 ? true : undefined,
+  );
+  return ca;
+}
+
+async function expectRoutesServed(ca: string, user: string) {
+  const jwt = (
+    await project.run(["run", "--rm", "--no-deps", "-T", "init", "node", "/app/bin/bootgate.js", "token", user, "--config", CONFIG], 120_000)
+  ).trim();
+  for (const service of ["core-data", "core-metadata"]) {
+    const res = await gatewayGet(ca, project.gatewayPort, `/${service}/hello`, jwt);
+    expect(res.status, res.body).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ service, caller: "gateway", db: { role: service.replace("-", "_"), ssl: true } });
+  }
+}
+
+/** What each node's entry said it does at this start: "initializes" or "joins". */
+async function nodeRoles(): Promise<Record<string, string>> {
+  const roles: Record<string, string> = {};
+  for (const node of NODES) {
+    const log = await logsOf(node);
+    roles[node] = [...log.matchAll(/vault-node: \S+ (initializes|joins) the cluster/g)].map((m) => m[1]).join(",");
+  }
+  return roles;
+}
+
+describe("Vault as a 3-node cluster in docker compose", () => {
+  let clusterId: string;
+
+  it("should boot with exactly one node initializing, three unsealed voters and one leader, and serve the example services", async () => {
+    const ca = await boot();
+    expect(await nodeRoles()).toEqual({ "vault-0": "initializes", "vault-1": "joins", "vault-2": "joins" });
+    const init = await logsOf("init");
+    expect(init).toMatch(/vault-0 initializes the Vault cluster/);
+    // "initialized" beside it only when the node asked first had not self-initialized yet: timing.
+    expect(init).toMatch(/secretstore-setup .*cluster recorded/);
+    clusterId = await recordedCluster();
+    for (const node of NODES) expect(await nodeStatus(node), node).toMatchObject({ initialized: true, sealed: false, cluster_id: clusterId });
+    await threeVotersOneLeader();
+    await expectRoutesServed(ca, "alice");
+    // Each node's boot config in its own folder; in subpath mode a node sees no other node's folder.
+    expect(JSON.parse(await secretFile("vault-0/openbao.json"))).toHaveProperty("initialize");
+    expect(JSON.parse(await secretFile("vault-1/openbao.json"))).not.toHaveProperty("initialize");
+    if (mode === "subpath")
+      expect((await project.exec("vault-1", ["ls", "-A", "/secrets"])).stdout.trim().split("\n").sort()).toEqual([".gates", "ca", "vault", "vault-1"]);
+  });
+
+  it("should come back after a reboot with vault-0's storage volume removed: vault-0 rejoins the same cluster, nothing is initialized twice", async () => {
+    await project.run(["down", "-t", "20"], 300_000);
+    await docker(["volume", "rm", `${project.name}_vault-data-0`]);
+    const ca = await boot();
+    // No node got the stanza: the cluster was recorded, so vault-0's empty storage joins.
+    expect(await nodeRoles()).toEqual({ "vault-0": "joins", "vault-1": "joins", "vault-2": "joins" });
+    const init = await logsOf("init");
+    expect(init).not.toMatch(/initializes the Vault cluster/);
+    expect(init).not.toMatch(/secretstore-setup .*(initialized|cluster recorded)/);
+    expect(JSON.parse(await secretFile("vault-0/openbao.json"))).not.toHaveProperty("initialize");
+    expect(await recordedCluster()).toBe(clusterId);
+    for (const node of NODES) expect(await nodeStatus(node), node).toMatchObject({ initialized: true, sealed: false, cluster_id: clusterId });
+    await threeVotersOneLeader();
+    // The services log in with the database credentials kept in Vault since the first boot.
+    await expectRoutesServed(ca, "bob");
+  });
+
+  it("should leave no container, volume or network behind after down -v", async () => {
+    await project.run(["down", "-v", "-t", "20"], 300_000);
+    const label = `label=com.docker.compose.project=${project.name}`;
+    expect(await docker(["ps", "-aq", "--filter", label])).toBe("");
+    expect(await docker(["volume", "ls", "-q", "--filter", label])).toBe("");
+    expect(await docker(["network", "ls", "-q", "--filter", label])).toBe("");
+  });
+});
