@@ -37,6 +37,9 @@ if [ -n "$reload" ]; then
   esac
   if [ -z "$watch" ]; then echo "wait.sh: -r needs -w PATH: what to watch" >&2; exit 2; fi
   if [ $# -eq 0 ]; then echo "wait.sh: -r needs a command after -- to signal" >&2; exit 2; fi
+  # Until the command runs there is nothing to reload (it reads its files when it starts), but an
+  # untrapped HUP (`docker kill -s HUP` while it still waits) would end this shell and its container.
+  trap : HUP "$reload"
 fi
 kernel=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || true)
 # Deciseconds, so the arithmetic stays in integers.

@@ -13,6 +13,23 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { readClientCertRoles, startPostgres } from "bootgate/entry/postgres";
 
+// Installed before anything else: this runs under `wait.sh -r HUP -w /secrets/postgres`, which
+// signals it whenever a watched file changes, from the moment the gates open. On a first boot
+// secretstore-setup writes postgres/token.json a few seconds after pki-ready, often while initdb
+// still runs, and Node's default for SIGHUP is to exit: the container died with 129 ("Hangup")
+// and init's db-seed found no `postgres` (ENOTFOUND). A SIGHUP before the server runs changes
+// nothing (it reads its certificate when it starts); one after is passed on (`reload: SIGHUP`:
+// PostgreSQL rereads its certificate files).
+let pg;
+process.on("SIGHUP", () => {
+  if (pg?.pid === undefined) {
+    console.log("postgres: SIGHUP while starting (the server reads its certificate when it starts)");
+    return;
+  }
+  process.kill(pg.pid, "SIGHUP");
+  console.log("postgres: reloaded (SIGHUP passed to the server)");
+});
+
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR ?? "/secrets";
 const dir = process.env.BOOTGATE_PG_DIR ?? "/var/lib/postgresql/bootgate";
 await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -20,7 +37,7 @@ const tlsDir = join(secretsDir, "postgres");
 // Written by init at every boot from bootgate.yaml: these roles need their certificate as well.
 const clientCertRoles = await readClientCertRoles(process.env.BOOTGATE_PG_CLIENT_CERT_ROLES_FILE ?? join(tlsDir, "client-cert-roles"));
 
-const pg = await startPostgres({
+pg = await startPostgres({
   dir,
   port: 5432,
   tlsDir,
@@ -43,11 +60,6 @@ const stop = async () => {
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
-// `reload: SIGHUP` in bootgate's config: PostgreSQL rereads its certificate files on SIGHUP.
-process.on("SIGHUP", () => {
-  if (pg.pid !== undefined) process.kill(pg.pid, "SIGHUP");
-  console.log("postgres: reloaded (SIGHUP passed to the server)");
-});
 // The server dying on its own takes the container down with it.
 const watch = setInterval(() => {
   if (pg.pid === undefined) return;

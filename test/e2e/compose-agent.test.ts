@@ -5,13 +5,15 @@
 // vault, postgres, gateway and core-data containers serve the new leaf — read over TLS from
 // inside the network — with no Docker socket mounted anywhere; /metrics over verified TLS has the
 // expiry of every leaf; a crash of the agent (kill -9 of its process) brings it back by its
-// restart policy and it renews again; `down -v` leaves nothing.
+// restart policy and it renews again; postgres lives through the SIGHUP its waiter sends when a
+// watched file changes during initdb (a fresh cluster); `down -v` leaves nothing.
 import { X509Certificate, randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/servers/free-port.js";
+import { sleep } from "../../src/util/sleep.js";
 import { composeCommand, composeProject, containerStates, docker, REPO, runScript, waitFor, type ComposeProject } from "../support/compose-stack.js";
 
 const SERVICES = ["vault", "postgres", "gateway", "core-data", "core-metadata"];
@@ -165,6 +167,33 @@ describe("the agent as a compose service", () => {
     await waitFor("core-data serving its newest leaf", 60_000, async () =>
       (await servedSerial("core-data", 59880)) === (await serialOnVolume("core-data")) ? true : undefined,
     );
+  });
+
+  it("should keep postgres up when its watched files change while it still starts (initdb): the SIGHUP its waiter sends is survived", async () => {
+    // The first boot's race, made certain: secretstore-setup writes postgres/token.json seconds after
+    // pki-ready, often during initdb, and the waiter passes a SIGHUP on; the launcher used to die of
+    // it (Node's default), exit 129, and db-seed found no `postgres`. Here: a fresh cluster (initdb
+    // again) with a fast poll, and the watched token.json changed on the host while it starts.
+    const override = join(configDir, "fast-reload-poll.yml");
+    writeFileSync(override, 'services:\n  postgres:\n    environment:\n      BOOTGATE_RELOAD_POLL: "0.2"\n');
+    const fast = composeProject(await composeCommand(), project.name, project.gatewayPort, { BOOTGATE_CONFIG_DIR: configDir }, [override]);
+    await fast.run(["rm", "-s", "-f", "-v", "postgres"], 120_000);
+    await docker(["volume", "rm", `${project.name}_postgres-data`]);
+    await fast.run(["up", "-d", "--no-deps", "postgres"], 300_000);
+    const token = await onVolume("postgres/token.json");
+    // Twice, a second apart: the second change comes after the waiter's first look even on a slow start.
+    for (let i = 0; i < 2; i++) {
+      appendFileSync(token, " ");
+      await sleep(1000);
+    }
+    await waitFor("postgres running and healthy on its new cluster", 180_000, async () => {
+      const s = (await containerStates(project.name)).find((c) => c.service === "postgres");
+      return s?.status === "running" && s.health === "healthy" ? true : undefined;
+    });
+    const log = await logsOf("postgres");
+    // The signal did come while it started (else this proves nothing), and the container never stopped.
+    expect(log).toMatch(/postgres: SIGHUP while starting/);
+    expect(await docker(["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", await project.containerId("postgres")])).toBe("running 0");
   });
 
   it("should leave no container, volume or network behind after down -v", async () => {

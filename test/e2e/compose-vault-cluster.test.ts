@@ -23,7 +23,8 @@ import {
 import { gatewayGet } from "../support/local-stack.js";
 
 const NODES = ["vault-0", "vault-1", "vault-2"];
-const LONG_RUNNING = [...NODES, "postgres", "gateway", "core-data", "core-metadata"];
+/** Every container that runs for the life of the stack and has a health check: the nodes, the other services and the agent. */
+const LONG_RUNNING = [...NODES, "postgres", "gateway", "core-data", "core-metadata", "agent"];
 const CONFIG = "/etc/bootgate/bootgate.yaml";
 
 let project: ComposeProject;
@@ -44,6 +45,14 @@ afterAll(async () => {
 const volumePath = (volume: string) => docker(["volume", "inspect", "-f", "{{.Mountpoint}}", `${project.name}_${volume}`]);
 const secretFile = async (rel: string) => readFileSync(join(await volumePath("secrets"), rel), "utf8");
 const logsOf = (service: string) => project.run(["logs", "--no-color", service], 60_000);
+/** The services whose leaf the agent keeps without a failure, from its state file (compose's agent reads init's config). */
+async function agentKeeps(services: string[]): Promise<true | undefined> {
+  const state = JSON.parse(await secretFile("bootgate/agent-state.json")) as {
+    items: { kind: string; service: string; failing: number; expiresAt?: string }[];
+  };
+  const kept = state.items.filter((i) => i.kind === "certificate" && services.includes(i.service) && i.failing === 0 && i.expiresAt !== undefined);
+  return kept.length === services.length ? true : undefined;
+}
 /** The cluster bootgate recorded on the keyring volume at its first initialization. */
 const recordedCluster = async () =>
   (JSON.parse(readFileSync(join(await volumePath("keyring"), "vault/cluster.json"), "utf8")) as { clusterId: string }).clusterId;
@@ -137,6 +146,8 @@ describe("Vault as a 3-node cluster in docker compose", () => {
     for (const node of NODES) expect(await nodeStatus(node), node).toMatchObject({ initialized: true, sealed: false, cluster_id: clusterId });
     await threeVotersOneLeader();
     await expectRoutesServed(ca, "alice");
+    // The agent runs on the cluster's config: it keeps every node's leaf (with the base one it would know none).
+    await waitFor("the agent to keep each node's leaf", 60_000, () => agentKeeps(NODES));
     // Each node's boot config in its own folder; in subpath mode a node sees no other node's folder.
     expect(JSON.parse(await secretFile("vault-0/openbao.json"))).toHaveProperty("initialize");
     expect(JSON.parse(await secretFile("vault-1/openbao.json"))).not.toHaveProperty("initialize");

@@ -57,14 +57,15 @@ function startSh(secrets: string, watch: string) {
 const renew = (secretsDir: string, name: string, round: number) =>
   writeServices(secretsDir, [{ service: { name } as never, certPem: `cert ${round}\n`, keyPem: `key ${round}\n`, caPem: `ca ${round}\n` }]);
 
-async function stack() {
+async function stack(open = true) {
   const dir = await tempDir();
   const secrets = join(dir.path, "secrets");
   const boot = await beginBoot(secrets);
   await renew(secrets, "svc-a", 0);
   await renew(secrets, "svc-b", 0);
-  await openGate(secrets, "pki-ready", boot.bootId);
-  return { dir, secrets };
+  const openPkiReady = () => openGate(secrets, "pki-ready", boot.bootId);
+  if (open) await openPkiReady();
+  return { dir, secrets, openPkiReady };
 }
 
 describe("wait.sh -r SIGNAL -w PATH under dash (real processes)", () => {
@@ -99,6 +100,28 @@ describe("wait.sh -r SIGNAL -w PATH under dash (real processes)", () => {
     await poll(() => w.hups() >= 1 || undefined, { timeoutMs: 10_000, intervalMs: 50, what: "the SIGHUP for nginx.conf" });
     await sleep(QUIET_MS);
     expect(w.hups()).toBe(1);
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(7);
+  });
+
+  it("should live through SIGHUPs while it still waits on its gates and start the command once they open", async () => {
+    // `docker kill -s HUP` (bootgate's reload through the socket) can reach a waiter that has not
+    // started its command yet: sh's default for HUP would end it, and its container with it.
+    const { dir, secrets, openPkiReady } = await stack(false);
+    await using _ = dir;
+    const w = startSh(secrets, serviceDir(secrets, "svc-a"));
+    await sleep(300);
+    for (let i = 0; i < 3; i++) {
+      w.child.kill("SIGHUP");
+      await sleep(100);
+    }
+    expect(w.child.exitCode).toBeNull();
+    expect(w.child.signalCode).toBeNull();
+    await openPkiReady();
+    await w.ready();
+    // Those signals came before the command existed: none reaches it.
+    await sleep(QUIET_MS);
+    expect(w.hups()).toBe(0);
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(7);
   });
