@@ -5,7 +5,7 @@
 // reboot with vault-0's storage volume removed (bootgate, not the node, decides who initializes:
 // vault-0 rejoins the same cluster, the services' data is still there), and `down -v`.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/servers/free-port.js";
@@ -148,6 +148,14 @@ describe("Vault as a 3-node cluster in docker compose", () => {
     await expectRoutesServed(ca, "alice");
     // The agent runs on the cluster's config: it keeps every node's leaf (with the base one it would know none).
     await waitFor("the agent to keep each node's leaf", 60_000, () => agentKeeps(NODES));
+    // Each node reloads through its waiter (-r HUP -w /secrets/vault-N), the signal reaching bao
+    // itself (the sh before it execs bao traps HUP): a watched file of vault-1 changed on the host
+    // gives one more reload there (its token.json written after it started gave the first ones).
+    const reloads = async () => ((await logsOf("vault-1")).match(/OpenBao reload triggered/g) ?? []).length;
+    const before = await reloads();
+    appendFileSync(join(await volumePath("secrets"), "vault-1/token.json"), " ");
+    await waitFor("vault-1's waiter to signal bao once more", 30_000, async () => ((await reloads()) > before ? true : undefined));
+    expect(await nodeStatus("vault-1")).toMatchObject({ sealed: false, cluster_id: clusterId });
     // Each node's boot config in its own folder; in subpath mode a node sees no other node's folder.
     expect(JSON.parse(await secretFile("vault-0/openbao.json"))).toHaveProperty("initialize");
     expect(JSON.parse(await secretFile("vault-1/openbao.json"))).not.toHaveProperty("initialize");
