@@ -11,25 +11,29 @@
 // (<secrets>/postgres/client-cert-roles).
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { readClientCertRoles, startPostgres } from "bootgate/entry/postgres";
 
-// Installed before anything else: this runs under `wait.sh -r HUP -w /secrets/postgres`, which
+// The SIGHUP handler comes first. This runs under `wait.sh -r HUP -w /secrets/postgres`, which
 // signals it whenever a watched file changes, from the moment the gates open. On a first boot
 // secretstore-setup writes postgres/token.json a few seconds after pki-ready, often while initdb
 // still runs, and Node's default for SIGHUP is to exit: the container died with 129 ("Hangup")
-// and init's db-seed found no `postgres` (ENOTFOUND). A SIGHUP before the server runs changes
-// nothing (it reads its certificate when it starts); one after is passed on (`reload: SIGHUP`:
-// PostgreSQL rereads its certificate files).
+// and init's db-seed found no `postgres` (ENOTFOUND). bootgate's modules are imported after it,
+// not statically: static imports load before a module's first line runs, a window that a loaded
+// machine stretches. A SIGHUP while it starts is passed on once the server is ready (a file may
+// have changed after the server read it; a reload too many is harmless); one after, at once
+// (`reload: SIGHUP`: PostgreSQL rereads its ssl files).
 let pg;
+let hupWhileStarting = false;
 process.on("SIGHUP", () => {
   if (pg?.pid === undefined) {
-    console.log("postgres: SIGHUP while starting (the server reads its certificate when it starts)");
+    hupWhileStarting = true;
+    console.log("postgres: SIGHUP while starting (passed on once the server is ready)");
     return;
   }
   process.kill(pg.pid, "SIGHUP");
   console.log("postgres: reloaded (SIGHUP passed to the server)");
 });
 
+const { readClientCertRoles, startPostgres } = await import("bootgate/entry/postgres");
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR ?? "/secrets";
 const dir = process.env.BOOTGATE_PG_DIR ?? "/var/lib/postgresql/bootgate";
 await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -51,6 +55,10 @@ pg = await startPostgres({
   settings: { listen_addresses: "*", jit: "off" },
 });
 console.log("postgres: ready on :5432 (TLS only)");
+if (hupWhileStarting && pg.pid !== undefined) {
+  process.kill(pg.pid, "SIGHUP");
+  console.log("postgres: reloaded (the SIGHUP that came while it started)");
+}
 let stopping = false;
 const stop = async () => {
   if (stopping) return;

@@ -10,7 +10,6 @@
 import { readFileSync } from "node:fs";
 import https from "node:https";
 import { join } from "node:path";
-import pg from "pg";
 
 const service = process.env.SERVICE;
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR;
@@ -23,7 +22,8 @@ if (!service || !secretsDir || !port) {
 }
 // SIGHUP (`reload: SIGHUP`; `bootgate wait --reload-signal` passes one on whenever a watched
 // file changes) is handled from the start: Node's default for it is to exit, and a file may change
-// while this still logs in and connects. Before it serves it has nothing to reload: the server
+// while this still logs in and connects (pg is imported after this, not statically: a static
+// import is loaded before the first line runs). Before it serves it has nothing to reload: the server
 // reads its certificate when it is created. After, new connections get the new files (a run that
 // reissued this service's certificate: a new CA too, in ephemeral mode).
 let server;
@@ -39,6 +39,7 @@ process.on("SIGHUP", () => {
     console.error(`${service}: reload failed, still serving the previous certificate: ${error.message}`);
   }
 });
+const { default: pg } = await import("pg");
 const dir = join(secretsDir, service);
 const read = (name) => readFileSync(join(dir, name));
 const ca = read("ca.pem");
