@@ -11,8 +11,29 @@
 // (<secrets>/postgres/client-cert-roles).
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { readClientCertRoles, startPostgres } from "bootgate/entry/postgres";
 
+// The SIGHUP handler comes first. This runs under `wait.sh -r HUP -w /secrets/postgres`, which
+// signals it whenever a watched file changes, from the moment the gates open. On a first boot
+// secretstore-setup writes postgres/token.json a few seconds after pki-ready, often while initdb
+// still runs, and Node's default for SIGHUP is to exit: the container died with 129 ("Hangup")
+// and init's db-seed found no `postgres` (ENOTFOUND). bootgate's modules are imported after it,
+// not statically: static imports load before a module's first line runs, a window that a loaded
+// machine stretches. A SIGHUP while it starts is passed on once the server is ready (a file may
+// have changed after the server read it; a reload too many is harmless); one after, at once
+// (`reload: SIGHUP`: PostgreSQL rereads its ssl files).
+let pg;
+let hupWhileStarting = false;
+process.on("SIGHUP", () => {
+  if (pg?.pid === undefined) {
+    hupWhileStarting = true;
+    console.log("postgres: SIGHUP while starting (passed on once the server is ready)");
+    return;
+  }
+  process.kill(pg.pid, "SIGHUP");
+  console.log("postgres: reloaded (SIGHUP passed to the server)");
+});
+
+const { readClientCertRoles, startPostgres } = await import("bootgate/entry/postgres");
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR ?? "/secrets";
 const dir = process.env.BOOTGATE_PG_DIR ?? "/var/lib/postgresql/bootgate";
 await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -20,7 +41,7 @@ const tlsDir = join(secretsDir, "postgres");
 // Written by init at every boot from bootgate.yaml: these roles need their certificate as well.
 const clientCertRoles = await readClientCertRoles(process.env.BOOTGATE_PG_CLIENT_CERT_ROLES_FILE ?? join(tlsDir, "client-cert-roles"));
 
-const pg = await startPostgres({
+pg = await startPostgres({
   dir,
   port: 5432,
   tlsDir,
@@ -34,6 +55,10 @@ const pg = await startPostgres({
   settings: { listen_addresses: "*", jit: "off" },
 });
 console.log("postgres: ready on :5432 (TLS only)");
+if (hupWhileStarting && pg.pid !== undefined) {
+  process.kill(pg.pid, "SIGHUP");
+  console.log("postgres: reloaded (the SIGHUP that came while it started)");
+}
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
@@ -43,11 +68,6 @@ const stop = async () => {
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
-// `reload: SIGHUP` in bootgate's config: PostgreSQL rereads its certificate files on SIGHUP.
-process.on("SIGHUP", () => {
-  if (pg.pid !== undefined) process.kill(pg.pid, "SIGHUP");
-  console.log("postgres: reloaded (SIGHUP passed to the server)");
-});
 // The server dying on its own takes the container down with it.
 const watch = setInterval(() => {
   if (pg.pid === undefined) return;

@@ -10,7 +10,6 @@
 import { readFileSync } from "node:fs";
 import https from "node:https";
 import { join } from "node:path";
-import pg from "pg";
 
 const service = process.env.SERVICE;
 const secretsDir = process.env.BOOTGATE_SECRETS_DIR;
@@ -21,6 +20,26 @@ if (!service || !secretsDir || !port) {
   console.error("example-service: set SERVICE, BOOTGATE_SECRETS_DIR and PORT");
   process.exit(2);
 }
+// SIGHUP (`reload: SIGHUP`; `bootgate wait --reload-signal` passes one on whenever a watched
+// file changes) is handled from the start: Node's default for it is to exit, and a file may change
+// while this still logs in and connects (pg is imported after this, not statically: a static
+// import is loaded before the first line runs). Before it serves it has nothing to reload: the server
+// reads its certificate when it is created. After, new connections get the new files (a run that
+// reissued this service's certificate: a new CA too, in ephemeral mode).
+let server;
+process.on("SIGHUP", () => {
+  if (!server) {
+    console.log(`${service}: SIGHUP while starting (its certificate is read when it starts serving)`);
+    return;
+  }
+  try {
+    server.setSecureContext({ cert: read("cert.pem"), key: read("key.pem"), ca: read("ca.pem"), minVersion: "TLSv1.2" });
+    console.log(`${service}: reloaded its certificate`);
+  } catch (error) {
+    console.error(`${service}: reload failed, still serving the previous certificate: ${error.message}`);
+  }
+});
+const { default: pg } = await import("pg");
 const dir = join(secretsDir, service);
 const read = (name) => readFileSync(join(dir, name));
 const ca = read("ca.pem");
@@ -68,7 +87,7 @@ await db.connect();
 const { rows } = await db.query("select current_user as role, ssl, version from pg_stat_ssl where pid = pg_backend_pid()");
 const session = rows[0];
 
-const server = https.createServer(
+server = https.createServer(
   { cert: read("cert.pem"), key: read("key.pem"), ca, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" },
   async (req, res) => {
     try {
@@ -92,13 +111,3 @@ const stop = () => {
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
-// `reload: SIGHUP` in bootgate's config: a run that reissued this service's certificate (a new
-// CA, too, in ephemeral mode) signals the container; new connections get the new files.
-process.on("SIGHUP", () => {
-  try {
-    server.setSecureContext({ cert: read("cert.pem"), key: read("key.pem"), ca: read("ca.pem"), minVersion: "TLSv1.2" });
-    console.log(`${service}: reloaded its certificate`);
-  } catch (error) {
-    console.error(`${service}: reload failed, still serving the previous certificate: ${error.message}`);
-  }
-});

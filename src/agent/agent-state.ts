@@ -76,6 +76,14 @@ export class AgentState {
     return it;
   }
 
+  /** A waiting retry was moved (Vault came back): the next try is now `nextAt`. */
+  rescheduled(kind: KeptKind, service: string, nextAt: number): void {
+    const it = this.item(kind, service);
+    if (it.nextAt === nextAt) return;
+    it.nextAt = nextAt;
+    this.onChanged?.();
+  }
+
   /** Why the stack's trust is not whole right now, or [] when it is. */
   problems(now: number): string[] {
     const out: string[] = [];

@@ -129,7 +129,13 @@ export function gatewayKeeper(ctx: GatewayKeeperContext): GatewayKeeper {
       log(
         `gateway ${failing === "certificate" ? "certificate" : "JWT key"} of ${gateway.name}: ${message}; retrying in ${Math.round((nextAt - clock.now()) / 1000)}s`,
       );
-      timers.retry(`gateway/${gateway.name}`, nextAt, () => void run());
+      const item = failing === "certificate" ? gateway.name : JWT_KEY_ITEM;
+      timers.retry(
+        `gateway/${gateway.name}`,
+        nextAt,
+        () => void run(),
+        (at) => state.rescheduled(failing, item, at),
+      );
     }
   };
 

@@ -17,7 +17,7 @@ export const systemClock: Clock = {
 export class KeyedTimers {
   private readonly timers = new Map<string, unknown>();
   /** The retries after a failure, so a recovery of what failed can run them early. */
-  private readonly retries = new Map<string, () => void>();
+  private readonly retries = new Map<string, { fn: () => void; onMoved: ((at: number) => void) | undefined }>();
   constructor(private readonly clock: Clock = systemClock) {}
 
   /** Runs `fn` at `at` (ms since the epoch), replacing what was scheduled under `key`. */
@@ -25,10 +25,13 @@ export class KeyedTimers {
     this.schedule(key, at, fn);
   }
 
-  /** As `at`, for a retry after a failure: `hurryRetries` may run it sooner. */
-  retry(key: string, at: number, fn: () => void): void {
+  /**
+   * As `at`, for a retry after a failure: `hurryRetries` may run it sooner, and then tells `onMoved`
+   * the new time (so what the agent reports as the next try is not the old backoff's).
+   */
+  retry(key: string, at: number, fn: () => void, onMoved?: (at: number) => void): void {
     this.schedule(key, at, fn);
-    this.retries.set(key, fn);
+    this.retries.set(key, { fn, onMoved });
   }
 
   /** How many retries are waiting. */
@@ -43,7 +46,11 @@ export class KeyedTimers {
   hurryRetries(spreadMs: number, random: () => number = Math.random): number {
     const now = this.clock.now();
     const due = [...this.retries];
-    for (const [key, fn] of due) this.retry(key, now + Math.floor(random() * spreadMs), fn);
+    for (const [key, { fn, onMoved }] of due) {
+      const at = now + Math.floor(random() * spreadMs);
+      this.retry(key, at, fn, onMoved);
+      onMoved?.(at);
+    }
     return due.length;
   }
 

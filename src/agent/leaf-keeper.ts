@@ -120,7 +120,12 @@ export function leafKeeper(ctx: LeafKeeperContext): LeafKeeper {
       const onDisk = await readLeaf(config.secretsDir, service.name);
       if (onDisk) state.item("certificate", service.name).expiresAt = onDisk.notAfter.getTime();
       log(`certificate of ${service.name}: ${message}; retrying in ${Math.round((nextAt - clock.now()) / 1000)}s`);
-      timers.retry(`certificate/${service.name}`, nextAt, () => void run(service, onDisk?.serial));
+      timers.retry(
+        `certificate/${service.name}`,
+        nextAt,
+        () => void run(service, onDisk?.serial),
+        (at) => state.rescheduled("certificate", service.name, at),
+      );
     }
   };
 

@@ -97,7 +97,12 @@ export function tokenKeeper(ctx: TokenKeeperContext): TokenKeeper {
       const message = error instanceof Error ? error.message : String(error);
       state.failed("token", id.name, message, nextAt);
       log(`token of ${id.name}: ${message}; retrying in ${Math.round((nextAt - clock.now()) / 1000)}s`);
-      timers.retry(`token/${id.name}`, nextAt, () => run(id));
+      timers.retry(
+        `token/${id.name}`,
+        nextAt,
+        () => run(id),
+        (at) => state.rescheduled("token", id.name, at),
+      );
     }
   };
 

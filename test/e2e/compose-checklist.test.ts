@@ -26,7 +26,8 @@ import {
 } from "../support/compose-stack.js";
 import { gatewayGet } from "../support/local-stack.js";
 
-const BASE = ["vault", "postgres", "gateway", "core-data", "core-metadata"];
+/** The base stack's long-running containers, the agent among them (compose/checklist.yml points it at the checklist's config). */
+const BASE = ["vault", "postgres", "gateway", "core-data", "core-metadata", "agent"];
 /** The checklist's services with the uid:gid their containers run as (compose/checklist/bootgate.yaml). */
 const CHECKLIST: Record<string, string> = { "web-app": "1201:1201", "log-shipper": "1202:1202", "log-collector": "1203:1203" };
 const LONG_RUNNING = [...BASE, ...Object.keys(CHECKLIST)];
@@ -53,6 +54,13 @@ afterAll(async () => {
 
 const volumePath = (volume: string) => docker(["volume", "inspect", "-f", "{{.Mountpoint}}", `${project.name}_${volume}`]);
 const caPem = async () => readFileSync(join(await volumePath("secrets"), "ca/ca.pem"), "utf8");
+/** The services whose leaf the agent keeps without a failure, from its state file (compose/checklist.yml gives it init's config). */
+async function agentKeeps(services: string[]): Promise<true | undefined> {
+  const file = readFileSync(join(await volumePath("secrets"), "bootgate/agent-state.json"), "utf8");
+  const state = JSON.parse(file) as { items: { kind: string; service: string; failing: number; expiresAt?: string }[] };
+  const kept = state.items.filter((i) => i.kind === "certificate" && services.includes(i.service) && i.failing === 0 && i.expiresAt !== undefined);
+  return kept.length === services.length ? true : undefined;
+}
 const logsOf = (service: string) => project.run(["logs", "--no-color", service], 60_000);
 
 /** Container ids of the current boot: compose's `ps` costs a second or two per call, and the file runs many. */
@@ -180,6 +188,8 @@ describe("the design notes' stack in docker compose (compose/checklist.yml)", ()
     expect(written, written.error).toEqual({ ok: true });
     await expectDjangoAnswers(ca, "alice");
     firstCa = ca;
+    // The agent runs on the checklist's config: it keeps the checklist services' leaves too.
+    await waitFor("the agent to keep the checklist services' leaves", 60_000, () => agentKeeps(Object.keys(CHECKLIST)));
   });
 
   it("should run each checklist service hardened: its own uid, read-only root, no capability, no new privileges, its own folder only", async () => {

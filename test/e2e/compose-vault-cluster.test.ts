@@ -5,7 +5,7 @@
 // reboot with vault-0's storage volume removed (bootgate, not the node, decides who initializes:
 // vault-0 rejoins the same cluster, the services' data is still there), and `down -v`.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/servers/free-port.js";
@@ -23,7 +23,8 @@ import {
 import { gatewayGet } from "../support/local-stack.js";
 
 const NODES = ["vault-0", "vault-1", "vault-2"];
-const LONG_RUNNING = [...NODES, "postgres", "gateway", "core-data", "core-metadata"];
+/** Every container that runs for the life of the stack and has a health check: the nodes, the other services and the agent. */
+const LONG_RUNNING = [...NODES, "postgres", "gateway", "core-data", "core-metadata", "agent"];
 const CONFIG = "/etc/bootgate/bootgate.yaml";
 
 let project: ComposeProject;
@@ -44,6 +45,14 @@ afterAll(async () => {
 const volumePath = (volume: string) => docker(["volume", "inspect", "-f", "{{.Mountpoint}}", `${project.name}_${volume}`]);
 const secretFile = async (rel: string) => readFileSync(join(await volumePath("secrets"), rel), "utf8");
 const logsOf = (service: string) => project.run(["logs", "--no-color", service], 60_000);
+/** The services whose leaf the agent keeps without a failure, from its state file (compose's agent reads init's config). */
+async function agentKeeps(services: string[]): Promise<true | undefined> {
+  const state = JSON.parse(await secretFile("bootgate/agent-state.json")) as {
+    items: { kind: string; service: string; failing: number; expiresAt?: string }[];
+  };
+  const kept = state.items.filter((i) => i.kind === "certificate" && services.includes(i.service) && i.failing === 0 && i.expiresAt !== undefined);
+  return kept.length === services.length ? true : undefined;
+}
 /** The cluster bootgate recorded on the keyring volume at its first initialization. */
 const recordedCluster = async () =>
   (JSON.parse(readFileSync(join(await volumePath("keyring"), "vault/cluster.json"), "utf8")) as { clusterId: string }).clusterId;
@@ -137,6 +146,16 @@ describe("Vault as a 3-node cluster in docker compose", () => {
     for (const node of NODES) expect(await nodeStatus(node), node).toMatchObject({ initialized: true, sealed: false, cluster_id: clusterId });
     await threeVotersOneLeader();
     await expectRoutesServed(ca, "alice");
+    // The agent runs on the cluster's config: it keeps every node's leaf (with the base one it would know none).
+    await waitFor("the agent to keep each node's leaf", 60_000, () => agentKeeps(NODES));
+    // Each node reloads through its waiter (-r HUP -w /secrets/vault-N), the signal reaching bao
+    // itself (the sh before it execs bao traps HUP): a watched file of vault-1 changed on the host
+    // gives one more reload there (its token.json written after it started gave the first ones).
+    const reloads = async () => ((await logsOf("vault-1")).match(/OpenBao reload triggered/g) ?? []).length;
+    const before = await reloads();
+    appendFileSync(join(await volumePath("secrets"), "vault-1/token.json"), " ");
+    await waitFor("vault-1's waiter to signal bao once more", 30_000, async () => ((await reloads()) > before ? true : undefined));
+    expect(await nodeStatus("vault-1")).toMatchObject({ sealed: false, cluster_id: clusterId });
     // Each node's boot config in its own folder; in subpath mode a node sees no other node's folder.
     expect(JSON.parse(await secretFile("vault-0/openbao.json"))).toHaveProperty("initialize");
     expect(JSON.parse(await secretFile("vault-1/openbao.json"))).not.toHaveProperty("initialize");

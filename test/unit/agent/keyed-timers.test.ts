@@ -45,6 +45,20 @@ describe("KeyedTimers retries", () => {
     expect(ran).toContain("c");
   });
 
+  it("should tell each hurried retry its new time", () => {
+    const fake = fakeClock();
+    const timers = new KeyedTimers(fake.clock);
+    const moved: number[] = [];
+    timers.retry(
+      "certificate/a",
+      fake.clock.now() + 300_000,
+      () => {},
+      (at) => moved.push(at),
+    );
+    timers.hurryRetries(1_000, () => 0.25);
+    expect(moved).toEqual([fake.clock.now() + 250]);
+  });
+
   it("should forget a retry once a renewal timer replaced it or it was cancelled", () => {
     const fake = fakeClock();
     const timers = new KeyedTimers(fake.clock);

@@ -68,18 +68,19 @@ async function setUp(dir: string) {
     return leaf.serial;
   };
   const state = new AgentState();
+  const timers = new KeyedTimers(fake.clock);
   const keeper = leafKeeper({
     config: { ...config, services: config.services },
     issuer,
     state,
-    timers: new KeyedTimers(fake.clock),
+    timers,
     clock: fake.clock,
     log: () => {},
     random: () => 0,
     renewBeforeMs: RENEW_BEFORE,
   });
   const serial = async () => new X509Certificate(await readFile(servicePath(config.secretsDir, "core-data", "cert"))).serialNumber;
-  return { config, ca, fake, fireNext: fake.fireNext, calls, issuer, write, state, keeper, serial, failNext: (n: number) => (failing = n) };
+  return { config, ca, fake, timers, fireNext: fake.fireNext, calls, issuer, write, state, keeper, serial, failNext: (n: number) => (failing = n) };
 }
 
 describe("the leaf keeper", () => {
@@ -137,6 +138,27 @@ describe("the leaf keeper", () => {
     expect(item.failing).toBe(0);
     expect(item.failuresTotal).toBe(12);
     expect(await t.serial()).not.toBe(old);
+  });
+
+  it("should report the hurried time as the next try once a waiting retry is moved (Vault came back), not the old backoff's", async () => {
+    await using dir = await tempDir();
+    const t = await setUp(dir.path);
+    await t.write(T0 - 200_000);
+    t.failNext(8);
+    await t.keeper.keep("core-data");
+    for (let i = 0; i < 6; i++) {
+      t.fireNext();
+      await t.keeper.idle();
+    }
+    const item = t.state.item("certificate", "core-data");
+    const now = t.fake.clock.now();
+    expect(item.nextAt! - now).toBeGreaterThan(10_000);
+    let changes = 0;
+    t.state.onChanged = () => changes++;
+    expect(t.timers.hurryRetries(1_000, () => 0.5)).toBe(1);
+    expect(item.nextAt).toBe(now + 500);
+    expect(changes).toBe(1);
+    expect(t.fireNext()).toBe(now + 500);
   });
 
   it("should renew at once a leaf whose key.pem is not its key (a write cut between the two renames), leaving a matching pair", async () => {
