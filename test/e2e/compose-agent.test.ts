@@ -14,7 +14,18 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/servers/free-port.js";
 import { poll } from "../../src/util/poll.js";
-import { composeCommand, composeProject, containerStates, docker, REPO, runScript, waitFor, type ComposeProject } from "../support/compose-stack.js";
+import {
+  composeCommand,
+  composeProject,
+  containerStates,
+  docker,
+  downLeftovers,
+  REPO,
+  volumeMountpoint,
+  runScript,
+  waitFor,
+  type ComposeProject,
+} from "../support/compose-stack.js";
 
 const SERVICES = ["vault", "postgres", "gateway", "core-data", "core-metadata"];
 const HEALTHY = [...SERVICES, "agent"];
@@ -41,7 +52,7 @@ afterAll(async () => {
   if (configDir) rmSync(configDir, { recursive: true, force: true });
 }, 300_000);
 
-const volumePath = (volume: string) => docker(["volume", "inspect", "-f", "{{.Mountpoint}}", `${project.name}_${volume}`]);
+const volumePath = (volume: string) => volumeMountpoint(project, volume);
 const onVolume = async (rel: string) => join(await volumePath("secrets"), rel);
 const serialOnVolume = async (service: string) => new X509Certificate(readFileSync(await onVolume(`${service}/cert.pem`))).serialNumber.toUpperCase();
 const logsOf = (service: string) => project.run(["logs", "--no-color", service], 60_000);
@@ -202,10 +213,6 @@ describe("the agent as a compose service", () => {
   });
 
   it("should leave no container, volume or network behind after down -v", async () => {
-    await project.run(["down", "-v", "-t", "20"], 300_000);
-    const label = `label=com.docker.compose.project=${project.name}`;
-    expect(await docker(["ps", "-aq", "--filter", label])).toBe("");
-    expect(await docker(["volume", "ls", "-q", "--filter", label])).toBe("");
-    expect(await docker(["network", "ls", "-q", "--filter", label])).toBe("");
+    expect(await downLeftovers(project)).toEqual({ containers: "", volumes: "", networks: "" });
   });
 });

@@ -92,6 +92,21 @@ export function composeProject(
   };
 }
 
+/** Where the engine keeps one of the project's named volumes. */
+export const volumeMountpoint = (project: Pick<ComposeProject, "name">, volume: string) =>
+  docker(["volume", "inspect", "-f", "{{.Mountpoint}}", `${project.name}_${volume}`]);
+
+/** `down -v`, then the ids of what the project still has: each list empty when everything went. */
+export async function downLeftovers(project: ComposeProject): Promise<{ containers: string; volumes: string; networks: string }> {
+  await project.run(["down", "-v", "-t", "20"], 300_000);
+  const label = `label=com.docker.compose.project=${project.name}`;
+  return {
+    containers: await docker(["ps", "-aq", "--filter", label]),
+    volumes: await docker(["volume", "ls", "-q", "--filter", label]),
+    networks: await docker(["network", "ls", "-q", "--filter", label]),
+  };
+}
+
 export async function docker(args: string[], timeoutMs = 60_000): Promise<string> {
   const result = await execa("docker", args, { reject: false, all: true, timeout: timeoutMs });
   if (result.exitCode !== 0)
