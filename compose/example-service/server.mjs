@@ -75,15 +75,20 @@ async function vaultRead(key) {
 }
 
 const creds = await vaultRead(`${token.kvPrefix}/database`);
-const db = new pg.Client({
+// A pool, not one client: a PostgreSQL restarted under a running service (a reboot of its
+// container, a failover) ends every connection, and a lone pg.Client then emits an 'error' nobody
+// handles, which ended this process. The pool drops the dead connection and the next query opens
+// a new one; a request in the gap answers 503.
+const db = new pg.Pool({
   host: creds.host,
   port: creds.port,
   user: creds.username,
   password: creds.password,
   database: creds.database,
   ssl: { ca, servername: creds.serverName },
+  max: 4,
 });
-await db.connect();
+db.on("error", (error) => console.error(`${service}: a database connection ended (${error.message}); the next request opens a new one`));
 const { rows } = await db.query("select current_user as role, ssl, version from pg_stat_ssl where pid = pg_backend_pid()");
 const session = rows[0];
 

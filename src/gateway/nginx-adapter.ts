@@ -111,6 +111,7 @@ export class NginxAdapter implements GatewayAdapter {
       await rm(generationDir, { recursive: true, force: true });
       throw error;
     }
+    const replaced = await this.configuredGeneration();
     await rename(candidate, this.configFile);
 
     const pid = await this.runningPid();
@@ -123,7 +124,11 @@ export class NginxAdapter implements GatewayAdapter {
         await this.removeGenerationsExcept(generation);
         return { summary: `nginx reloaded in container ${elsewhere.containers.join(", ")} (${material.routes.length} routes, generation ${generation})` };
       }
-      await this.removeGenerationsExcept(generation);
+      // No nginx here to watch: one may be starting right now on the config just replaced (up
+      // --local starts it when gateway-ready opens, while the agent's first pass applies again)
+      // and not have opened its certificates yet. The generation that config names stays until
+      // the next apply; removing it made such an nginx exit with "cannot load certificate".
+      await this.removeGenerationsExcept(generation, replaced);
       const why = elsewhere ? ` (no container signalled: ${elsewhere.reason})` : "";
       return { summary: `nginx config written (${material.routes.length} routes); nginx not running here, it starts on ${this.configFile}${why}` };
     }
@@ -175,15 +180,19 @@ export class NginxAdapter implements GatewayAdapter {
     });
   }
 
-  private async removeGenerationsExcept(keep: string): Promise<void> {
+  /** The generation the config on disk names (undefined: none yet, or not one of ours). */
+  private async configuredGeneration(): Promise<string | undefined> {
+    const text = await readFile(this.configFile, "utf8").catch(() => "");
+    return new RegExp(`/${GENERATION_PREFIX}([0-9a-f]{16})/`).exec(text)?.[1];
+  }
+
+  private async removeGenerationsExcept(...keep: (string | undefined)[]): Promise<void> {
+    const kept = new Set(keep.filter((g) => g !== undefined).map((g) => `${GENERATION_PREFIX}${g}`));
     const entries = await readdir(this.options.configDir);
     await Promise.all(
       entries
         // Also what an apply killed half-way left behind: other generations, stale candidates.
-        .filter(
-          (e) =>
-            (e.startsWith(GENERATION_PREFIX) && e !== `${GENERATION_PREFIX}${keep}`) || (e.startsWith(`.${NGINX_CONFIG_FILE}.`) && e.endsWith(".candidate")),
-        )
+        .filter((e) => (e.startsWith(GENERATION_PREFIX) && !kept.has(e)) || (e.startsWith(`.${NGINX_CONFIG_FILE}.`) && e.endsWith(".candidate")))
         .map((e) => rm(join(this.options.configDir, e), { recursive: true, force: true })),
     );
   }

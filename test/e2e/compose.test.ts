@@ -18,6 +18,7 @@ import {
   composeMode,
   composeProject,
   containerStates,
+  docker,
   downLeftovers,
   volumeMountpoint,
   REPO,
@@ -252,6 +253,29 @@ describe("the stack in docker compose", () => {
       expect((await project.exec(service, ["sh", "-c", `test -s ${key} && test -s /secrets/ca/ca.pem`])).exitCode, service).toBe(0);
     }
     await expectRoutesServed(await secretFile(project, "ca/ca.pem"), "dave");
+  });
+
+  it("should keep the example services running through a PostgreSQL restart: they reconnect, nothing else restarts", async () => {
+    const examples = ["core-data", "core-metadata"];
+    const started = async () =>
+      Promise.all(
+        examples.map(async (s) => docker(["inspect", "-f", "{{.State.Status}} {{.State.StartedAt}} {{.RestartCount}}", await project.containerId(s)])),
+      );
+    const before = await started();
+    await project.run(["restart", "-t", "20", "postgres"], 300_000);
+    await waitFor("postgres running and healthy after its restart", 180_000, async () =>
+      (await containerStates(project.name)).some((c) => c.service === "postgres" && c.status === "running" && c.health === "healthy") ? true : undefined,
+    );
+    const ca = await secretFile(project, "ca/ca.pem");
+    // The first request may meet the connection PostgreSQL ended (503); a fresh one follows.
+    await waitFor("both example services to answer through the gateway again", 60_000, async () =>
+      expectRoutesServed(ca, "erin").then(
+        () => true,
+        () => undefined,
+      ),
+    );
+    expect(await started()).toEqual(before);
+    expect(before.every((line) => line.startsWith("running "))).toBe(true);
   });
 
   it("should reissue every certificate on a rerun within the boot and have the running containers reload them through the Docker socket", async () => {

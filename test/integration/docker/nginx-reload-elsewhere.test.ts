@@ -3,7 +3,7 @@
 // test/e2e/docker-client.test.ts) and still waits until the new generation and certificate are
 // served. Here a real nginx stands in for the container: its pid file is removed after start,
 // and the stand-in signals it by the pid the launcher returned.
-import { rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayMaterial } from "../../../src/gateway/adapter.js";
@@ -75,5 +75,28 @@ describe("reloading an nginx the adapter cannot signal by pid", () => {
     // The old certificate is still served: nothing was half-applied in nginx.
     const res = await gatewayGet(port, "/api/core-data/x", { caPem: bed.ca.certPem });
     expect(res.fingerprint).toBe(material.tls.fingerprint);
+  });
+
+  it("should keep, while no nginx runs here, the generation the replaced config names (one may be starting on it), and drop it one apply later", async () => {
+    const dir = join(bed.dir, "nginx-cold");
+    const adapter = new NginxAdapter({
+      configDir: dir,
+      listenAddress: "127.0.0.1",
+      listenPort: await freePort(),
+      serverName: "gateway",
+      reloadElsewhere: async () => ({ reloaded: false, reason: "no running gateway container in compose project t" }),
+    });
+    const generations = async () => (await readdir(dir)).filter((e) => e.startsWith("gen-")).sort();
+    const named = async () => /\/gen-([0-9a-f]{16})\//.exec(await readFile(join(dir, "nginx.conf"), "utf8"))![1]!;
+    await adapter.apply(material);
+    const a = await named();
+    await adapter.apply(material);
+    const b = await named();
+    // An nginx that read the config naming `a` just before it was replaced still finds every file of it.
+    expect(await generations()).toEqual([`gen-${a}`, `gen-${b}`].sort());
+    expect((await readdir(join(dir, `gen-${a}`))).sort()).toEqual((await readdir(join(dir, `gen-${b}`))).sort());
+    await adapter.apply(material);
+    const c = await named();
+    expect(await generations()).toEqual([`gen-${b}`, `gen-${c}`].sort());
   });
 });
