@@ -167,9 +167,11 @@ export async function upLocal(loaded: Config, emit: EventSink, say: (line: strin
           reloadWhileRunning(service.name, serviceDir(config.secretsDir, service.name), handle.pid, say);
         },
       })),
-      // The agent keeps the stack's leaves and tokens from vault-ready on, as its compose service does.
+      // The agent keeps the stack's leaves and tokens from gateway-ready on, as its compose service
+      // does: its first pass applies the gateway again, and two applies on one nginx folder at once
+      // (proxy-setup's and the agent's) removed each other's generation under a starting nginx.
       {
-        gates: [VAULT_READY],
+        gates: [VAULT_READY, GATEWAY_READY],
         start: async () => {
           const agent = await startLocalAgent(config, say);
           supervisor.add({ name: "agent", stop: agent.stop });
