@@ -62,6 +62,12 @@ afterAll(async () => {
 const volumePath = (p: ComposeProject, volume: string) => volumeMountpoint(p, volume);
 /** The secrets volume read from the host (root), as an operator would inspect it. */
 const secretFile = async (p: ComposeProject, rel: string) => readFileSync(join(await volumePath(p, "secrets"), rel), "utf8");
+/**
+ * The gateway's key, inside its container: in the generation nginx.conf names. With no nginx it
+ * can watch (the agent's, in its own container) the adapter keeps the generation before too, for an
+ * nginx that may be starting on it, so there can be two.
+ */
+const GATEWAY_KEY = "$(grep -o '/secrets/gateway/nginx/gen-[0-9a-f]*' /secrets/gateway/nginx/nginx.conf | head -n 1)/key.pem";
 /** A service's certificate in its own folder; the gateway's is in the nginx generation its config names. */
 async function certOf(service: string): Promise<X509Certificate> {
   if (service !== "gateway") return new X509Certificate(await secretFile(project, `${service}/cert.pem`));
@@ -174,7 +180,7 @@ describe("the stack in docker compose", () => {
     expect(await servedSerial("gateway", 8443)).toBe(files.gateway!.toUpperCase());
     for (const [service, owner] of Object.entries(SERVICES)) {
       // The gateway's key never reaches the volume as key.pem: nginx reads its copy in its config folder.
-      const key = service === "gateway" ? "$(ls -d /secrets/gateway/nginx/gen-*)/key.pem" : `/secrets/${service}/key.pem`;
+      const key = service === "gateway" ? GATEWAY_KEY : `/secrets/${service}/key.pem`;
       const out = await execOk(service, ["sh", "-c", `echo "$(id -u):$(id -g) $(stat -c '%a %u:%g' ${key})"`]);
       expect(out.trim(), service).toBe(`${owner} 600 ${owner}`);
     }
@@ -249,7 +255,7 @@ describe("the stack in docker compose", () => {
       await waitFor(`${service} running and healthy after its restart`, 180_000, async () =>
         (await containerStates(project.name)).some((c) => c.service === service && c.status === "running" && c.health === "healthy") ? true : undefined,
       );
-      const key = service === "gateway" ? "$(ls -d /secrets/gateway/nginx/gen-*)/key.pem" : `/secrets/${service}/key.pem`;
+      const key = service === "gateway" ? GATEWAY_KEY : `/secrets/${service}/key.pem`;
       expect((await project.exec(service, ["sh", "-c", `test -s ${key} && test -s /secrets/ca/ca.pem`])).exitCode, service).toBe(0);
     }
     await expectRoutesServed(await secretFile(project, "ca/ca.pem"), "dave");
