@@ -12,8 +12,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 install: node_modules/.package-lock.json
 
-dist/.built: node_modules/.package-lock.json tsconfig.json tsconfig.build.json $(shell find src -name '*.ts')
-	node_modules/.bin/tsc -p tsconfig.build.json && touch $@
+dist/.built: node_modules/.package-lock.json tsconfig.json tsconfig.build.json scripts/bundle.mjs $(shell find src -name '*.ts')
+	node_modules/.bin/tsc -p tsconfig.build.json && node scripts/bundle.mjs && touch $@
 build: dist/.built
 
 # Formatting is part of lint: `make format` writes what `make lint` checks.

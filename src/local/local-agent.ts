@@ -12,7 +12,8 @@ import { trackDetached } from "../servers/detached-children.js";
 import { stopProcessGroup } from "../servers/process-group.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-// Under the test runner this module is TypeScript; the agent always runs from the build.
+// Under the test runner this module is TypeScript; the agent always runs from the build (from a
+// chunk in dist/bundle/ too: it is one level below dist/ like dist/local/).
 const ENTRY = import.meta.url.endsWith(".ts") ? resolve(HERE, "..", "..", "dist", "cli", "entry.js") : join(HERE, "..", "cli", "entry.js");
 /** What the agent says once it keeps everything and serves /metrics (src/agent/run-agent.ts). */
 const READY_LINE = "keeping ";

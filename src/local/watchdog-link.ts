@@ -8,8 +8,10 @@ import { watchDetached } from "../servers/detached-children.js";
 import type { WatchdogMessage } from "./watchdog.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-// Under the test runner this module is TypeScript; the watchdog always runs from the build.
-const WATCHDOG = import.meta.url.endsWith(".ts") ? resolve(HERE, "..", "..", "dist", "local", "watchdog.js") : join(HERE, "watchdog.js");
+// Under the test runner this module is TypeScript; the watchdog always runs from the build. In
+// the build this file is dist/local/ or a chunk in dist/bundle/ (scripts/bundle.mjs), both one
+// level below dist/.
+const WATCHDOG = import.meta.url.endsWith(".ts") ? resolve(HERE, "..", "..", "dist", "local", "watchdog.js") : join(HERE, "..", "local", "watchdog.js");
 
 export interface WatchdogLink {
   pid: number;

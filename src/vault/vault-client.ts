@@ -8,7 +8,8 @@
 // tokens) under DEBUG=node-vault, so it is silenced here.
 import { readFile } from "node:fs/promises";
 import { Agent } from "node:https";
-import nodeVault from "node-vault";
+import { createRequire } from "node:module";
+import type nodeVault from "node-vault";
 import type { Config } from "../config/normalize.js";
 import { caBundlePath } from "../volume/layout.js";
 import { clusterVaultClient } from "./cluster/cluster-vault-client.js";
@@ -42,6 +43,13 @@ export interface VaultClient {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
+// node-vault (with axios, which touches fetch and so loads Node's undici) costs ~60 ms to load:
+// it is required when the first client is made, so a command that never talks to Vault (`run
+// --only pki-init`, the first init container) does not pay for it. A synchronous require keeps
+// createVaultClient synchronous; node-vault is CommonJS.
+let nodeVaultFactory: typeof nodeVault | undefined;
+const loadNodeVault = (): typeof nodeVault => (nodeVaultFactory ??= createRequire(import.meta.url)("node-vault") as typeof nodeVault);
+
 export function createVaultClient(options: VaultClientOptions): VaultClient {
   const agent = new Agent({
     ca: options.caPem,
@@ -50,7 +58,7 @@ export function createVaultClient(options: VaultClientOptions): VaultClient {
     keepAlive: true,
     maxSockets: 16,
   });
-  const api = nodeVault({
+  const api = loadNodeVault()({
     endpoint: options.address.replace(/\/+$/, ""),
     debug: () => {},
     requestOptions: { httpsAgent: agent, timeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
