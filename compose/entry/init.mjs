@@ -10,7 +10,6 @@
 // - the roles that log in to PostgreSQL with their certificate too (`client-cert-roles`, beside
 //   that password), so the postgres container's pg_hba follows bootgate.yaml.
 // Runs as root with only CHOWN, DAC_OVERRIDE and FOWNER: it gives each service its own files.
-import { spawn } from "node:child_process";
 import {
   ALL_STAGES,
   applyVolumeOwners,
@@ -18,6 +17,7 @@ import {
   ensureLocalIkm,
   exitCodeFor,
   loadConfig,
+  main,
   messageFor,
   parseVolumeOwners,
   preflightStages,
@@ -47,6 +47,10 @@ try {
   process.exit(exitCodeFor(error));
 }
 
-const child = spawn(process.execPath, ["/app/bin/bootgate.js", "run", "--config", configFile], { stdio: "inherit" });
-for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+// The boot itself, in this process: `bootgate run`'s own code, messages and exit codes. As the
+// container's PID 1, node gets no default action for TERM and INT: without these handlers
+// `docker stop` would wait out its timeout and SIGKILL. A boot cut here is safe (every file is
+// written atomically and no gate opens early); the next boot converges.
+process.on("SIGTERM", () => process.exit(143));
+process.on("SIGINT", () => process.exit(130));
+process.exit(await main(["run", "--config", configFile]));

@@ -1,7 +1,7 @@
 // Vault's seal state, and the wait for its API to answer at all.
 import { poll } from "../util/poll.js";
 import type { VaultClient } from "./vault-client.js";
-import { describeVaultError, isVaultUnavailable } from "./vault-errors.js";
+import { describeVaultError, isVaultNameMissing, isVaultUnavailable } from "./vault-errors.js";
 
 export interface SealStatus {
   initialized: boolean;
@@ -29,7 +29,8 @@ export interface WaitForVaultOptions {
 }
 
 /**
- * Polls sys/seal-status until Vault answers, while it is not listening (refused, reset, 503).
+ * Polls sys/seal-status until Vault answers, while it is not listening (refused, reset, 503) or
+ * its name does not resolve yet (its container not started: isVaultNameMissing).
  * Anything else — a certificate that does not verify, a 4xx — fails at once: waiting will not
  * fix it. Runs out with a TimeoutError that names the address and the last error.
  */
@@ -40,7 +41,8 @@ export async function waitForVault(client: VaultClient, options: WaitForVaultOpt
       try {
         return await readSealStatus(client);
       } catch (error) {
-        if (!isVaultUnavailable(error)) throw new Error(`Vault at ${client.address}: ${describeVaultError(error)}`, { cause: error });
+        if (!isVaultUnavailable(error) && !isVaultNameMissing(error))
+          throw new Error(`Vault at ${client.address}: ${describeVaultError(error)}`, { cause: error });
         if (!last) options.onWaiting?.(`waiting for Vault at ${client.address} (${describeVaultError(error)})`);
         last = describeVaultError(error);
         return undefined;

@@ -15,6 +15,17 @@ export function isVaultUnavailable(error: unknown): boolean {
   return hasTransientCode(error) || vaultStatusCode(error) === 503;
 }
 
+/**
+ * A Vault name that does not resolve (ENOTFOUND). In compose a service's name is in Docker's DNS
+ * only while its container runs: the init container can start before Vault's, and a stopped
+ * cluster node's name is gone. So while waiting for Vault to come up, and when picking a
+ * cluster's node, it means "not there (yet)", like a refused connection. Elsewhere it stays
+ * fatal, and a mistyped address still fails, naming this error, when the wait runs out.
+ */
+export function isVaultNameMissing(error: unknown): boolean {
+  return errorCode(error) === "ENOTFOUND";
+}
+
 export function describeVaultError(error: unknown): string {
   const status = vaultStatusCode(error);
   const message = error instanceof Error ? error.message : String(error);

@@ -6,7 +6,7 @@
 // mismatch) is the answer and is thrown at once. The node that answered is asked first next time.
 import { RequestError } from "../../errors.js";
 import { poll } from "../../util/poll.js";
-import { describeVaultError, vaultStatusCode } from "../vault-errors.js";
+import { describeVaultError, isVaultNameMissing, vaultStatusCode } from "../vault-errors.js";
 import { hasTransientCode } from "../../util/transient.js";
 
 const NOT_ACTIVE_STATUSES = new Set([307, 429, 502, 503]);
@@ -16,7 +16,7 @@ const KV_UPGRADING = /waiting for the primary to upgrade from non-versioned to v
 
 /** The node did not (or could not) handle the request as the active node: try another. */
 export function isNotActiveHere(error: unknown): boolean {
-  if (hasTransientCode(error)) return true;
+  if (hasTransientCode(error) || isVaultNameMissing(error)) return true;
   // node-vault's errors carry the status in their response; bootgate's own https calls (the raft
   // snapshot API) throw a RequestError with it.
   const status = vaultStatusCode(error) ?? (error instanceof RequestError ? error.statusCode : undefined);

@@ -26,6 +26,8 @@ describe("following the active Vault node", () => {
     ["a standby that lost the leader", http(500, "local node not active but active cluster node not found")],
     ["kv-v2 upgrading on a new active node", http(400, "Waiting for the primary to upgrade from non-versioned to versioned data.")],
     ["a socket hang up", new Error("socket hang up")],
+    // compose: a stopped (or not yet started) node's name is not in Docker's DNS.
+    ["a node whose name does not resolve", Object.assign(new Error("getaddrinfo ENOTFOUND vault-1"), { code: "ENOTFOUND" })],
     // bootgate's own https calls (the raft snapshot API) throw RequestErrors, not node-vault's.
     ["a standby's 307 to a raft snapshot request", new RequestError("Vault at https://a", "GET sys/storage/raft/snapshot", "HTTP 307: ", { statusCode: 307 })],
     [
