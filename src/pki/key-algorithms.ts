@@ -3,7 +3,7 @@
 import { type KeyObject, generateKeyPair as nodeGenerateKeyPair, webcrypto } from "node:crypto";
 import type { KeyAlgorithm } from "../config/sections/pki.js";
 import { KEY_USAGE } from "./cert-der.js";
-import { ecKeyDer, ecKeyDerCovers } from "./ec-key-der.js";
+import { ecKeyDer } from "./ec-key-der.js";
 import type { Algorithm, CryptoKeyPair, EcdsaParams, EcKeyGenParams, RsaHashedKeyGenParams } from "./x509.js";
 
 const subtle = webcrypto.subtle;
@@ -87,7 +87,8 @@ export function generateLeafKeyPair(algorithm: KeyAlgorithm): Promise<LeafKeyPai
 /** A leaf key as DER, for leaves that never need it as a CryptoKey. */
 export function encodeKeyPair(keys: LeafKeyPair): EncodedKeyPair {
   // OpenSSL's SPKI and PKCS#8 encoders are the slow part of an EC key; see ec-key-der.ts.
-  if (ecKeyDerCovers(keys.privateKey)) return ecKeyDer(keys.privateKey);
+  const ec = keys.privateKey.asymmetricKeyType === "ec" ? ecKeyDer(keys.privateKey) : undefined;
+  if (ec) return ec;
   return { spki: keys.publicKey.export({ type: "spki", format: "der" }), pkcs8: keys.privateKey.export({ type: "pkcs8", format: "der" }) };
 }
 
