@@ -20,18 +20,22 @@ export interface ResentCreate {
 }
 
 /** The accessors to revoke: tokens carrying a resent create's nonce that are not the one it kept. */
-export function duplicateAccessors(resent: readonly ResentCreate[], tokens: readonly Pick<TokenInfo, "accessor" | "meta">[]): string[] {
+export function duplicateAccessors(
+  resent: readonly ResentCreate[],
+  tokens: readonly Pick<TokenInfo, "accessor" | "meta">[],
+  metaKey: string = CREATE_NONCE_META,
+): string[] {
   const kept = new Map(resent.map((r) => [r.nonce, r.keep]));
   return tokens
     .filter((t) => {
-      const nonce = t.meta?.[CREATE_NONCE_META];
+      const nonce = t.meta?.[metaKey];
       return nonce !== undefined && kept.has(nonce) && kept.get(nonce) !== t.accessor;
     })
     .map((t) => t.accessor);
 }
 
-/** Finds and revokes the extra tokens of resent creates; how many it revoked. */
-export async function revokeResentDuplicates(root: VaultClient, resent: readonly ResentCreate[]): Promise<number> {
+/** Finds and revokes the extra tokens of resent creates (their nonce under `metaKey`); how many it revoked. */
+export async function revokeResentDuplicates(root: VaultClient, resent: readonly ResentCreate[], metaKey: string = CREATE_NONCE_META): Promise<number> {
   if (resent.length === 0) return 0;
   const kept = new Set(resent.map((r) => r.keep));
   const list = (await vaultCall(root.address, "list auth/token/accessors (a resent token create)", () => root.api.list("auth/token/accessors"))) as {
@@ -42,6 +46,7 @@ export async function revokeResentDuplicates(root: VaultClient, resent: readonly
   const extra = duplicateAccessors(
     resent,
     infos.filter((i): i is TokenInfo => i !== undefined),
+    metaKey,
   );
   const revoked = await mapLimit(extra, LOOKUP_CONCURRENCY, (accessor) => revokeAccessor(root, accessor));
   return revoked.filter(Boolean).length;

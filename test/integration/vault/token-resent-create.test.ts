@@ -2,15 +2,21 @@
 // answering) against a real OpenBao: the extra token is found by its create's nonce and revoked,
 // the one handed back stays. The resend is the one thing made up here: the request is sent
 // through once more, as the follower does, and reported resent as the follower would. A real
-// kill -9 of a leader mid-create: cluster-token-kill.test.ts.
+// kill -9 of a leader mid-create: cluster-token-kill.test.ts. bootgate's own login is a token
+// create too, found by the nonce its JWT carries.
 import { rm } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { identities, provisionTokens } from "../../../src/vault/provision-tokens.js";
 import { TOKEN_SELF_POLICY } from "../../../src/vault/policies.js";
+import { IDENTITY_POLICY } from "../../../src/vault/identity-names.js";
 import { ResentCreates } from "../../../src/vault/resent-creates.js";
 import { readTokenFile } from "../../../src/vault/token-file.js";
-import { CREATE_NONCE_META, createPeriodicToken, lookupSelf, type TokenInfo } from "../../../src/vault/tokens.js";
-import type { VaultClient } from "../../../src/vault/vault-client.js";
+import { CREATE_NONCE_META, createPeriodicToken, lookupSelf, revokeSelf, type TokenInfo } from "../../../src/vault/tokens.js";
+import { type VaultClient, vaultClientFor } from "../../../src/vault/vault-client.js";
+import { deriveIdentityKey } from "../../../src/vault/derived-keys.js";
+import { loginAsBootgate } from "../../../src/vault/identity.js";
+import { LOGIN_NONCE_CLAIM } from "../../../src/vault/identity-jwt.js";
+import { readIkmFile } from "../../../src/vault/ikm.js";
 import { clientWithToken, inspectVault } from "../../support/vault-inspect.js";
 import { startVaultStack } from "../../support/vault-stack.js";
 import { servicePath } from "../../../src/volume/layout.js";
@@ -81,5 +87,40 @@ describe("a token create resent by a cluster's follower (real OpenBao)", () => {
       ).toEqual([file!.accessor]);
     }
     expect(after.length).toBe(before.length);
+  });
+
+  it("should leave one login token, the one handed back, for bootgate's login sent twice (two when the resend goes unreported)", async () => {
+    await using stack = await startVaultStack({ config: { services: [{ name: "core-data" }] } });
+    await using vault = await inspectVault(stack.config, stack.ikmFile);
+    const key = deriveIdentityKey(await readIkmFile(stack.ikmFile, "test"));
+    const logins = async () => (await vault.liveTokens()).filter((t) => t.policies.includes(IDENTITY_POLICY));
+    const held: string[] = [];
+    try {
+      const before = (await logins()).length;
+      const anonymous = await vaultClientFor(stack.config);
+      try {
+        const naive = await loginAsBootgate(resending(anonymous, false), key);
+        if (!naive.ok) throw new Error(naive.detail);
+        held.push(naive.token);
+        const afterNaive = await logins();
+        expect(afterNaive.length - before, "the double send alone makes two").toBe(2);
+        expect(afterNaive.filter((t) => t.meta?.[LOGIN_NONCE_CLAIM]).length, "both carry the login's nonce").toBe(2);
+
+        const login = await loginAsBootgate(resending(anonymous), key);
+        if (!login.ok) throw new Error(login.detail);
+        held.push(login.token);
+        expect(anonymous.api.token, "the anonymous client is anonymous again").toBe("");
+        const after = await logins();
+        expect(after.length - afterNaive.length).toBe(1);
+        expect(after.map((t) => t.accessor)).toContain(login.accessor);
+      } finally {
+        anonymous.close();
+      }
+    } finally {
+      for (const token of held) {
+        const c = await clientWithToken(stack.config, token);
+        await revokeSelf(c).finally(() => c.close());
+      }
+    }
   });
 });
