@@ -99,6 +99,10 @@ describe("token creates resent by a cluster's follower", () => {
     ];
     expect(duplicateAccessors(resent, tokens)).toEqual(["acc-1", "acc-7"]);
     expect(duplicateAccessors([], tokens)).toEqual([]);
+    // A login's nonce sits under its own key (the identity role's claim mapping).
+    expect(duplicateAccessors([{ nonce: "n1", keep: "acc-9" }], [{ accessor: "acc-8", meta: { bootgate_login: "n1" } }, ...tokens], "bootgate_login")).toEqual([
+      "acc-8",
+    ]);
   });
 
   it("should create as before on one node's client: no nonce, one write, nothing gathered", async () => {
