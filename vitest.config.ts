@@ -23,6 +23,7 @@ const timed = [
   "test/integration/vault/cluster-raft.test.ts",
   "test/integration/vault/cluster-quorum.test.ts",
   "test/integration/vault/cluster-leader-kill.test.ts",
+  "test/integration/vault/cluster-token-kill.test.ts",
 ];
 
 // The same for e2e: the up --local renewal test waits for leaves to come due, and the compose

@@ -11,6 +11,7 @@ import { type Identity, identities, writeIdentityToken } from "../vault/provisio
 import type { TokenFile } from "../vault/layout.js";
 import { readTokenFile } from "../vault/token-file.js";
 import { readTokenRegistry, writeTokenRegistry } from "../vault/token-registry.js";
+import { ResentCreates } from "../vault/resent-creates.js";
 import { createPeriodicToken, renewAccessor, revokeAccessor } from "../vault/tokens.js";
 import { vaultStatusCode } from "../vault/vault-errors.js";
 import type { AgentState } from "./agent-state.js";
@@ -54,7 +55,8 @@ export function tokenKeeper(ctx: TokenKeeperContext): TokenKeeper {
     const client = await session.client();
     const mount = config.vault.kvMount;
     const bootId = (await readBoot(config.secretsDir))?.bootId ?? old?.bootId ?? "agent";
-    const token = await createPeriodicToken(client, { policies: id.policies, displayName: `bootgate-${id.name}`, meta: { service: id.name, bootId } });
+    const resent = new ResentCreates();
+    const token = await createPeriodicToken(client, { policies: id.policies, displayName: `bootgate-${id.name}`, meta: { service: id.name, bootId } }, resent);
     const issuedAt = new Date(clock.now()).toISOString();
     const stale = await serialized(async () => {
       const registry = await readTokenRegistry(client, mount);
@@ -71,7 +73,11 @@ export function tokenKeeper(ctx: TokenKeeperContext): TokenKeeper {
       registry.revoke = registry.revoke.filter((a) => !stale.includes(a));
       await writeTokenRegistry(client, mount, registry);
     });
-    log(`token of ${id.name}: replaced (the old one was ${old ? "gone" : "missing"})`);
+    // After the new token is recorded and on disk: a create the cluster's follower sent twice.
+    const duplicates = await resent.settle(client);
+    log(
+      `token of ${id.name}: replaced (the old one was ${old ? "gone" : "missing"})${duplicates ? `; revoked ${duplicates} extra token(s) of a resent create` : ""}`,
+    );
     return config.vault.tokenPeriodMs;
   };
 

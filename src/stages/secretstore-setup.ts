@@ -102,6 +102,7 @@ async function run(ctx: StageContext, deps: SecretstoreDeps) {
         summary:
           `${actions.length > 0 ? actions.join(", ") + "; " : "unsealed already; "}` +
           `${tokens.issued} tokens issued, ${tokens.kept} kept, ${tokens.revoked} revoked` +
+          (tokens.resentExtra ? ` (and ${tokens.resentExtra} extra of resent creates)` : "") +
           (pki ? `; ${pki}` : ""),
       };
     } finally {

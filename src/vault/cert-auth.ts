@@ -7,6 +7,7 @@
 import type { Config } from "../config/normalize.js";
 import { mapLimit } from "../util/map-limit.js";
 import { servicePolicyName, TOKEN_SELF_POLICY } from "./policies.js";
+import { enableOnce } from "./resent-enable.js";
 import type { VaultClient } from "./vault-client.js";
 import { vaultCall, vaultStatusCode } from "./vault-errors.js";
 
@@ -34,8 +35,14 @@ export async function ensureCertAuth(client: VaultClient, config: Config): Promi
   } catch (error) {
     // "No auth engine at cert/"
     if (vaultStatusCode(error) !== 400) await vaultCall(address, `read sys/auth/${CERT_AUTH_MOUNT}`, () => Promise.reject(error));
-    await vaultCall(address, `enable the cert auth method at ${CERT_AUTH_MOUNT}/`, () =>
-      api.write(`sys/auth/${CERT_AUTH_MOUNT}`, { type: "cert", description: "services log in with their own certificate" }),
+    await enableOnce(
+      client,
+      `enable the cert auth method at ${CERT_AUTH_MOUNT}/`,
+      () => api.write(`sys/auth/${CERT_AUTH_MOUNT}`, { type: "cert", description: "services log in with their own certificate" }),
+      async () => {
+        const body = (await api.read(`sys/auth/${CERT_AUTH_MOUNT}`)) as { type?: string; data?: { type?: string } };
+        return (body.data?.type ?? body.type) === "cert";
+      },
     );
     enabled = true;
   }

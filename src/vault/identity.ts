@@ -5,9 +5,11 @@
 // operator's auto seal, once with the init root token — which is then revoked. Every later boot
 // logs in with a fresh JWT: no root token, no generate-root.
 import { type IdentityKey } from "./derived-keys.js";
-import { IDENTITY_AUDIENCE, IDENTITY_ISSUER, IDENTITY_SUBJECT, signIdentityJwt } from "./identity-jwt.js";
+import { randomUUID } from "node:crypto";
+import { IDENTITY_AUDIENCE, IDENTITY_ISSUER, IDENTITY_SUBJECT, LOGIN_NONCE_CLAIM, signIdentityJwt } from "./identity-jwt.js";
 import { IDENTITY_MOUNT, IDENTITY_POLICY, IDENTITY_ROLE } from "./identity-names.js";
 import { bootgateIdentityPolicy } from "./identity-policy.js";
+import { revokeResentDuplicates } from "./resent-creates.js";
 import type { VaultClient } from "./vault-client.js";
 import { vaultCall, vaultStatusCode } from "./vault-errors.js";
 
@@ -39,6 +41,9 @@ export function identityRequests(kvMount: string, key: Pick<IdentityKey, "public
         bound_audiences: [IDENTITY_AUDIENCE],
         bound_subject: IDENTITY_SUBJECT,
         user_claim: "sub",
+        // A resent login's twin is found by this (loginAsBootgate); a Vault made before has no
+        // mapping, and there a resent login leaves a 15-minute token nobody holds, as it did.
+        claim_mappings: { [LOGIN_NONCE_CLAIM]: LOGIN_NONCE_CLAIM },
         token_policies: [IDENTITY_POLICY],
         token_no_default_policy: true,
         token_type: "service",
@@ -66,14 +71,43 @@ export type LoginResult = { ok: true; token: string; accessor: string } | { ok: 
 /** Logs in as bootgate. Vault answers 403 for a path nothing is mounted at: the identity is not there. */
 export async function loginAsBootgate(client: VaultClient, key: IdentityKey): Promise<LoginResult> {
   const path = `auth/${IDENTITY_MOUNT}/login`;
+  type Answer = { auth: { client_token: string; accessor: string } };
   try {
-    const response = (await client.api.write(path, { role: IDENTITY_ROLE, jwt: signIdentityJwt(key) })) as { auth: { client_token: string; accessor: string } };
-    return { ok: true, token: response.auth.client_token, accessor: response.auth.accessor };
+    const callTracked = client.callTracked;
+    if (!callTracked) {
+      const response = (await client.api.write(path, { role: IDENTITY_ROLE, jwt: signIdentityJwt(key) })) as Answer;
+      return { ok: true, token: response.auth.client_token, accessor: response.auth.accessor };
+    }
+    // A cluster's client: a login sent twice makes two tokens with bootgate's policy. The same
+    // JWT (one nonce) goes out each time; only when it went out more than once is the twin looked for.
+    const nonce = randomUUID();
+    const body = { role: IDENTITY_ROLE, jwt: signIdentityJwt(key, new Date(), nonce) };
+    const answer = await callTracked(`log in at ${path}`, (api) => api.write(path, body) as Promise<Answer>);
+    const login = { ok: true as const, token: answer.value.auth.client_token, accessor: answer.value.auth.accessor };
+    if (answer.resent) await revokeLoginTwin(client, login, nonce);
+    return login;
   } catch (error) {
     const status = vaultStatusCode(error);
     const detail = error instanceof Error ? error.message : String(error);
     if (status === 403) return { ok: false, reason: "no-identity", detail };
     if (status === 400) return { ok: false, reason: "refused", detail };
     return vaultCall(client.address, `log in at ${path}`, () => Promise.reject(error));
+  }
+}
+
+/**
+ * Revokes the token a resent login's first send made, listing with the new login (the client
+ * carries it meanwhile). A failure leaves a 15-minute token nobody holds, as before this was
+ * done, and does not undo the login that worked.
+ */
+async function revokeLoginTwin(client: VaultClient, login: { token: string; accessor: string }, nonce: string): Promise<void> {
+  const before = client.api.token;
+  client.api.token = login.token;
+  try {
+    await revokeResentDuplicates(client, [{ nonce, keep: login.accessor }], LOGIN_NONCE_CLAIM);
+  } catch {
+    // See above: the login stands.
+  } finally {
+    client.api.token = before;
   }
 }

@@ -1,4 +1,5 @@
 // KV version 2 at the configured mount, enabled once; an existing mount of another kind is an error.
+import { enableOnce } from "./resent-enable.js";
 import type { VaultClient } from "./vault-client.js";
 import { vaultCall, vaultStatusCode } from "./vault-errors.js";
 
@@ -27,6 +28,15 @@ export async function ensureKvV2(client: VaultClient, mount: string): Promise<bo
     }
     return false;
   }
-  await vaultCall(address, `enable kv-v2 at ${mount}/`, () => api.write(`sys/mounts/${mount}`, { type: "kv", options: { version: "2" } }));
+  await enableOnce(
+    client,
+    `enable kv-v2 at ${mount}/`,
+    () => api.write(`sys/mounts/${mount}`, { type: "kv", options: { version: "2" } }),
+    async () => {
+      const body = (await api.read(`sys/mounts/${mount}`)) as { data?: MountInfo } & MountInfo;
+      const now = body.data ?? body;
+      return now.type === "kv" && now.options?.version === "2";
+    },
+  );
   return true;
 }

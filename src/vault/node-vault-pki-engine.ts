@@ -2,6 +2,7 @@
 // service's) token. Every failure names the address and the path, never a request body.
 import type { PkiEngine, PkiIssuer, PkiRole, IssueRequest, VaultLeaf } from "./pki-engine.js";
 import { plainSerial } from "./pki-engine.js";
+import { enableOnce } from "./resent-enable.js";
 import type { VaultClient } from "./vault-client.js";
 import { vaultCall, vaultStatusCode } from "./vault-errors.js";
 
@@ -39,7 +40,15 @@ export class NodeVaultPkiEngine implements PkiEngine {
         throw new Error(`Vault at ${this.client.address}: mount \`${this.mount}/\` is ${existing.type}, expected pki (vault.pkiMount)`);
       return false;
     }
-    await this.call(`enable pki at ${this.mount}/`, () => api.write(path, { type: "pki", config: { max_lease_ttl: seconds(maxTtlMs) } }));
+    await enableOnce(
+      this.client,
+      `enable pki at ${this.mount}/`,
+      () => api.write(path, { type: "pki", config: { max_lease_ttl: seconds(maxTtlMs) } }),
+      async () => {
+        const body = (await api.read(path)) as { data?: MountInfo } & MountInfo;
+        return (body.data ?? body).type === "pki";
+      },
+    );
     return true;
   }
 

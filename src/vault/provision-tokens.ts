@@ -14,6 +14,7 @@ import { BOOTGATE_POLICY, bootgatePolicy, servicePolicy, servicePolicyName, TOKE
 import { readTokenFile, writeTokenFile } from "./token-file.js";
 import { readTokenRegistry, type TokenRegistry, writeTokenRegistry } from "./token-registry.js";
 import { SERVICE_TOKEN_ROLE } from "./identity-names.js";
+import { ResentCreates } from "./resent-creates.js";
 import { createPeriodicToken, lookupAccessor, revokeAccessor, serviceTokenRole } from "./tokens.js";
 import type { VaultClient } from "./vault-client.js";
 import { vaultCall } from "./vault-errors.js";
@@ -33,6 +34,8 @@ export interface TokensProvisioned {
   issued: number;
   kept: number;
   revoked: number;
+  /** Present when some were: extra tokens of creates a cluster's follower sent twice, revoked. */
+  resentExtra?: number;
 }
 
 /**
@@ -125,6 +128,7 @@ export async function provisionTokens(root: VaultClient, config: Config, bootId:
   const toRevoke: string[] = [...registry.revoke];
   let issued = 0;
   let kept = 0;
+  const resent = new ResentCreates();
 
   await mapLimit(identities(config), CONCURRENCY, async (id) => {
     const previous = registry.tokens[id.name];
@@ -137,11 +141,15 @@ export async function provisionTokens(root: VaultClient, config: Config, bootId:
         return;
       }
     }
-    const token = await createPeriodicToken(root, {
-      policies: id.policies,
-      displayName: `bootgate-${id.name}`,
-      meta: { service: id.name, bootId },
-    });
+    const token = await createPeriodicToken(
+      root,
+      {
+        policies: id.policies,
+        displayName: `bootgate-${id.name}`,
+        meta: { service: id.name, bootId },
+      },
+      resent,
+    );
     const issuedAt = new Date().toISOString();
     await writeIdentityToken(config, id, token, bootId, issuedAt);
     next[id.name] = { accessor: token.accessor, bootId, issuedAt };
@@ -157,5 +165,8 @@ export async function provisionTokens(root: VaultClient, config: Config, bootId:
   if (!unchanged) await writeTokenRegistry(root, mount, { tokens: next, revoke: toRevoke });
   const revoked = await mapLimit(toRevoke, CONCURRENCY, (accessor) => revokeAccessor(root, accessor));
   if (toRevoke.length > 0) await writeTokenRegistry(root, mount, { tokens: next, revoke: [] });
-  return { issued, kept, revoked: revoked.filter(Boolean).length };
+  // Last, once every kept token is on disk and recorded: the extra tokens of creates a cluster's
+  // follower sent twice (a leader that died after committing one), held by nobody.
+  const duplicates = await resent.settle(root);
+  return { issued, kept, revoked: revoked.filter(Boolean).length, ...(duplicates > 0 ? { resentExtra: duplicates } : {}) };
 }

@@ -3,7 +3,9 @@
 // its policies can only be the services' and the later stages'), look one up and revoke one by
 // accessor. node-vault's tokenCreate() would swap the client's own token for the new one, so
 // plain writes.
+import { randomUUID } from "node:crypto";
 import { SERVICE_TOKEN_ROLE } from "./identity-names.js";
+import type { ResentCreate } from "./resent-creates.js";
 import type { VaultClient } from "./vault-client.js";
 import { vaultCall, vaultStatusCode } from "./vault-errors.js";
 
@@ -33,12 +35,35 @@ export function serviceTokenRole(periodMs: number, allowedPolicies: string[]): R
   };
 }
 
-export async function createPeriodicToken(root: VaultClient, spec: TokenSpec): Promise<NewToken> {
-  const body = { policies: spec.policies, display_name: spec.displayName, meta: spec.meta };
-  const response = (await vaultCall(root.address, `create token ${spec.displayName}`, () =>
-    root.api.write(`auth/token/create/${SERVICE_TOKEN_ROLE}`, body),
-  )) as { auth: { client_token: string; accessor: string; policies: string[] } };
-  return { token: response.auth.client_token, accessor: response.auth.accessor, policies: response.auth.policies };
+/** The token meta key holding a create's nonce on a cluster (src/vault/resent-creates.ts); not a secret. */
+export const CREATE_NONCE_META = "bootgate_create";
+
+type CreateResponse = { auth: { client_token: string; accessor: string; policies: string[] } };
+const newToken = (response: CreateResponse): NewToken => ({
+  token: response.auth.client_token,
+  accessor: response.auth.accessor,
+  policies: response.auth.policies,
+});
+
+/**
+ * Creates a service token. On a cluster's client a create the follower sent more than once is
+ * handed to `resent`, whose owner revokes the extra token it may have made (ResentCreates.settle)
+ * once the kept one is recorded: settling first would leave the kept one orphaned if it failed.
+ */
+export async function createPeriodicToken(root: VaultClient, spec: TokenSpec, resent: { add(create: ResentCreate): void }): Promise<NewToken> {
+  const path = `auth/token/create/${SERVICE_TOKEN_ROLE}`;
+  const what = `create token ${spec.displayName}`;
+  const callTracked = root.callTracked;
+  if (!callTracked) {
+    const body = { policies: spec.policies, display_name: spec.displayName, meta: spec.meta };
+    return newToken((await vaultCall(root.address, what, () => root.api.write(path, body))) as CreateResponse);
+  }
+  const nonce = randomUUID();
+  const body = { policies: spec.policies, display_name: spec.displayName, meta: { ...spec.meta, [CREATE_NONCE_META]: nonce } };
+  const answer = await vaultCall(root.address, what, () => callTracked(what, (api) => api.write(path, body) as Promise<CreateResponse>));
+  const token = newToken(answer.value);
+  if (answer.resent) resent.add({ nonce, keep: token.accessor });
+  return token;
 }
 
 export interface TokenInfo {

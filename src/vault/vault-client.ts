@@ -37,6 +37,12 @@ export interface VaultClient {
    * so a write may arrive twice (src/vault/cluster/following-client.ts).
    */
   resendsCalls?: boolean;
+  /**
+   * Only on a cluster's client: one call through the follower, with whether it went out more than
+   * once. For a create whose second handling would leave a second object: its caller can look
+   * for the extra one on that rare path alone (src/vault/resent-creates.ts).
+   */
+  callTracked?: <T>(what: string, request: (api: NodeVaultClient) => Promise<T>) => Promise<{ value: T; resent: boolean }>;
   /** Drops pooled sockets; the client must not be used after. */
   close(): void;
 }

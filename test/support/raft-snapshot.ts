@@ -6,6 +6,7 @@
 // against the stack's CA by the vault service's name like every other client.
 import { request } from "node:https";
 import type { Config } from "../../src/config/normalize.js";
+import { ResentCreates } from "../../src/vault/resent-creates.js";
 import { createPeriodicToken } from "../../src/vault/tokens.js";
 import { vaultClientFor } from "../../src/vault/vault-client.js";
 import { inspectVault } from "./vault-inspect.js";
@@ -24,7 +25,9 @@ path "sys/storage/raft/snapshot-force" {
 export async function snapshotOperatorToken(config: Config, ikmFile: string): Promise<string> {
   await using inspector = await inspectVault(config, ikmFile);
   await inspector.root.api.write(`sys/policies/acl/${SNAPSHOT_POLICY}`, { policy: SNAPSHOT_POLICY_TEXT });
-  const token = await createPeriodicToken(inspector.root, { policies: [SNAPSHOT_POLICY], displayName: "operator-snapshot", meta: {} });
+  const resent = new ResentCreates();
+  const token = await createPeriodicToken(inspector.root, { policies: [SNAPSHOT_POLICY], displayName: "operator-snapshot", meta: {} }, resent);
+  await resent.settle(inspector.root);
   return token.token;
 }
 

@@ -42,6 +42,19 @@ export interface FollowOptions<Node = never> {
   isActive?: (node: Node) => Promise<boolean>;
 }
 
+/** A call's answer, and whether the call went out more than once to get it. */
+export interface TrackedAnswer<T> {
+  value: T;
+  /**
+   * An earlier attempt failed, so a node may have handled the request before this answer: a
+   * node that died or reset the connection after receiving it, or a standby that forwarded it
+   * to a leader that committed it and died (the standby then answers with a redirect to the dead
+   * node or "no leader", not with what happened). No failure tells "never handled" for sure, so
+   * every earlier failure counts; the caller decides whether a second handling matters.
+   */
+  resent: boolean;
+}
+
 export class ActiveNodeFollower<Node extends { address: string }> {
   private preferred = 0;
   private confirmed = false;
@@ -59,7 +72,13 @@ export class ActiveNodeFollower<Node extends { address: string }> {
   }
 
   async call<T>(what: string, request: (node: Node) => Promise<T>): Promise<T> {
+    return (await this.callTracked(what, request)).value;
+  }
+
+  /** As call, saying whether the request went out more than once (see TrackedAnswer.resent). */
+  async callTracked<T>(what: string, request: (node: Node) => Promise<T>): Promise<TrackedAnswer<T>> {
     const seen = new Map<string, string>();
+    let failed = false;
     const answer = await poll(
       async () => {
         if (!this.confirmed) await this.findActive();
@@ -69,9 +88,10 @@ export class ActiveNodeFollower<Node extends { address: string }> {
           try {
             const value = await request(node);
             this.preferred = index;
-            return { value };
+            return { value, resent: failed };
           } catch (error) {
             if (!isNotActiveHere(error)) throw error;
+            failed = true;
             this.confirmed = false;
             seen.set(node.address, describeVaultError(error));
           }
@@ -85,7 +105,7 @@ export class ActiveNodeFollower<Node extends { address: string }> {
         what: () => `an active Vault node to ${what} (${[...seen].map(([a, e]) => `${a}: ${e}`).join("; ")})`,
       },
     );
-    return answer.value;
+    return answer;
   }
 
   private async findActive(): Promise<void> {

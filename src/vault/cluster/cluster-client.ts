@@ -1,12 +1,14 @@
 // node-vault clients for every node of a cluster, each verifying its node by the shared
 // `vault.service` name against the stack's CA, behind one follower (src/vault/cluster/active-node.ts).
 import { createVaultClient, type VaultClient } from "../vault-client.js";
-import { ActiveNodeFollower, type FollowOptions } from "./active-node.js";
+import { ActiveNodeFollower, type FollowOptions, type TrackedAnswer } from "./active-node.js";
 
 export interface ClusterClient {
   follower: ActiveNodeFollower<VaultClient>;
   /** Runs a request on the active node (see ActiveNodeFollower.call). */
   call<T>(what: string, request: (client: VaultClient) => Promise<T>): Promise<T>;
+  /** As call, saying whether the request went out more than once (ActiveNodeFollower.callTracked). */
+  callTracked<T>(what: string, request: (client: VaultClient) => Promise<T>): Promise<TrackedAnswer<T>>;
   /** Gives every node's client the token (after a login). */
   setToken(token: string): void;
   close(): void;
@@ -39,6 +41,7 @@ export function createClusterClient(options: ClusterClientOptions): ClusterClien
   return {
     follower,
     call: (what, request) => follower.call(what, request),
+    callTracked: (what, request) => follower.callTracked(what, request),
     setToken(token) {
       for (const c of clients) c.api.token = token;
     },

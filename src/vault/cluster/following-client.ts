@@ -35,5 +35,13 @@ export function followingApi(cluster: Pick<ClusterClient, "follower" | "call" | 
 /** `address` names the cluster in messages and token files: vault.address, what the services use. */
 export function followingVaultClient(cluster: ClusterClient, address: string): VaultClient {
   const node = cluster.follower.nodes[0]!;
-  return { api: followingApi(cluster), address, serverName: node.serverName, caPem: node.caPem, resendsCalls: true, close: () => cluster.close() };
+  return {
+    api: followingApi(cluster),
+    address,
+    serverName: node.serverName,
+    caPem: node.caPem,
+    resendsCalls: true,
+    callTracked: (what, request) => cluster.callTracked(what, (c) => request(c.api)),
+    close: () => cluster.close(),
+  };
 }

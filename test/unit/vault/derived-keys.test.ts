@@ -1,7 +1,7 @@
 import { createPublicKey, randomBytes, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { deriveIdentityKey, deriveSealKey } from "../../../src/vault/derived-keys.js";
-import { IDENTITY_AUDIENCE, signIdentityJwt } from "../../../src/vault/identity-jwt.js";
+import { IDENTITY_AUDIENCE, LOGIN_NONCE_CLAIM, signIdentityJwt } from "../../../src/vault/identity-jwt.js";
 
 describe("keys derived from the IKM", () => {
   it("should give the same 32-byte seal key for the same IKM and generation, another for another generation", () => {
@@ -33,5 +33,12 @@ describe("keys derived from the IKM", () => {
     expect(body).toEqual({ iss: "bootgate", sub: "bootgate", aud: IDENTITY_AUDIENCE, iat, nbf: iat - 5, exp: iat + 60 });
     const ok = verify(null, Buffer.from(`${header}.${claims}`), createPublicKey(key.publicKeyPem), Buffer.from(signature!, "base64url"));
     expect(ok).toBe(true);
+  });
+
+  it("should carry a login's nonce as its own claim only when given one (a cluster's login)", () => {
+    const key = deriveIdentityKey(randomBytes(32));
+    const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+    expect(claimsOf(signIdentityJwt(key, new Date(), "n-1"))[LOGIN_NONCE_CLAIM]).toBe("n-1");
+    expect(LOGIN_NONCE_CLAIM in claimsOf(signIdentityJwt(key))).toBe(false);
   });
 });

@@ -73,6 +73,22 @@ describe("following the active Vault node", () => {
     expect(follower.current.address).toBe("b");
   });
 
+  it("should say a call was resent after any failed attempt, and not when the first node answered", async () => {
+    const a = node(
+      "a",
+      () => Promise.reject(new Error("socket hang up")),
+      () => "second",
+    );
+    const b = node("b", () => "created");
+    const follower = new ActiveNodeFollower([a, b], { deadlineMs: 1_000, roundPauseMs: 0 });
+    expect(await follower.callTracked("create", ask)).toEqual({ value: "created", resent: true });
+    expect(await follower.callTracked("create", ask)).toEqual({ value: "created", resent: false });
+    // A refused connection counts too: a standby may have forwarded it to a leader that then died.
+    const c = node("c", () => Promise.reject(refused()));
+    const d = node("d", () => "created");
+    expect(await new ActiveNodeFollower([c, d], { deadlineMs: 1_000, roundPauseMs: 0 }).callTracked("create", ask)).toEqual({ value: "created", resent: true });
+  });
+
   it("should throw a refusal at once without asking the other nodes", async () => {
     const a = node("a", () => Promise.reject(http(403, "permission denied")));
     const b = node("b", () => "never");

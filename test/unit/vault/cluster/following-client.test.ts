@@ -37,6 +37,7 @@ function cluster(nodes: (VaultClient & { api: FakeApi })[], deadlineMs = 1_000):
     follower,
     closed: 0,
     call: <T>(what: string, request: (client: VaultClient) => Promise<T>) => follower.call(what, request),
+    callTracked: <T>(what: string, request: (client: VaultClient) => Promise<T>) => follower.callTracked(what, request),
     setToken: (token: string) => nodes.forEach((n) => (n.api.token = token)),
     close: () => void c.closed++,
   };
@@ -88,6 +89,20 @@ describe("a VaultClient on the whole cluster", () => {
     const error = await client.api.read("sys/seal-status").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as Error).message).toMatch(/read sys\/seal-status.*https:\/\/a: .*https:\/\/b: /);
+  });
+
+  it("should say whether a tracked call went out more than once, on the node's own api", async () => {
+    let leaderDead = false;
+    const leader = fakeNode("https://a", () => {
+      leaderDead = true;
+      return Promise.reject(new Error("socket hang up"));
+    });
+    const next = fakeNode("https://b", () => (leaderDead ? "created" : Promise.reject(http(307))));
+    const client = followingVaultClient(cluster([leader, next]), "https://vault:8200");
+    expect(client.resendsCalls).toBe(true);
+    expect(await client.callTracked!("create", (api) => api.write("auth/token/create/x", {}))).toEqual({ value: "created", resent: true });
+    expect(await client.callTracked!("create", (api) => api.write("auth/token/create/x", {}))).toEqual({ value: "created", resent: false });
+    expect([leader.api.calls, next.api.calls]).toEqual([["write auth/token/create/x"], ["write auth/token/create/x", "write auth/token/create/x"]]);
   });
 
   it("should close every node's client through the cluster", () => {
