@@ -59,7 +59,9 @@ let why = "";
 if (initializes && storageEmpty && peers.length > 0) {
   // 60 s: on a first boot every node starts at the same gate (pki-ready), so a peer answers within
   // seconds; one still silent then is down, and must not hold the first boot for ever.
-  const waitS = Number(process.env.VAULT_PEER_WAIT_S ?? "60");
+  // A bad value must not make the bound NaN, which would never pass.
+  const asked = Number(process.env.VAULT_PEER_WAIT_S ?? "60");
+  const waitS = Number.isFinite(asked) && asked >= 0 ? asked : 60;
   const caPem = readFileSync(ca);
   console.log(`vault-node: ${name} has the initialize stanza on empty storage: asking ${peers.join(", ")} (up to ${waitS} s) whether a cluster exists`);
   const { choice, answers } = await choose(peers, (p) => askPeer(p, caPem), { waitMs: waitS * 1000, pollMs: 1000 });

@@ -141,6 +141,9 @@ describe("Vault as a 3-node cluster in docker compose", () => {
   it("should boot with exactly one node initializing, three unsealed voters and one leader, and serve the example services", async () => {
     const ca = await boot();
     expect(await nodeRoles()).toEqual({ "vault-0": "initializes", "vault-1": "joins", "vault-2": "joins" });
+    // vault-0 had the stanza on empty storage, asked its peers first, and both said "not initialized"
+    // (they start at the same gate): a true first boot does not sit out the peer check's bound.
+    expect(await logsOf("vault-0")).toMatch(/vault-0 initializes the cluster \(vault-1 uninitialized, vault-2 uninitialized\)/);
     const init = await logsOf("init");
     expect(init).toMatch(/vault-0 initializes the Vault cluster/);
     // "initialized" beside it only when the node asked first had not self-initialized yet: timing.
