@@ -11,6 +11,9 @@ export const ENV_OVERRIDES: EnvOverride[] = [
   { env: "BOOTGATE_SECRETS_DIR", path: ["secretsDir"] },
   { env: "BOOTGATE_STATE_DIR", path: ["stateDir"] },
   { env: "BOOTGATE_VAULT_ADDR", path: ["vault", "address"] },
+  // A count, not an address: compose/vault-cluster.yml sets it so that it combines with an override
+  // that mounts a config of its own (compose/checklist.yml) in any order, which one file cannot.
+  { env: "BOOTGATE_VAULT_CLUSTER_NODES", path: ["vault", "cluster", "nodes"], parse: (t) => (/^\d+$/.test(t) ? Number(t) : t) },
   { env: "BOOTGATE_PG_HOST", path: ["postgres", "host"] },
   { env: "BOOTGATE_PG_PORT", path: ["postgres", "port"], parse: (t) => (/^\d+$/.test(t) ? Number(t) : t) },
   { env: "BOOTGATE_PG_PASSWORD_FILE", path: ["postgres", "admin", "passwordFile"] },

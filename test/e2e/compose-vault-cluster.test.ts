@@ -3,9 +3,10 @@
 // compose.sh adds by itself). One stack for the file: the first boot (exactly one node
 // initializes; three voters, one leader; the example services served through the gateway), a
 // reboot with vault-0's storage volume removed (bootgate, not the node, decides who initializes:
-// vault-0 rejoins the same cluster, the services' data is still there), and `down -v`.
+// vault-0 rejoins the same cluster, the services' data is still there), a reboot with both the
+// recorded cluster and vault-0's storage removed (the node asks its peers and joins), and `down -v`.
 import { randomBytes } from "node:crypto";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/servers/free-port.js";
@@ -140,6 +141,9 @@ describe("Vault as a 3-node cluster in docker compose", () => {
   it("should boot with exactly one node initializing, three unsealed voters and one leader, and serve the example services", async () => {
     const ca = await boot();
     expect(await nodeRoles()).toEqual({ "vault-0": "initializes", "vault-1": "joins", "vault-2": "joins" });
+    // vault-0 had the stanza on empty storage, asked its peers first, and both said "not initialized"
+    // (they start at the same gate): a true first boot does not sit out the peer check's bound.
+    expect(await logsOf("vault-0")).toMatch(/vault-0 initializes the cluster \(vault-1 uninitialized, vault-2 uninitialized\)/);
     const init = await logsOf("init");
     expect(init).toMatch(/vault-0 initializes the Vault cluster/);
     // "initialized" beside it only when the node asked first had not self-initialized yet: timing.
@@ -180,6 +184,30 @@ describe("Vault as a 3-node cluster in docker compose", () => {
     await threeVotersOneLeader();
     // The services log in with the database credentials kept in Vault since the first boot.
     await expectRoutesServed(ca, "bob");
+  });
+
+  // A crash after the cluster's self-initialization but before secretstore-setup recorded it,
+  // then vault-0's volume lost: pki-init hands vault-0 the stanza again, on empty storage.
+  // Only the node can see that its peers hold a cluster (compose/entry/vault-peers.mjs).
+  it("should come back with both cluster.json and vault-0's storage removed: vault-0 asks its peers, drops the stanza and joins the same cluster", async () => {
+    await project.run(["down", "-t", "20"], 300_000);
+    rmSync(join(await volumePath("keyring"), "vault/cluster.json"));
+    await docker(["volume", "rm", `${project.name}_vault-data-0`]);
+    const ca = await boot();
+    // bootgate's plan had vault-0 initialize (nothing recorded), and its boot config had the stanza...
+    expect(await logsOf("init")).toMatch(/vault-0 initializes the Vault cluster \(no cluster recorded yet\)/);
+    expect(JSON.parse(await secretFile("vault-0/openbao.json"))).toHaveProperty("initialize");
+    // ...but vault-0 found an initialized peer and joined instead: nobody initialized.
+    expect(await nodeRoles()).toEqual({ "vault-0": "joins", "vault-1": "joins", "vault-2": "joins" });
+    const vault0 = await logsOf("vault-0");
+    expect(vault0).toMatch(/vault-node: vault-0 has the initialize stanza on empty storage: asking vault-1, vault-2/);
+    expect(vault0).toMatch(/vault-node: vault-0 joins the cluster \(.*initialized.*the initialize stanza is dropped/);
+    // The same cluster recorded again, one cluster on every node.
+    expect(await logsOf("init")).toMatch(/secretstore-setup .*cluster recorded/);
+    expect(await recordedCluster()).toBe(clusterId);
+    for (const node of NODES) expect(await nodeStatus(node), node).toMatchObject({ initialized: true, sealed: false, cluster_id: clusterId });
+    await threeVotersOneLeader();
+    await expectRoutesServed(ca, "carol");
   });
 
   it("should leave no container, volume or network behind after down -v", async () => {

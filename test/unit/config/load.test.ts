@@ -87,6 +87,14 @@ services:
     expect(e.issues).toEqual([expect.objectContaining({ path: "gateway.kong.mode", message: expect.stringContaining("BOOTGATE_KONG_MODE") })]);
   });
 
+  it("should take the cluster's node count from the environment (compose/vault-cluster.yml), naming the variable when it is bad", () => {
+    const c = parse("services: [{ name: vault }]\n", { BOOTGATE_VAULT_CLUSTER_NODES: "3" });
+    expect(c.vault.cluster.nodes).toBe(3);
+    expect(c.vault.cluster.names).toEqual(["vault-0", "vault-1", "vault-2"]);
+    const e = issuesOf("services: [{ name: vault }]\n", { BOOTGATE_VAULT_CLUSTER_NODES: "2" });
+    expect(e.issues).toEqual([expect.objectContaining({ path: "vault.cluster.nodes", message: expect.stringContaining("BOOTGATE_VAULT_CLUSTER_NODES") })]);
+  });
+
   it("should say which variable a bad overridden value came from", () => {
     const e = issuesOf("services: []\n", { BOOTGATE_VAULT_ADDR: "http://vault:8200" });
     expect(e.issues).toEqual([expect.objectContaining({ path: "vault.address", message: expect.stringContaining("BOOTGATE_VAULT_ADDR") })]);
