@@ -85,6 +85,13 @@ export interface AwaitServedOptions {
   timeoutMs: number;
   /** Answers in a row: old workers in another pid namespace cannot be watched leave. */
   inARow?: number;
+  /**
+   * With inARow: the answers in a row must also span this long from the first of them. An old
+   * nginx worker keeps accepting until it is scheduled to handle the master's QUIT, which on a
+   * loaded machine came after three quick answers (a client's next request then got the old
+   * certificate, in CI); a window of time, not a count, is what covers that.
+   */
+  steadyMs?: number;
   signal?: AbortSignal;
   probe?: (target: ProbeTarget) => Promise<ProbeResult>;
   /** More for the timeout message (e.g. nginx's last error line). */
@@ -97,7 +104,8 @@ export async function awaitServed(target: ProbeTarget, options: AwaitServedOptio
   let last = "no answer yet";
   // The answers in a row are asked back to back: a pause between them would only add time.
   const servedInARow = async (): Promise<true | undefined> => {
-    for (let i = 0; i < (options.inARow ?? 1); i++) {
+    const first = performance.now();
+    for (let i = 0; i < (options.inARow ?? 1) || performance.now() - first < (options.steadyMs ?? 0); i++) {
       options.signal?.throwIfAborted();
       try {
         const seen = await probe(target);

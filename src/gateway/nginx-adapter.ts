@@ -42,6 +42,8 @@ export interface NginxAdapterOptions {
 
 export const NGINX_CONFIG_FILE = "nginx.conf";
 const GENERATION_PREFIX = "gen-";
+/** How long a reloaded nginx in another container must answer only from its new generation. */
+const ELSEWHERE_STEADY_MS = 1_000;
 
 export class NginxAdapter implements GatewayAdapter {
   readonly kind = "nginx" as const;
@@ -118,9 +120,9 @@ export class NginxAdapter implements GatewayAdapter {
     if (pid === undefined) {
       const elsewhere = await this.options.reloadElsewhere?.(signal);
       if (elsewhere?.reloaded) {
-        // Old workers in another pid namespace cannot be watched leave: several answers in a row
-        // from the new generation stand in for that.
-        await this.awaitGeneration(generation, material, signal, { host: elsewhere.probeHost, inARow: 3 });
+        // Old workers in another pid namespace cannot be watched leave: answers in a row from the
+        // new generation for a second stand in for that (gateway-probe.ts, steadyMs).
+        await this.awaitGeneration(generation, material, signal, { host: elsewhere.probeHost, inARow: 3, steadyMs: ELSEWHERE_STEADY_MS });
         await this.removeGenerationsExcept(generation);
         return { summary: `nginx reloaded in container ${elsewhere.containers.join(", ")} (${material.routes.length} routes, generation ${generation})` };
       }
@@ -157,7 +159,7 @@ export class NginxAdapter implements GatewayAdapter {
     generation: string,
     material: GatewayMaterial,
     signal?: AbortSignal,
-    probe: { host?: string; inARow?: number } = {},
+    probe: { host?: string; inARow?: number; steadyMs?: number } = {},
   ): Promise<void> {
     const { listenAddress } = this.options;
     const host = probe.host ?? (listenAddress === "0.0.0.0" ? "127.0.0.1" : listenAddress === "::" ? "::1" : listenAddress);
@@ -167,6 +169,7 @@ export class NginxAdapter implements GatewayAdapter {
       what: `nginx to serve generation ${generation}`,
       timeoutMs: this.options.reloadTimeoutMs ?? 15_000,
       inARow: probe.inARow ?? 1,
+      ...(probe.steadyMs ? { steadyMs: probe.steadyMs } : {}),
       ...(signal ? { signal } : {}),
       detail: async () => {
         const log = await readFile(join(this.runtimeDir, "error.log"), "utf8").catch(() => "");
