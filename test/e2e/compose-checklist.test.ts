@@ -15,16 +15,16 @@ import { freePort } from "../../src/servers/free-port.js";
 import {
   composeCommand,
   composeMode,
+  type ComposeMode,
   composeProject,
-  containerStates,
+  type ComposeProject,
   docker,
   downLeftovers,
-  volumeMountpoint,
   REPO,
   runScript,
+  upSettled,
+  volumeMountpoint,
   waitFor,
-  type ComposeMode,
-  type ComposeProject,
 } from "../support/compose-stack.js";
 import { gatewayGet } from "../support/local-stack.js";
 
@@ -128,16 +128,7 @@ const token = async (user: string) =>
 /** up -d; init exits 0; every long-running container runs healthy; the gateway answers /web/ with 401. */
 async function boot(): Promise<string> {
   ids.clear();
-  await project.run(["up", "-d"], 600_000);
-  const init = await waitFor("the init container to finish", 300_000, async () => {
-    const s = (await containerStates(project.name)).find((c) => c.service === "init");
-    return s?.status === "exited" ? s : undefined;
-  });
-  expect(init.exitCode, `init exited; its log:\n${await logsOf("init")}`).toBe(0);
-  await waitFor("every service container running and healthy", 240_000, async () => {
-    const up = (await containerStates(project.name)).filter((c) => LONG_RUNNING.includes(c.service) && c.status === "running" && c.health === "healthy");
-    return up.length === LONG_RUNNING.length ? true : undefined;
-  });
+  await upSettled(project, LONG_RUNNING);
   const ca = await caPem();
   await waitFor(`the gateway on 127.0.0.1:${project.gatewayPort}`, 60_000, async () =>
     (await gatewayGet(ca, project.gatewayPort, "/web/")).status === 401 ? true : undefined,

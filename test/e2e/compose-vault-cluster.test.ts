@@ -13,15 +13,15 @@ import { freePort } from "../../src/servers/free-port.js";
 import {
   composeCommand,
   composeMode,
+  type ComposeMode,
   composeProject,
-  containerStates,
+  type ComposeProject,
   docker,
   downLeftovers,
-  volumeMountpoint,
   runScript,
+  upSettled,
+  volumeMountpoint,
   waitFor,
-  type ComposeMode,
-  type ComposeProject,
 } from "../support/compose-stack.js";
 import { gatewayGet } from "../support/local-stack.js";
 
@@ -94,17 +94,7 @@ const threeVotersOneLeader = () =>
 
 /** up -d; init exits 0; every long-running container running and healthy; the gateway answers. */
 async function boot(): Promise<string> {
-  await project.run(["up", "-d"], 600_000);
-  const init = await waitFor("the init container to finish", 300_000, async () => {
-    const s = (await containerStates(project.name)).find((c) => c.service === "init");
-    return s?.status === "exited" ? s : undefined;
-  });
-  expect(init.exitCode, `init exited; its log:\n${await logsOf("init")}`).toBe(0);
-  const states = await waitFor("every service container running and healthy", 240_000, async () => {
-    const all = await containerStates(project.name);
-    const up = all.filter((c) => LONG_RUNNING.includes(c.service) && c.status === "running" && c.health === "healthy");
-    return up.length === LONG_RUNNING.length ? all : undefined;
-  });
+  const states = await upSettled(project, LONG_RUNNING);
   // The base file's single `vault` does not run beside the cluster.
   expect(states.map((s) => s.service).sort()).toEqual([...LONG_RUNNING, "holder", "init"].sort());
   const ca = await secretFile("ca/ca.pem");

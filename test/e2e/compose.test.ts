@@ -16,16 +16,17 @@ import { LOGIN_WITH_CREDENTIALS, LOOKUP_TOKEN, READ_DB_CREDENTIALS } from "../su
 import {
   composeCommand,
   composeMode,
+  type ComposeMode,
   composeProject,
+  type ComposeProject,
   containerStates,
   docker,
   downLeftovers,
-  volumeMountpoint,
   REPO,
   runScript,
+  upSettled,
+  volumeMountpoint,
   waitFor,
-  type ComposeMode,
-  type ComposeProject,
 } from "../support/compose-stack.js";
 import { gatewayGet } from "../support/local-stack.js";
 
@@ -98,17 +99,7 @@ const token = async (user: string) =>
 
 /** up -d; init exits 0; every long-running container is running and healthy; the gateway answers. */
 async function bootAndWaitForStack(): Promise<string> {
-  await project.run(["up", "-d"], 600_000);
-  const init = await waitFor("the init container to finish", 300_000, async () => {
-    const s = (await containerStates(project.name)).find((c) => c.service === "init");
-    return s?.status === "exited" ? s : undefined;
-  });
-  expect(init.exitCode, `init exited; its log:\n${await logsOf(project, "init")}`).toBe(0);
-  const states = await waitFor("every service container and the agent running and healthy", 240_000, async () => {
-    const all = await containerStates(project.name);
-    const up = all.filter((c) => HEALTHY.includes(c.service) && c.status === "running" && c.health === "healthy");
-    return up.length === HEALTHY.length ? all : undefined;
-  });
+  const states = await upSettled(project, HEALTHY);
   expect(states.map((s) => s.service).sort()).toEqual([...HEALTHY, "holder", "init"].sort());
   expect(states.find((s) => s.service === "holder")?.status).toBe("running");
   const ca = await secretFile(project, "ca/ca.pem");

@@ -155,3 +155,21 @@ export async function containerStates(project: string): Promise<ContainerState[]
     }),
   );
 }
+
+/**
+ * `up -d`, then init exited 0 (else an error with its log) and every container of `longRunning`
+ * running and healthy: the project's containers as they then are.
+ */
+export async function upSettled(project: ComposeProject, longRunning: readonly string[]): Promise<ContainerState[]> {
+  await project.run(["up", "-d"], 600_000);
+  const init = await waitFor("the init container to finish", 300_000, async () => {
+    const s = (await containerStates(project.name)).find((c) => c.service === "init");
+    return s?.status === "exited" ? s : undefined;
+  });
+  if (init.exitCode !== 0) throw new Error(`init exited ${init.exitCode}; its log:\n${await project.run(["logs", "--no-color", "init"], 60_000)}`);
+  return waitFor("every long-running container running and healthy", 240_000, async () => {
+    const all = await containerStates(project.name);
+    const up = all.filter((c) => longRunning.includes(c.service) && c.status === "running" && c.health === "healthy");
+    return up.length === longRunning.length ? all : undefined;
+  });
+}
