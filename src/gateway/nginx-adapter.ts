@@ -7,6 +7,7 @@ import { readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { TimeoutError } from "../errors.js";
 import { ensureDir, writeFileAtomic, writeFilesAtomic } from "../fs/atomic-write.js";
+import { withFileLock } from "../fs/file-lock.js";
 import { findNginx, testNginxConfig } from "../servers/nginx-process.js";
 import { poll } from "../util/poll.js";
 import type { ApplyResult, GatewayAdapter, GatewayMaterial } from "./adapter.js";
@@ -42,6 +43,8 @@ export interface NginxAdapterOptions {
 
 export const NGINX_CONFIG_FILE = "nginx.conf";
 const GENERATION_PREFIX = "gen-";
+/** The lock file of the config folder (src/fs/file-lock.ts); empty, never removed. */
+const APPLY_LOCK = ".apply.lock";
 /** How long a reloaded nginx in another container must answer only from its new generation. */
 const ELSEWHERE_STEADY_MS = 1_000;
 
@@ -68,11 +71,24 @@ export class NginxAdapter implements GatewayAdapter {
   }
 
   async apply(material: GatewayMaterial, signal?: AbortSignal): Promise<ApplyResult> {
-    const { configDir } = this.options;
     // nginx may run as the gateway's own uid (its container): it must be able to read these.
     const owner = { uid: this.options.owner?.uid, gid: this.options.owner?.gid };
+    await ensureDir(this.options.configDir, { mode: 0o700, ...owner });
+    // One apply at a time per folder, whichever process or container runs it: each removes every
+    // generation but its own, so two at once could leave nginx on a config whose files are gone.
+    const wait = (this.options.reloadTimeoutMs ?? 15_000) * 4;
+    return withFileLock(join(this.options.configDir, APPLY_LOCK), { what: "the gateway's nginx config", timeoutMs: wait, ...(signal ? { signal } : {}) }, () =>
+      this.applyLocked(material, owner, signal),
+    );
+  }
+
+  private async applyLocked(
+    material: GatewayMaterial,
+    owner: { uid: number | undefined; gid: number | undefined },
+    signal?: AbortSignal,
+  ): Promise<ApplyResult> {
+    const { configDir } = this.options;
     const binary = await findNginx(this.options.binary);
-    await ensureDir(configDir, { mode: 0o700, ...owner });
     // nginx -t creates the temp folders' last level, so their parent must exist here too.
     await ensureDir(this.runtimeDir, { mode: 0o700, ...owner });
     await ensureDir(join(this.runtimeDir, "tmp"), { mode: 0o700, ...owner });

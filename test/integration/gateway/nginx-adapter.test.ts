@@ -162,6 +162,22 @@ describe("the nginx gateway adapter with a real nginx", () => {
     }
   });
 
+  it("should take two applies on one folder at once one after the other: both done, nginx on the config left, its files all there", async () => {
+    const { readdir } = await import("node:fs/promises");
+    const dir = join(bed.dir, "nginx");
+    // A second adapter on the same folder: the agent's pass and a `bootgate run` in another process.
+    const other = new NginxAdapter({ configDir: dir, listenAddress: "127.0.0.1", listenPort: port, serverName: "gateway" });
+    const [one, two] = [await bed.newGatewayTls(), await bed.newGatewayTls()];
+    const results = await Promise.all([adapter.apply({ ...material, tls: one }), other.apply({ ...material, tls: two })]);
+    for (const r of results) expect(r.summary).toMatch(/^nginx reloaded \(3 routes, generation [0-9a-f]{16}\)$/);
+    const named = /gen-[0-9a-f]{16}/.exec(await readFile(adapter.configFile, "utf8"))![0];
+    expect((await readdir(dir)).filter((e) => e.startsWith("gen-"))).toEqual([named]);
+    const served = await gatewayGet(port, "/api/core-data/x", { caPem: bed.ca.certPem, token });
+    const last = results[1]!.summary.includes(named.slice(4)) ? two : one;
+    expect(served.fingerprint).toBe(last.fingerprint);
+    material = { ...material, tls: last };
+  });
+
   it("should keep the key and the njs verifier in files only the owner can read", async () => {
     const { readdir, stat } = await import("node:fs/promises");
     const dir = join(bed.dir, "nginx");
