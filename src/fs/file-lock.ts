@@ -6,6 +6,7 @@
 // exits and the lock is free, with no stale lock file to judge by its age. Node has no flock of
 // its own; util-linux's `flock` is in every image bootgate runs in (Debian: essential).
 import { spawn } from "node:child_process";
+import { open } from "node:fs/promises";
 import { TimeoutError } from "../errors.js";
 
 export interface FileLockOptions {
@@ -17,6 +18,8 @@ export interface FileLockOptions {
 
 export async function withFileLock<T>(lockFile: string, options: FileLockOptions, fn: () => Promise<T>): Promise<T> {
   const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+  // Made here, 0600, rather than by flock with the umask's mode: it sits among a service's keys.
+  await (await open(lockFile, "a", 0o600)).close();
   // `cat` holds the lock until its stdin (our end of the pipe) closes.
   const child = spawn("flock", ["--exclusive", "--timeout", String(seconds), lockFile, "sh", "-c", "echo locked; exec cat"], {
     stdio: ["pipe", "pipe", "pipe"],
