@@ -106,11 +106,26 @@ export function startUp(cwd: string, ports: StackPorts, args: string[] = [], env
   return { child, events, ready, exited, stderr: () => err };
 }
 
-/** An HTTPS GET through the gateway, trusting only the stack's CA and checking the name `gateway`. */
+/**
+ * An HTTPS GET through the gateway, trusting only the stack's CA and checking the name `gateway`.
+ * On a connection of its own (`agent: false`), as test/support/gateway-client.ts does: Node 20's
+ * global agent keeps sockets alive, and a reused idle socket that a retiring nginx worker closes
+ * during a reload answers "socket hang up" — the limit docs/gateway.md measures and leaves to
+ * clients (retry an idempotent request). These tests claim no failure on new connections.
+ */
 export function gatewayGet(caPem: string, port: number, path: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, path, servername: "gateway", ca: caPem, method: "GET", headers: token ? { authorization: `Bearer ${token}` } : {} },
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        servername: "gateway",
+        ca: caPem,
+        method: "GET",
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        agent: false,
+      },
       (res) => {
         let body = "";
         res.on("data", (d: Buffer) => (body += d.toString()));
