@@ -152,7 +152,10 @@ export async function startVaultCluster(options: VaultClusterOptions = {}): Prom
       .call("be active and unsealed", (c) => c.api.read("sys/health"))
       .then(() => (timings.activeMs = performance.now() - t0))
       .finally(() => health.close());
-    await cluster.waitForVoters(count);
+    // Autopilot promotes a joiner only once it has been healthy for its stabilization time (10 s
+    // by default, autopilot's config comes after this): on a loaded CI machine one joiner stayed
+    // a non-voter past 60 s once (ci3), so the first start gets twice that.
+    await cluster.waitForVoters(count, 120_000);
     await active;
     const t1 = performance.now();
     timings.nodesMs = t1 - t0;
