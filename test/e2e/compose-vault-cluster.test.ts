@@ -159,6 +159,18 @@ describe("Vault as a 3-node cluster in docker compose", () => {
       expect((await project.exec("vault-1", ["ls", "-A", "/secrets"])).stdout.trim().split("\n").sort()).toEqual([".gates", "ca", "vault", "vault-1"]);
   });
 
+  it("should rerun secretstore-setup with one node's container stopped (its name gone from Docker's DNS): the others serve it and vault-ready skips that node", async () => {
+    await project.run(["stop", "-t", "10", "vault-2"], 120_000);
+    const out = await project.run(
+      ["run", "--rm", "--no-deps", "-T", "init", "node", "/app/bin/bootgate.js", "run", "--only", "secretstore-setup", "--config", CONFIG],
+      240_000,
+      "all",
+    );
+    expect(out).toMatch(/✓ secretstore-setup .*→ vault-ready/);
+    expect(out).toMatch(/vault node vault-2 does not answer \(.+\): vault-ready opens without it/);
+    for (const node of ["vault-0", "vault-1"]) expect(await nodeStatus(node), node).toMatchObject({ initialized: true, sealed: false, cluster_id: clusterId });
+  });
+
   it("should come back after a reboot with vault-0's storage volume removed: vault-0 rejoins the same cluster, nothing is initialized twice", async () => {
     await project.run(["down", "-t", "20"], 300_000);
     await docker(["volume", "rm", `${project.name}_vault-data-0`]);
