@@ -23,7 +23,7 @@ export async function issueWithVault(ctx: StageContext, engine: PkiEngine, seale
   const setup = await setUpPkiEngine(engine, config, ca.chainPem, pending);
   if (pending) await removeSealedIntermediate(config.secretsDir);
   const now = new Date();
-  const gateway = pending !== undefined || (await gatewayLeafDue(config, now));
+  const gateway = pending !== undefined || (await gatewayLeafDue(config, now, undefined, ca.chainPem));
   const leaves = await issueThroughVault(engine, config, ca, { gateway, now });
   ctx.handoff.delete(INTERMEDIATE_HANDOFF);
   if (leaves.gatewayLeaf) putGatewayLeaf(ctx.handoff, leaves.gatewayLeaf);

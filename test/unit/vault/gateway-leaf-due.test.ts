@@ -47,6 +47,22 @@ describe("gatewayLeafDue", () => {
     expect(await gatewayLeafDue(config(), now, kvWith(await recordExpiring(daysFromNow(60))).deps)).toBe(false);
   });
 
+  it("should be due when the certificate Vault holds was not issued by this boot's intermediate (a run killed before gateway-cert)", async () => {
+    const thisBoot = await mint({ name: "This Boot's Intermediate", ca: true });
+    const lastBoot = await mint({ name: "Last Boot's Intermediate", ca: true });
+    const leaf = await mint({ name: "gateway", issuer: lastBoot, notAfter: daysFromNow(60) });
+    const record = toKvRecord({
+      certPem: leaf.pem,
+      keyPem: leaf.keyPem,
+      chainPem: "",
+      fingerprint: fingerprintOf(leaf.pem),
+      source: "vault",
+      notAfter: daysFromNow(60).toISOString(),
+    });
+    expect(await gatewayLeafDue(config(), now, kvWith(record).deps, thisBoot.pem)).toBe(true);
+    expect(await gatewayLeafDue(config(), now, kvWith(record).deps, lastBoot.pem)).toBe(false);
+  });
+
   it("should never be due for an imported certificate: its owner renews it", async () => {
     expect(await gatewayLeafDue(config(), now, kvWith(await recordExpiring(daysFromNow(1), "import")).deps)).toBe(false);
   });
